@@ -1,0 +1,27 @@
+with figures as (
+    select * from {{ ref('stg_attendee_figures') }}
+),
+
+events as (
+    select event_key, report_date, pledge_code, event_seq from {{ ref('int_events_keyed') }}
+)
+
+select
+    events.event_key,
+    figures.report_date,
+    figures.figure_seq,
+    figures.group_label,
+    figures.people_count,
+    figures.is_approx,
+    figures.is_cumulative,
+    figures.is_per_session,
+    figures.is_total,
+    figures.raw_text,
+    figures.pledge_code,
+    figures.event_seq,
+    figures.source_line
+from figures
+inner join events
+    on figures.report_date = events.report_date
+    and figures.pledge_code = events.pledge_code
+    and figures.event_seq = events.event_seq

@@ -1,0 +1,24 @@
+with dates as (
+    select * from {{ ref('stg_event_dates') }}
+),
+
+events as (
+    select event_key, report_date, pledge_code, event_seq from {{ ref('int_events_keyed') }}
+)
+
+select
+    events.event_key,
+    dates.report_date,
+    dates.date_seq,
+    dates.date_value,
+    dates.date_precision,
+    dates.raw_text,
+    dates.date_value > dates.report_date as is_after_report_date,
+    dates.pledge_code,
+    dates.event_seq,
+    dates.source_line
+from dates
+inner join events
+    on dates.report_date = events.report_date
+    and dates.pledge_code = events.pledge_code
+    and dates.event_seq = events.event_seq

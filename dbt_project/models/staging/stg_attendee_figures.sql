@@ -1,0 +1,23 @@
+with source as (
+    select * from {{ source('staging', 'attendee_figures') }}
+),
+
+renamed as (
+    select
+        report_date,
+        source_file,
+        source_line,
+        pledge_code,
+        event_seq,
+        figure_seq,
+        group_label,
+        people_count,
+        is_approx,
+        is_cumulative,
+        is_per_session,
+        is_total,
+        raw as raw_text
+    from source
+)
+
+select * from renamed

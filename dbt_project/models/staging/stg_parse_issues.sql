@@ -1,0 +1,21 @@
+with source as (
+    select * from {{ source('staging', 'parse_issues') }}
+),
+
+renamed as (
+    select
+        report_date,
+        source_file,
+        issue_seq,
+        source_line,
+        serial_no,
+        pledge_code,
+        event_seq,
+        kind as issue_kind,
+        severity,
+        message,
+        text as issue_text
+    from source
+)
+
+select * from renamed

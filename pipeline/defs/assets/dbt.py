@@ -1,0 +1,34 @@
+"""The dbt models as Dagster assets. dbt sources `staging.<table>` map onto the
+Python staging assets (same asset keys), so the lineage is one graph; groups come
+from the dbt folder names (staging, intermediate, marts)."""
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from pipeline.dbt_project import dbt_project
+from pipeline.load import warehouse
+
+
+class PledgeDbtTranslator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "marts"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else None
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=PledgeDbtTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+    ),
+)
+def pledge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+    """dbt build (models, seeds and tests) in the run's working database."""
+    os.environ["PLEDGE_DBT_DATABASE"] = str(warehouse.begin_build(context.run_id))
+    yield from dbt.cli(["build"], context=context).stream()

@@ -1,0 +1,246 @@
+"""raw report file -> parsed activities -> DuckDB staging tables, one partition per period.
+
+The assets run all the partitions of a run in one step (single-run backfill
+policy) and keep their data in explicit storage rather than an IO manager:
+the raw bytes in a content-addressed snapshot, the parsed records as Parquet in a
+cache keyed by (sha256, parser fingerprint), the staging rows in the run's
+working database.
+"""
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    BackfillPolicy,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    multi_asset,
+)
+
+from pipeline import settings
+from pipeline.defs.partitions import reporting_periods
+from pipeline.load import staging, warehouse
+from pipeline.raw.discover import discover_reports
+from pipeline.raw.report_file import RawReport, ReportFileError, decode_report
+
+RAW_REPORT = AssetKey("raw_report")
+PARSED_ACTIVITIES = AssetKey("parsed_activities")
+STAGING_KEYS = {table: AssetKey(["staging", table]) for table in staging.STAGING_TABLES}
+PARTITIONED_KEYS = {RAW_REPORT, PARSED_ACTIVITIES, *STAGING_KEYS.values()}
+
+MIN_DATED_SHARE = 0.9  # below this share of activities with a start date, warn
+
+
+def _snapshot_dir() -> Path:
+    return settings.cache_dir() / "raw"
+
+
+def _snapshot_info_path(partition_key: str) -> Path:
+    return _snapshot_dir() / f"{partition_key}.json"
+
+
+def load_snapshot(partition_key: str) -> tuple[RawReport, Path]:
+    """The report file as ingested by `raw_report` for this period."""
+    info_path = _snapshot_info_path(partition_key)
+    if not info_path.exists():
+        raise ReportFileError(f"period {partition_key}: raw_report has not been materialized")
+    info = RawReport.model_validate_json(info_path.read_text())
+    return info, _snapshot_dir() / f"{info.sha256}.bin"
+
+
+def parsed_cache_folder(info: RawReport) -> Path:
+    from pipeline.parse.fingerprint import parser_fingerprint
+
+    return settings.cache_dir() / "parsed" / f"{info.sha256}-{parser_fingerprint()}"
+
+
+@asset(
+    key=RAW_REPORT,
+    partitions_def=reporting_periods,
+    backfill_policy=BackfillPolicy.single_run(),
+    group_name="raw",
+    description=(
+        "보고서 원본 — the report file of the period in `raw/`: its bytes (snapshotted by SHA-256), "
+        "encoding and header date. The period is read from the file's own header `【YYYY. MM. DD.】`."
+    ),
+)
+def raw_report(context: AssetExecutionContext) -> MaterializeResult:
+    found = discover_reports(settings.raw_dir())
+    _snapshot_dir().mkdir(parents=True, exist_ok=True)
+    rows = []
+    for key in context.partition_keys:
+        if key not in found.reports:
+            refused = "; ".join(found.refused.values())
+            raise ReportFileError(
+                f"period {key}: no readable report file for it in {settings.raw_dir()}"
+                + (f" (refused: {refused})" if refused else "")
+            )
+        info = found.reports[key]
+        snapshot = _snapshot_dir() / f"{info.sha256}.bin"
+        if not snapshot.exists():
+            tmp = snapshot.with_suffix(".tmp")
+            shutil.copyfile(info.path, tmp)
+            tmp.replace(snapshot)
+        _snapshot_info_path(key).write_text(info.model_dump_json(indent=2))
+        rows.append(info)
+        context.log.info(f"{key}: {info.file_name} sha256={info.sha256[:12]} ({info.n_bytes} bytes, {info.encoding})")
+    return MaterializeResult(
+        metadata={
+            "n_reports": len(rows),
+            "files": MetadataValue.md(
+                "| period | file | bytes | encoding | sha256 |\n|---|---|---|---|---|\n"
+                + "\n".join(
+                    f"| {r.report_date} | {r.file_name} | {r.n_bytes} | {r.encoding} | `{r.sha256[:12]}` |"
+                    for r in rows
+                )
+            ),
+        }
+    )
+
+
+def _parse_one(info: RawReport, snapshot: Path) -> dict:
+    """Parse one report into the cache (unless cached); returns its summary."""
+    folder = parsed_cache_folder(info)
+    summary_path = folder / "summary.json"
+    if summary_path.exists():
+        return {**json.loads(summary_path.read_text()), "cached": True}
+    from pipeline.parse.report import parse_report_text  # heavy: import on use
+
+    text, _ = decode_report(snapshot.read_bytes(), info.file_name)
+    parsed = parse_report_text(text, source_file=info.file_name, report_date=info.report_date)
+    tables = staging.to_arrow(info, parsed, ingested_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+    pledge_codes = {row.pledge_code for row in parsed.rows}
+    summary = {
+        "report_date": info.report_date.isoformat(),
+        "file_name": info.file_name,
+        "n_rows": len(parsed.rows),
+        "n_pledges": len(pledge_codes),
+        "n_events": len(parsed.events),
+        "n_events_dated": sum(e.start_date is not None or e.end_date is not None for e in parsed.events),
+        "n_events_orphan": sum(e.pledge_code not in pledge_codes for e in parsed.events),
+        "n_issues": len(parsed.issues),
+        "n_list_items": parsed.n_list_items,
+        "n_items_as_event": parsed.n_items_as_event,
+        "n_items_as_detail": parsed.n_items_as_detail,
+        "n_items_as_issue": parsed.n_items_as_issue,
+        "rows_per_table": {t: tables[t].num_rows for t in tables},
+    }
+    staging.write_parquet(tables, folder)
+    summary_path.write_text(json.dumps(summary, indent=2))
+    return {**summary, "cached": False}
+
+
+@asset(
+    key=PARSED_ACTIVITIES,
+    deps=[RAW_REPORT],
+    partitions_def=reporting_periods,
+    backfill_policy=BackfillPolicy.single_run(),
+    group_name="staging",
+    description=(
+        "파싱된 활동 — every activity of the report parsed into pydantic records (dates with precision, "
+        "people, sessions, venue, format), cached as Parquet by the file's SHA-256 and the parser version."
+    ),
+    check_specs=[
+        AssetCheckSpec("every_activity_has_a_pledge", asset=PARSED_ACTIVITIES, blocking=True,
+                       description="Every parsed activity belongs to a pledge row of its report."),
+        AssetCheckSpec("list_items_accounted_for", asset=PARSED_ACTIVITIES, blocking=True,
+                       description="Every <li> of the input became an activity, a detail or a parse issue."),
+        AssetCheckSpec("share_of_activities_with_a_date", asset=PARSED_ACTIVITIES,
+                       description=f"At least {MIN_DATED_SHARE:.0%} of activities have a start or end date."),
+    ],
+)
+def parsed_activities(context: AssetExecutionContext):
+    summaries = []
+    for key in context.partition_keys:
+        info, snapshot = load_snapshot(key)
+        summary = _parse_one(info, snapshot)
+        summaries.append(summary)
+        context.log.info(
+            f"{key}: {summary['n_events']} activities in {summary['n_pledges']} pledges, "
+            f"{summary['n_issues']} parse issues{' (cached)' if summary['cached'] else ''}"
+        )
+    n_events = sum(s["n_events"] for s in summaries)
+    n_items = sum(s["n_list_items"] for s in summaries)
+    accounted = sum(s["n_items_as_event"] + s["n_items_as_detail"] + s["n_items_as_issue"] for s in summaries)
+    n_dated = sum(s["n_events_dated"] for s in summaries)
+    n_orphans = sum(s["n_events_orphan"] for s in summaries)
+    coverage = (sum(s["n_items_as_event"] + s["n_items_as_detail"] for s in summaries) / n_items) if n_items else 1.0
+    dated_share = n_dated / n_events if n_events else 1.0
+    per_period = {s["report_date"]: {k: s[k] for k in ("n_events", "n_list_items", "n_items_as_issue")} for s in summaries}
+
+    yield MaterializeResult(
+        metadata={
+            "n_periods": len(summaries),
+            "n_activities": n_events,
+            "n_pledges": sum(s["n_pledges"] for s in summaries),
+            "n_parse_issues": sum(s["n_issues"] for s in summaries),
+            "parse_coverage": MetadataValue.float(round(coverage, 4)),
+            "n_cached": sum(s["cached"] for s in summaries),
+            "per_period": MetadataValue.json(per_period),
+        }
+    )
+    yield AssetCheckResult(
+        check_name="every_activity_has_a_pledge",
+        passed=n_orphans == 0,
+        metadata={"n_activities_without_pledge": n_orphans},
+    )
+    yield AssetCheckResult(
+        check_name="list_items_accounted_for",
+        passed=accounted == n_items,
+        metadata={
+            "n_list_items": n_items,
+            "n_accounted": accounted,
+            "share_as_activity_or_detail": MetadataValue.float(round(coverage, 4)),
+        },
+    )
+    yield AssetCheckResult(
+        check_name="share_of_activities_with_a_date",
+        passed=dated_share >= MIN_DATED_SHARE,
+        severity=AssetCheckSeverity.WARN,
+        metadata={"share_with_date": MetadataValue.float(round(dated_share, 4)), "n_activities": n_events},
+    )
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            key,
+            deps=[PARSED_ACTIVITIES],
+            group_name="staging",
+            description=f"적재 테이블 `staging.{table}` in the warehouse: the period's rows, replaced as a whole.",
+        )
+        for table, key in STAGING_KEYS.items()
+    ],
+    partitions_def=reporting_periods,
+    backfill_policy=BackfillPolicy.single_run(),
+    can_subset=False,
+)
+def staging_tables(context: AssetExecutionContext):
+    periods = []
+    for key in context.partition_keys:
+        info, _ = load_snapshot(key)
+        folder = parsed_cache_folder(info)
+        periods.append((info.report_date, staging.read_parquet(folder)))
+    with warehouse.connect_build(context.run_id) as con:
+        loaded = staging.replace_periods(con, periods)
+        totals = {
+            t: con.execute(f"select count(*) from {staging.SCHEMA}.{t}").fetchone()[0] for t in staging.STAGING_TABLES
+        }
+    for table, key in STAGING_KEYS.items():
+        yield MaterializeResult(
+            asset_key=key,
+            metadata={
+                "rows_loaded": loaded[table],
+                "dagster/row_count": totals[table],
+                "table": f"{staging.SCHEMA}.{table}",
+            },
+        )

@@ -1,0 +1,38 @@
+"""Publishing: the audited working database replaces the published warehouse."""
+
+import duckdb
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from pipeline import settings
+from pipeline.defs.assets.dbt import pledge_dbt_models
+from pipeline.load import warehouse
+
+MART_TABLES = ("dim_period", "dim_field", "dim_pledge", "dim_format", "dim_venue",
+               "fct_events", "fct_attendees", "fct_event_dates")
+
+
+@asset(
+    key=AssetKey("published_warehouse"),
+    deps=[pledge_dbt_models],
+    group_name="marts",
+    description=(
+        "게시된 웨어하우스 — `warehouse/pledge_activity.duckdb`, the file analysts open read-only. "
+        "Replaced atomically, only after the dbt tests and the asset checks of this run passed."
+    ),
+)
+def published_warehouse(context: AssetExecutionContext) -> MaterializeResult:
+    build_db = warehouse.begin_build(context.run_id)
+    with duckdb.connect(str(build_db)) as con:
+        counts = {t: con.execute(f"select count(*) from marts.{t}").fetchone()[0] for t in MART_TABLES}
+        periods = [str(r[0]) for r in con.execute("select report_date from marts.dim_period order by 1").fetchall()]
+    path = warehouse.publish(context.run_id)
+    warehouse.release_lock()
+    context.log.info(f"published {path}: {counts}")
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(str(path)),
+            "periods": MetadataValue.json(periods),
+            **{f"rows_{t}": n for t, n in counts.items()},
+            "n_activities": counts["fct_events"],
+        }
+    )

@@ -1,0 +1,192 @@
+"""Loading parsed reports into DuckDB staging tables.
+
+The staging tables are the pydantic models of `parse/models.py` flattened column
+for column, each prefixed with the period (`report_date`) and the source file.
+Every table is replaced one period at a time, inside one transaction, so a re-run
+is idempotent and a failure leaves the previous rows in place.
+
+Parsed records travel as Arrow tables (written to Parquet in the parse cache) and
+are bulk-loaded with `INSERT ... SELECT` from Arrow: no row-by-row inserts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from pathlib import Path
+from typing import Any, Iterable, Literal
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel
+
+from pipeline.parse.models import (
+    AttendeeFigure,
+    DatePoint,
+    Event,
+    EventDetail,
+    ParsedReport,
+    ParseIssue,
+    ReportRow,
+)
+from pipeline.parse.fingerprint import parser_fingerprint
+from pipeline.raw.report_file import RawReport
+
+SCHEMA = "staging"
+
+_PERIOD_COLUMNS = [pa.field("report_date", pa.date32(), nullable=False), pa.field("source_file", pa.string())]
+_EVENT_REF = [pa.field("pledge_code", pa.string()), pa.field("event_seq", pa.int64())]
+_NESTED = {"details", "attendees", "dates"}  # Event fields that become their own tables
+
+
+def _arrow_type(annotation: Any) -> pa.DataType:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        (inner,) = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _arrow_type(inner)
+    if typing.get_origin(annotation) is Literal:
+        return pa.string()
+    return {
+        int: pa.int64(),
+        str: pa.string(),
+        bool: pa.bool_(),
+        dt.date: pa.date32(),
+        dt.datetime: pa.timestamp("us"),
+    }[annotation]
+
+
+def _model_fields(model: type[BaseModel], skip: set[str] = frozenset()) -> list[pa.Field]:
+    return [
+        pa.field(name, _arrow_type(info.annotation))
+        for name, info in model.model_fields.items()
+        if name not in skip
+    ]
+
+
+def _schema(*parts: list[pa.Field]) -> pa.Schema:
+    return pa.schema([f for part in parts for f in part])
+
+
+REPORT_FILES_SCHEMA = _schema(
+    _PERIOD_COLUMNS,
+    _model_fields(RawReport, skip={"report_date", "file_name"}),
+    [
+        pa.field("ingested_at", pa.timestamp("us")),
+        pa.field("parser_fingerprint", pa.string()),
+        pa.field("n_list_items", pa.int64()),
+        pa.field("n_items_as_event", pa.int64()),
+        pa.field("n_items_as_detail", pa.int64()),
+        pa.field("n_items_as_issue", pa.int64()),
+    ],
+)
+
+# staging table name -> Arrow schema; the DDL is derived from it.
+TABLE_SCHEMAS: dict[str, pa.Schema] = {
+    "report_files": REPORT_FILES_SCHEMA,
+    "report_rows": _schema(_PERIOD_COLUMNS, _model_fields(ReportRow)),
+    "events": _schema(_PERIOD_COLUMNS, _model_fields(Event, skip=_NESTED)),
+    "event_details": _schema(_PERIOD_COLUMNS, _EVENT_REF, _model_fields(EventDetail)),
+    "attendee_figures": _schema(
+        _PERIOD_COLUMNS, _EVENT_REF, [pa.field("figure_seq", pa.int64()), pa.field("source_line", pa.int64())],
+        _model_fields(AttendeeFigure),
+    ),
+    "event_dates": _schema(
+        _PERIOD_COLUMNS, _EVENT_REF, [pa.field("date_seq", pa.int64()), pa.field("source_line", pa.int64())],
+        _model_fields(DatePoint),
+    ),
+    "parse_issues": _schema(_PERIOD_COLUMNS, [pa.field("issue_seq", pa.int64())], _model_fields(ParseIssue)),
+}
+STAGING_TABLES = tuple(TABLE_SCHEMAS)
+
+_DUCKDB_TYPES = {
+    pa.int64(): "BIGINT",
+    pa.string(): "VARCHAR",
+    pa.bool_(): "BOOLEAN",
+    pa.date32(): "DATE",
+    pa.timestamp("us"): "TIMESTAMP",
+}
+
+
+def create_staging_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    for table, schema in TABLE_SCHEMAS.items():
+        columns = ", ".join(
+            f'"{f.name}" {_DUCKDB_TYPES[f.type]}{"" if f.nullable else " NOT NULL"}' for f in schema
+        )
+        con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{table} ({columns})")
+
+
+def to_arrow(raw: RawReport, parsed: ParsedReport, ingested_at: dt.datetime) -> dict[str, pa.Table]:
+    """One parsed report -> one Arrow table per staging table."""
+    period = {"report_date": parsed.report_date, "source_file": raw.file_name}
+    rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLE_SCHEMAS}
+    rows["report_files"].append(
+        {
+            **period,
+            **raw.model_dump(exclude={"report_date", "file_name"}),
+            "ingested_at": ingested_at,
+            "parser_fingerprint": parser_fingerprint(),
+            "n_list_items": parsed.n_list_items,
+            "n_items_as_event": parsed.n_items_as_event,
+            "n_items_as_detail": parsed.n_items_as_detail,
+            "n_items_as_issue": parsed.n_items_as_issue,
+        }
+    )
+    rows["report_rows"] = [{**period, **r.model_dump()} for r in parsed.rows]
+    for event in parsed.events:
+        ref = {**period, "pledge_code": event.pledge_code, "event_seq": event.event_seq}
+        rows["events"].append({**period, **event.model_dump(exclude=_NESTED)})
+        rows["event_details"].extend({**ref, **d.model_dump()} for d in event.details)
+        rows["attendee_figures"].extend(
+            {**ref, "figure_seq": i, "source_line": event.source_line, **f.model_dump()}
+            for i, f in enumerate(event.attendees, 1)
+        )
+        rows["event_dates"].extend(
+            {**ref, "date_seq": i, "source_line": event.source_line, **d.model_dump()}
+            for i, d in enumerate(event.dates, 1)
+        )
+    rows["parse_issues"] = [
+        {**period, "issue_seq": i, **issue.model_dump()} for i, issue in enumerate(parsed.issues, 1)
+    ]
+    return {t: pa.Table.from_pylist(rows[t], schema=TABLE_SCHEMAS[t]) for t in TABLE_SCHEMAS}
+
+
+def write_parquet(tables: dict[str, pa.Table], folder: Path) -> None:
+    """Write the tables of one period; the folder appears complete or not at all."""
+    tmp = folder.with_name(folder.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    for name, table in tables.items():
+        pq.write_table(table, tmp / f"{name}.parquet")
+    if folder.exists():
+        import shutil
+
+        shutil.rmtree(folder)
+    tmp.rename(folder)
+
+
+def read_parquet(folder: Path) -> dict[str, pa.Table]:
+    return {t: pq.read_table(folder / f"{t}.parquet", schema=TABLE_SCHEMAS[t]) for t in TABLE_SCHEMAS}
+
+
+def replace_periods(con: duckdb.DuckDBPyConnection, periods: Iterable[tuple[dt.date, dict[str, pa.Table]]]) -> dict[str, int]:
+    """Replace each given period's rows in every staging table, in one transaction.
+
+    Returns the number of rows loaded per table.
+    """
+    create_staging_tables(con)
+    loaded = {t: 0 for t in TABLE_SCHEMAS}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for report_date, tables in periods:
+            for table, arrow_table in tables.items():
+                con.execute(f"DELETE FROM {SCHEMA}.{table} WHERE report_date = ?", [report_date])
+                con.register("incoming", arrow_table)
+                columns = ", ".join(f'"{c}"' for c in arrow_table.column_names)
+                con.execute(f"INSERT INTO {SCHEMA}.{table} ({columns}) SELECT {columns} FROM incoming")
+                con.unregister("incoming")
+                loaded[table] += arrow_table.num_rows
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return loaded

@@ -1,0 +1,145 @@
+"""`make run`: materialize every asset for the reports in `raw/`, through Dagster.
+
+Discovers the report files, registers one dynamic partition per period in the
+project's Dagster instance (DAGSTER_HOME=.dagster), runs the `build_warehouse`
+job over the periods whose file (or the parser) changed since the published
+warehouse was built, and prints a summary. The run is recorded in the instance,
+so `make dev` shows it afterwards.
+
+Exit status: 0 when everything was published; 1 when an input file was refused
+(the good periods are still published); 2 when the run failed (nothing new was
+published; the last good warehouse stays in place).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+
+from pipeline import settings
+from pipeline.raw.discover import Discovery, discover_reports
+
+DAGSTER_YAML = """\
+# Project-local Dagster instance (created by `make run`; git-ignored).
+telemetry:
+  enabled: false
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    max_concurrent_runs: 1
+"""
+
+
+def ensure_dagster_home() -> Path:
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.PROJECT_ROOT / ".dagster").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def published_fingerprints() -> dict[str, tuple[str, str]]:
+    """period -> (sha256, parser fingerprint) of what the published warehouse holds."""
+    path = settings.warehouse_path()
+    if not path.exists():
+        return {}
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            rows = con.execute("select report_date, sha256, parser_fingerprint from staging.report_files").fetchall()
+    except duckdb.Error:
+        return {}
+    return {str(d): (sha, fp) for d, sha, fp in rows}
+
+
+def periods_to_load(found: Discovery, full: bool) -> list[str]:
+    from pipeline.parse.fingerprint import parser_fingerprint
+
+    if full:
+        return sorted(found.reports)
+    published = published_fingerprints()
+    fingerprint = parser_fingerprint()
+    return sorted(key for key, r in found.reports.items() if published.get(key) != (r.sha256, fingerprint))
+
+
+def sync_partitions(instance, found: Discovery) -> list[str]:
+    """Make the instance's periods exactly the readable files in raw/; returns them in instance order."""
+    from pipeline.defs.partitions import reporting_periods
+
+    name = reporting_periods.name
+    for key in instance.get_dynamic_partitions(name):
+        if key not in found.reports:
+            instance.delete_dynamic_partition(name, key)
+    known = set(instance.get_dynamic_partitions(name))
+    new = sorted(set(found.reports) - known)
+    if new:
+        instance.add_dynamic_partitions(name, new)
+    return list(instance.get_dynamic_partitions(name))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--full", action="store_true", help="re-load every period, not only changed ones")
+    args = parser.parse_args(argv)
+
+    ensure_dagster_home()
+    from dagster import DagsterInstance
+
+    from pipeline.defs.assets.ingest import PARTITIONED_KEYS
+    from pipeline.defs.automation import range_tags
+    from pipeline.definitions import defs
+
+    found = discover_reports(settings.raw_dir())
+    instance = DagsterInstance.get()
+    ordered = sync_partitions(instance, found)
+    to_load = periods_to_load(found, args.full)
+    job = defs.get_job_def("build_warehouse")
+
+    print(f"raw/: {len(found.reports)} readable report(s), {len(found.refused)} refused; "
+          f"{len(to_load)} period(s) to (re)load: {', '.join(to_load) or 'none'}")
+    if to_load:
+        positions = sorted(ordered.index(k) for k in to_load)
+        tags = range_tags(ordered[positions[0]], ordered[positions[-1]])
+        selection = None
+    else:
+        tags = {}
+        # Nothing to parse: rebuild the marts from the staging rows already there.
+        selection = [k for k in defs.resolve_all_asset_keys() if k not in PARTITIONED_KEYS]
+    ok = True
+    if found.reports:
+        result = job.execute_in_process(instance=instance, tags=tags, asset_selection=selection, raise_on_error=False)
+        ok = result.success
+        if not ok:
+            for event in result.all_events:
+                if event.is_step_failure:
+                    print(f"FAILED step {event.step_key}: {event.event_specific_data.error.message.strip()}",
+                          file=sys.stderr)
+    print_summary(found)
+    if not ok:
+        print("run failed: nothing new was published; the last good warehouse is unchanged.", file=sys.stderr)
+        return 2
+    return 1 if found.refused else 0
+
+
+def print_summary(found: Discovery) -> None:
+    path = settings.warehouse_path()
+    print(f"\n== summary: {path}")
+    if path.exists():
+        with duckdb.connect(str(path), read_only=True) as con:
+            for row in con.execute(
+                "select report_date, source_file, n_pledges, n_events, n_parse_issues from marts.dim_period order by 1"
+            ).fetchall():
+                print(f"published {row[0]}  {row[1]}: {row[2]} pledges, {row[3]} activities, {row[4]} parse issues")
+    else:
+        print("no warehouse published yet")
+    for name, reason in sorted(found.refused.items()):
+        print(f"REFUSED {reason}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
