@@ -112,7 +112,13 @@ def main(argv: list[str] | None = None) -> int:
         selection = [k for k in defs.resolve_all_asset_keys() if k not in PARTITIONED_KEYS]
     ok = True
     if found.reports:
-        result = job.execute_in_process(instance=instance, tags=tags, asset_selection=selection, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            tags=tags,
+            asset_selection=selection,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": os.environ.get("PLEDGE_LOG_LEVEL", "INFO")}}}},
+        )
         ok = result.success
         if not ok:
             for event in result.all_events:

@@ -1,0 +1,371 @@
+"""A small date grammar for the report's date expressions.
+
+No date library reads these (`'20. 10. ~ 12.` is a month range, `('19.11.26/12.2/12.4)`
+a list whose year carries forward, `('19. 9. 30.~)` an open range), so this module
+tokenises the text with one precompiled regex and walks the tokens once:
+
+    YMD   '19. 3. 22.  19.4.8  "19. 5. 7.  (17.1.23.)            -> day
+    YM    '20. 10.  '19. 5월  2019. 10월  2019년 2월  '19. 3(~)   -> month
+    YJ    '18. 년중                                                 -> year (strong)
+    YN    '18년  2015년                                             -> year
+    BY    2019 (a bare year before a name)                          -> year (weak)
+    MR    3~11월 (a month range without a year)
+    MD    12.2  11. 22.  (year from the context)
+    M     11월  (month from the context)
+    N     3.  12  (only right after `~`: a day or a month, like the range start)
+    ~     range
+
+Precision is what the text gives. A year is *weak* when it is part of a name
+(`2019 경남관광박람회`, `'19년 국제 대회`): it is a date only when nothing else is.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from pipeline.parse.models import DatePoint, Precision
+
+_QUOTES = re.compile(r"[‘’`´′]|[\"“”](?=\s*\d)")
+_TILDES = re.compile(r"[～〜∼]")
+# weekday suffixes `(화)`, `( 목 )` and clock times `16:00` carry no date information
+_NOISE = re.compile(r"\(\s*[월화수목금토일]\s*\)|\b\d{1,2}:\d{2}\b")
+
+_Y = r"(?:'\s?(?P<{0}q>\d{{2}})|(?P<{0}f>(?:19|20)\d{{2}})|(?P<{0}b>\d{{2}}))"
+_TOKEN = re.compile(
+    "|".join(
+        [
+            # '19. 3. 22.  19.4.8  (the no-quote two-digit year is checked in code)
+            r"(?P<ymd>(?<![\d.,])" + _Y.format("a") + r"\s*\.\s*(?P<am>\d{1,2})\s*\.\s*(?P<ad>\d{1,2})(?!\d)(?!\s*[월년])(?:\s*\.)?)",
+            # 2019년 2월
+            r"(?P<yhm>(?<!\d)(?P<hy>(?:19|20)\d{2})\s*년\s*(?P<hm>\d{1,2})\s*월(?!별))",
+            # '18. 년중
+            r"(?P<yj>(?<![\d.,])" + _Y.format("j") + r"\s*\.?\s*년\s*중)",
+            # '20. 10.  '19. 5월  2019. 10월  '19. 3~
+            r"(?P<ym>(?<![\d.,])" + _Y.format("m") + r"\s*\.\s*(?P<mm>\d{1,2})(?!\d)(?:\s*(?:\.|월(?!별)))?)",
+            # '18년  2015년  21년
+            r"(?P<yn>(?<![\d.,])" + _Y.format("n") + r"\s*년(?!\s*중))",
+            # 3~11월
+            r"(?P<mr>(?<![\d.'])(?P<r1>\d{1,2})\s*~\s*(?P<r2>\d{1,2})\s*월(?!별))",
+            # 12.2  11. 22.
+            r"(?P<md>(?<![\d.,'])(?P<dm>\d{1,2})\s*\.\s*(?P<dd>\d{1,2})(?!\d)(?:\s*\.)?)",
+            # 11월
+            r"(?P<mo>(?<![\d.,])(?P<om>\d{1,2})\s*월(?!별))",
+            # 2019 (bare, before a name)
+            r"(?P<by>(?<![\d.,'])(?P<bb>20\d{2})(?![\d.,년]))",
+            r"(?P<tilde>~)",
+            r"(?P<num>(?<![\d.,'])(?P<nn>\d{1,2})(?!\d)(?:\s*\.)?)",
+            r"(?P<now>현재)",
+        ]
+    )
+)
+_RANGE_GAP = re.compile(r"\s*")  # gap allowed between a date and its `~`
+_MD_CONTEXT_AFTER = re.compile(r"\s*(?:[.)~/,(\[]|$)")
+_MD_CONTEXT_BEFORE = re.compile(r"(?:^|[(/:~\-\s,])\s*$")
+
+
+@dataclass(slots=True)
+class Point:
+    year: int | None
+    month: int | None
+    day: int | None
+    precision: Precision
+    raw: str
+    weak: bool = False  # a year inside a name: a date only if nothing else is
+    yearless: bool = False  # the year came from the context, not the text
+
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def last_day(self) -> dt.date:
+        if self.precision == "year":
+            return dt.date(self.year, 12, 31)
+        if self.precision == "month":
+            return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+        return self.first_day()
+
+    def to_model(self) -> DatePoint:
+        return DatePoint(value=self.first_day(), precision=self.precision, raw=self.raw)
+
+
+@dataclass(slots=True)
+class DateScan:
+    """Every date expression of one text, in order."""
+
+    points: list[Point] = field(default_factory=list)
+    open_start: bool = False  # `~'20. 12.`: the activity started before the text says
+    open_end: bool = False  # `('19. 9. 30.~)`: still running
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (kind, message)
+
+    @property
+    def has_dates(self) -> bool:
+        return any(not p.weak for p in self.points)
+
+
+def _year(two: str | None, four: str | None) -> int:
+    return int(four) if four else 2000 + int(two)
+
+
+def _valid(y: int | None, m: int | None, d: int | None) -> bool:
+    if m is not None and not 1 <= m <= 12:
+        return False
+    if d is not None:
+        if m is None or not 1 <= d <= 31:
+            return False
+        if y is not None:
+            return d <= calendar.monthrange(y, m)[1]
+    return True
+
+
+def normalise(text: str) -> str:
+    text = _QUOTES.sub("'", text)
+    text = _TILDES.sub("~", text)
+    return _NOISE.sub(" ", text)
+
+
+def scan_dates(text: str, *, context_year: int | None = None) -> DateScan:
+    """Read every date expression in `text`.
+
+    `context_year` is the year for dates printed without one (`11.10.`, `3월`) when no
+    year precedes them in the text; without it such dates are kept with `yearless`
+    set and year None, for the caller to resolve.
+    """
+    text = normalise(text)
+    scan = DateScan()
+    year = context_year  # the year carries forward from the last explicit one
+    year_explicit = False
+    prev: Point | None = None  # the point just before, if nothing but spaces/dots separate
+    prev_end = 0
+    range_start: Point | None = None  # the point before a `~`
+    pending_tilde = False
+    tilde_had_start = False
+
+    def emit(p: Point) -> None:
+        scan.points.append(p)
+
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        gap = text[prev_end : m.start()]
+        adjacent = not gap.strip(" .")
+        if not adjacent:
+            if pending_tilde and kind != "tilde":
+                # `~` followed by something that is not a date: an open range
+                if tilde_had_start:
+                    scan.open_end = True
+                pending_tilde = False
+            prev = None
+        point: Point | None = None
+        is_range_end = pending_tilde and adjacent
+
+        if kind == "ymd":
+            y2, y4, yb = m.group("aq"), m.group("af"), m.group("ab")
+            mo, d = int(m.group("am")), int(m.group("ad"))
+            y = _year(y2 or yb, y4)
+            if _valid(y, mo, d):
+                point = Point(y, mo, d, "day", m.group("ymd").strip())
+        elif kind == "yhm":
+            y, mo = int(m.group("hy")), int(m.group("hm"))
+            if _valid(y, mo, None):
+                point = Point(y, mo, None, "month", m.group("yhm"))
+        elif kind == "yj":
+            point = Point(_year(m.group("jq") or m.group("jb"), m.group("jf")), None, None, "year", m.group("yj"))
+        elif kind == "ym":
+            y2, y4, yb = m.group("mq"), m.group("mf"), m.group("mb")
+            mo = int(m.group("mm"))
+            if yb and int(yb) <= 12:
+                # `11.10.` has no quote and cannot be a year: a month.day
+                d = mo
+                mo = int(yb)
+                if _valid(None, mo, d):
+                    point = _yearless(year, mo, d, "day", m.group("ym").strip(), is_range_end, range_start)
+            elif _valid(None, mo, None):
+                point = Point(_year(y2 or yb, y4), mo, None, "month", m.group("ym").strip())
+        elif kind == "yn":
+            y2, y4, yb = m.group("nq"), m.group("nf"), m.group("nb")
+            if yb and not 13 <= int(yb) <= 40:
+                point = None  # `10년` is a duration, not a year
+            else:
+                y = _year(y2 or yb, y4)
+                strong = is_range_end or _opens_expression(text, m.start()) or _followed_by_tilde(text, m.end())
+                point = Point(y, None, None, "year", m.group("yn"), weak=not strong)
+        elif kind == "by":
+            strong = is_range_end or _opens_expression(text, m.start()) or _followed_by_tilde(text, m.end())
+            point = Point(int(m.group("bb")), None, None, "year", m.group("by"), weak=not strong)
+        elif kind == "mr":
+            r1, r2 = int(m.group("r1")), int(m.group("r2"))
+            if _valid(None, r1, None) and _valid(None, r2, None):
+                a = Point(year, r1, None, "month", m.group("mr"), yearless=True)
+                b = Point(year, r2, None, "month", m.group("mr"), yearless=True)
+                emit(a)
+                emit(b)
+                if year is not None and b.last_day() < a.first_day():
+                    b.year = year + 1
+                prev = b
+            prev_end = m.end()
+            pending_tilde = False
+            continue
+        elif kind == "md":
+            mo, d = int(m.group("dm")), int(m.group("dd"))
+            standalone_ok = bool(_MD_CONTEXT_AFTER.match(text, m.end())) and bool(
+                _MD_CONTEXT_BEFORE.search(text, 0, m.start())
+            )
+            if _valid(None, mo, d) and (is_range_end or prev is not None or standalone_ok):
+                point = _yearless(year, mo, d, "day", m.group("md").strip(), is_range_end, range_start)
+        elif kind == "mo":
+            mo = int(m.group("om"))
+            if _valid(None, mo, None):
+                point = _yearless(year, mo, None, "month", m.group("mo"), is_range_end, range_start)
+        elif kind == "num":
+            if is_range_end and range_start is not None and range_start.precision != "year":
+                n = int(m.group("nn"))
+                rs = range_start
+                if rs.precision == "day" and _valid(rs.year, rs.month, n):
+                    point = Point(rs.year, rs.month, n, "day", m.group("num").strip(), yearless=rs.yearless)
+                elif rs.precision == "month" and _valid(None, n, None):
+                    point = Point(rs.year, n, None, "month", m.group("num").strip(), yearless=rs.yearless)
+        elif kind == "tilde":
+            if pending_tilde and tilde_had_start:
+                scan.open_end = True
+            pending_tilde = True
+            range_start = prev
+            tilde_had_start = prev is not None
+            prev_end = m.end()
+            continue
+        elif kind == "now":
+            if is_range_end and tilde_had_start:
+                scan.open_end = True
+                pending_tilde = False
+            prev_end = m.end()
+            continue
+
+        if point is None:
+            if is_range_end:
+                if tilde_had_start:
+                    scan.open_end = True
+                pending_tilde = False
+            prev = None
+            prev_end = m.end()
+            continue
+
+        if is_range_end:
+            if range_start is None:
+                if point.weak:
+                    point.weak = False
+                scan.open_start = True
+            else:
+                _check_range(range_start, point, scan)
+            pending_tilde = False
+        if point.year is not None and not point.yearless and not point.weak:
+            year = point.year
+            year_explicit = True
+        if point.weak and not point.precision == "year":
+            point.weak = False
+        emit(point)
+        prev = point
+        prev_end = m.end()
+
+    if pending_tilde and tilde_had_start:
+        scan.open_end = True
+    del year_explicit
+    return scan
+
+
+def _yearless(year, mo, d, precision, raw, is_range_end, range_start) -> Point:
+    if is_range_end and range_start is not None and range_start.year is not None:
+        p = Point(range_start.year, mo, d, precision, raw, yearless=range_start.yearless)
+        if p.first_day() < range_start.first_day():
+            p.year += 1  # `'19. 12. 20. ~ 1. 5.` runs into the next year
+        return p
+    return Point(year, mo, d, precision, raw, yearless=True)
+
+
+def _opens_expression(text: str, start: int) -> bool:
+    """A year right after `(` or `:` is the date of the line, not part of a name."""
+    before = text[max(0, start - 3) : start].rstrip()
+    return before.endswith(("(", ":", "~"))
+
+
+def _followed_by_tilde(text: str, end: int) -> bool:
+    return text[end : end + 3].lstrip().startswith("~")
+
+
+def _check_range(start: Point, end: Point, scan: DateScan) -> None:
+    if start.year is None or end.year is None:
+        return
+    if end.last_day() >= start.first_day():
+        return
+    # `'19. 9.23. ~ '10.7.`: a stray quote made `10.7.` a year; read it as month.day
+    if end.precision == "month" and end.raw.lstrip().startswith("'") and _valid(start.year, end.year % 100, end.month):
+        repaired = Point(start.year, end.year % 100, end.month, "day", end.raw)
+        if repaired.first_day() >= start.first_day():
+            scan.problems.append(
+                ("end_before_start", f"range end {end.raw!r} read as {repaired.first_day():%Y-%m-%d} (month.day), "
+                 f"not {end.year}-{end.month:02d}: it would end before its start {start.raw!r}")
+            )
+            end.year, end.month, end.day, end.precision = repaired.year, repaired.month, repaired.day, "day"
+            return
+    scan.problems.append(("end_before_start", f"range {start.raw!r} ~ {end.raw!r} ends before it starts"))
+
+
+@dataclass(slots=True)
+class EventDates:
+    start: Point | None
+    end: Point | None
+    points: list[Point]
+    problems: list[tuple[str, str]]
+
+
+def _own_year(scans: list[DateScan]) -> int | None:
+    for scan in scans:
+        for p in scan.points:
+            if p.year is not None and not p.yearless:
+                return p.year
+    return None
+
+
+def event_dates(own_text: str, detail_texts: list[str], *, report_year: int) -> EventDates:
+    """start/end of an activity: its own line first, else its details (SPEC.md).
+
+    The earliest date is the start and the latest the end; a year that is part of a
+    name counts only when the line and its details give no other date.
+    """
+    own = scan_dates(own_text)
+    # the line's own year (even one inside a name, `2020 스마트공장 ...`) dates its yearless details
+    own_year = _own_year([own])
+    details = [scan_dates(t, context_year=own_year) for t in detail_texts]
+    problems: list[tuple[str, str]] = []
+
+    if own.has_dates:
+        chosen = [own]
+    elif any(s.has_dates for s in details):
+        chosen = [s for s in details if s.has_dates]
+    else:
+        chosen = [own]  # maybe a weak year in the title; never a weak year of a detail
+
+    points = [p for s in chosen for p in s.points if not p.weak]
+    if not points:
+        points = [p for p in own.points if p.weak][:1]
+    for s in chosen:
+        problems.extend(s.problems)
+
+    yearless = [p for p in points if p.year is None]
+    if yearless:
+        problems.append(
+            ("month_without_year",
+             f"{', '.join(repr(p.raw) for p in yearless)} has no year on the line or its details; "
+             f"assumed the report year {report_year}")
+        )
+        for p in yearless:
+            p.year = report_year
+    # a yearless day or month that does not exist in the assumed year
+    points = [p for p in points if _valid(p.year, p.month, p.day)]
+
+    if not points:
+        return EventDates(None, None, [], problems)
+    open_start = any(s.open_start for s in chosen)
+    open_end = any(s.open_end for s in chosen)
+    start = None if open_start else min(points, key=Point.first_day)
+    end = None if open_end else max(points, key=Point.last_day)
+    all_points = points + [p for s in details if s not in chosen for p in s.points if not p.weak and p.year is not None]
+    return EventDates(start, end, all_points, problems)
