@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 
 # The dbt manifest is prepared here, at build time, never at import.
 $(MANIFEST): $(STAMP) $(DBT_SOURCES)
-	cd dbt_project && ../$(BIN)/dbt parse --quiet
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --no-partial-parse
 	@touch $(MANIFEST)
 
 manifest: $(MANIFEST)

@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     ensure_dagster_home()
     from dagster import DagsterInstance
 
-    from pipeline.defs.assets.ingest import PARTITIONED_KEYS
+    from pipeline.defs.assets.ingest import PARTITIONED_KEYS, refusals
     from pipeline.defs.automation import range_tags
     from pipeline.definitions import defs
 
@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         tags = {}
         # Nothing to parse: rebuild the marts from the staging rows already there.
         selection = [k for k in defs.resolve_all_asset_keys() if k not in PARTITIONED_KEYS]
-    ok = True
+    mark_stale_runs_failed(instance)
+    ok, refused = True, dict(found.refused)
     if found.reports:
         result = job.execute_in_process(
             instance=instance,
@@ -125,14 +126,38 @@ def main(argv: list[str] | None = None) -> int:
                 if event.is_step_failure:
                     print(f"FAILED step {event.step_key}: {event.event_specific_data.error.message.strip()}",
                           file=sys.stderr)
-    print_summary(found)
+        in_run = ordered[positions[0]: positions[-1] + 1] if to_load else []
+        for key, reason in refusals(in_run).items():
+            refused[f"period {key}"] = reason
+    print_summary(refused)
     if not ok:
         print("run failed: nothing new was published; the last good warehouse is unchanged.", file=sys.stderr)
         return 2
-    return 1 if found.refused else 0
+    return 1 if refused else 0
 
 
-def print_summary(found: Discovery) -> None:
+def mark_stale_runs_failed(instance) -> None:
+    """Runs left 'started' by a killed process are marked failed, so the UI tells the truth.
+
+    Called while no other run can be building (this process is about to take the
+    build lock), so any run still marked in progress is dead.
+    """
+    from dagster import DagsterRunStatus, RunsFilter
+
+    from pipeline.load import warehouse
+
+    try:
+        warehouse.begin_lock_check()
+    except warehouse.BuildLockedError:
+        return
+    stale = instance.get_runs(
+        RunsFilter(job_name="build_warehouse", statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])
+    )
+    for run in stale:
+        instance.report_run_failed(run)  # appends a RUN_FAILURE event
+
+
+def print_summary(refused: dict[str, str]) -> None:
     path = settings.warehouse_path()
     print(f"\n== summary: {path}")
     if path.exists():
@@ -143,9 +168,18 @@ def print_summary(found: Discovery) -> None:
                 print(f"published {row[0]}  {row[1]}: {row[2]} pledges, {row[3]} activities, {row[4]} parse issues")
     else:
         print("no warehouse published yet")
-    for name, reason in sorted(found.refused.items()):
+    for name, reason in sorted(refused.items()):
         print(f"REFUSED {reason}", file=sys.stderr)
 
 
+def run_main(argv: list[str] | None = None) -> int:
+    from pipeline.load import warehouse
+
+    try:
+        return main(argv)
+    finally:
+        warehouse.release_lock()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_main())

@@ -27,7 +27,7 @@ class Workspace:
         return duckdb.connect(str(self.warehouse), read_only=True)
 
     def run(self, *args: str) -> int:
-        from pipeline.run import main
+        from pipeline.run import run_main as main
 
         self.exit_code = main(list(args))
         return self.exit_code

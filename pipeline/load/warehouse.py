@@ -48,6 +48,15 @@ def _lock(build_dir: Path) -> None:
     _held_locks[key] = fd
 
 
+def begin_lock_check() -> None:
+    """Raise BuildLockedError if another process is building; take nothing."""
+    build_dir = settings.build_dir()
+    if str(build_dir) in _held_locks:
+        return
+    _lock(build_dir)
+    release_lock()
+
+
 def release_lock() -> None:
     for key, fd in list(_held_locks.items()):
         fcntl.flock(fd, fcntl.LOCK_UN)

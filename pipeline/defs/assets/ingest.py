@@ -57,6 +57,30 @@ def load_snapshot(partition_key: str) -> tuple[RawReport, Path]:
     return info, _snapshot_dir() / f"{info.sha256}.bin"
 
 
+def _refusals_dir() -> Path:
+    return settings.build_dir() / "refused"
+
+
+def record_refusal(partition_key: str, reason: str) -> None:
+    """A period this run could not ingest: its previously published rows stay as they were."""
+    _refusals_dir().mkdir(parents=True, exist_ok=True)
+    (_refusals_dir() / f"{partition_key}.txt").write_text(reason)
+
+
+def clear_refusal(partition_key: str) -> None:
+    (_refusals_dir() / f"{partition_key}.txt").unlink(missing_ok=True)
+
+
+def refusals(partition_keys) -> dict[str, str]:
+    """Refusal reasons recorded for these periods (by the last run that covered them)."""
+    found = {}
+    for key in partition_keys:
+        path = _refusals_dir() / f"{key}.txt"
+        if path.exists():
+            found[key] = path.read_text()
+    return found
+
+
 def parsed_cache_folder(info: RawReport) -> Path:
     from pipeline.parse.fingerprint import parser_fingerprint
 
@@ -78,12 +102,15 @@ def raw_report(context: AssetExecutionContext) -> MaterializeResult:
     _snapshot_dir().mkdir(parents=True, exist_ok=True)
     rows = []
     for key in context.partition_keys:
+        clear_refusal(key)
         if key not in found.reports:
             refused = "; ".join(found.refused.values())
-            raise ReportFileError(
-                f"period {key}: no readable report file for it in {settings.raw_dir()}"
-                + (f" (refused: {refused})" if refused else "")
+            reason = f"period {key}: no readable report file for it in {settings.raw_dir()}" + (
+                f" (refused: {refused})" if refused else ""
             )
+            context.log.error(reason)
+            record_refusal(key, reason)
+            continue
         info = found.reports[key]
         snapshot = _snapshot_dir() / f"{info.sha256}.bin"
         if not snapshot.exists():
@@ -150,6 +177,9 @@ def _parse_one(info: RawReport, snapshot: Path) -> dict:
         "people, sessions, venue, format), cached as Parquet by the file's SHA-256 and the parser version."
     ),
     check_specs=[
+        AssetCheckSpec("every_period_parsed", asset=PARSED_ACTIVITIES,
+                       description="Every period of the run was read and parsed; a refused one keeps its "
+                                   "previously published rows and is reported by `make run`."),
         AssetCheckSpec("every_activity_has_a_pledge", asset=PARSED_ACTIVITIES, blocking=True,
                        description="Every parsed activity belongs to a pledge row of its report."),
         AssetCheckSpec("list_items_accounted_for", asset=PARSED_ACTIVITIES, blocking=True,
@@ -159,10 +189,21 @@ def _parse_one(info: RawReport, snapshot: Path) -> dict:
     ],
 )
 def parsed_activities(context: AssetExecutionContext):
-    summaries = []
+    summaries, refused = [], refusals(context.partition_keys)
     for key in context.partition_keys:
-        info, snapshot = load_snapshot(key)
-        summary = _parse_one(info, snapshot)
+        if key in refused:
+            continue
+        try:
+            info, snapshot = load_snapshot(key)
+            summary = _parse_one(info, snapshot)
+            if summary["n_rows"] == 0:
+                raise ReportFileError(f"{info.file_name}: no data rows (연번/분야/관리번호/공약사업명/시민소통실적) found")
+        except Exception as exc:  # one bad report must not stop the good ones
+            reason = str(exc) if isinstance(exc, ReportFileError) else f"period {key}: parsing failed: {exc!r}"
+            context.log.error(reason)
+            record_refusal(key, reason)
+            refused[key] = reason
+            continue
         summaries.append(summary)
         context.log.info(
             f"{key}: {summary['n_events']} activities in {summary['n_pledges']} pledges, "
@@ -187,6 +228,12 @@ def parsed_activities(context: AssetExecutionContext):
             "n_cached": sum(s["cached"] for s in summaries),
             "per_period": MetadataValue.json(per_period),
         }
+    )
+    yield AssetCheckResult(
+        check_name="every_period_parsed",
+        passed=not refused,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"refused": MetadataValue.json(refused)},
     )
     yield AssetCheckResult(
         check_name="every_activity_has_a_pledge",
@@ -226,7 +273,10 @@ def parsed_activities(context: AssetExecutionContext):
 )
 def staging_tables(context: AssetExecutionContext):
     periods = []
+    refused = refusals(context.partition_keys)
     for key in context.partition_keys:
+        if key in refused:
+            continue
         info, _ = load_snapshot(key)
         folder = parsed_cache_folder(info)
         periods.append((info.report_date, staging.read_parquet(folder)))
