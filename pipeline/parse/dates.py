@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pipeline.parse.models import DatePoint, Precision
 
 _QUOTES = re.compile(r"[‘’`´′]|[\"“”](?=\s*\d)")
+_DIGIT = re.compile(r"\d")
 _TILDES = re.compile(r"[～〜∼]")
 # weekday suffixes `(화)`, `( 목 )` and clock times `16:00` carry no date information
 _NOISE = re.compile(r"\(\s*[월화수목금토일]\s*\)|\b\d{1,2}:\d{2}\b")
@@ -62,7 +63,15 @@ _TOKEN = re.compile(
 )
 _RANGE_GAP = re.compile(r"\s*")  # gap allowed between a date and its `~`
 _MD_CONTEXT_AFTER = re.compile(r"\s*(?:[.)~/,(\[]|$)")
-_MD_CONTEXT_BEFORE = re.compile(r"(?:^|[(/:~\-\s,])\s*$")
+_MD_CONTEXT_BEFORE = frozenset("(/:~-,")
+
+
+def _looks_like_date(text: str, start: int, end: int) -> bool:
+    """A month.day with no year is a date only where dates stand: `(11.10.)`, `/ 5. 14.`."""
+    if not _MD_CONTEXT_AFTER.match(text, end):
+        return False
+    before = text[:start].rstrip()
+    return not before or before[-1] in _MD_CONTEXT_BEFORE or start > len(before)
 
 
 @dataclass(slots=True)
@@ -131,10 +140,11 @@ def scan_dates(text: str, *, context_year: int | None = None) -> DateScan:
     year precedes them in the text; without it such dates are kept with `yearless`
     set and year None, for the caller to resolve.
     """
-    text = normalise(text)
     scan = DateScan()
+    if not _DIGIT.search(text):
+        return scan
+    text = normalise(text)
     year = context_year  # the year carries forward from the last explicit one
-    year_explicit = False
     prev: Point | None = None  # the point just before, if nothing but spaces/dots separate
     prev_end = 0
     range_start: Point | None = None  # the point before a `~`
@@ -177,7 +187,7 @@ def scan_dates(text: str, *, context_year: int | None = None) -> DateScan:
                 # `11.10.` has no quote and cannot be a year: a month.day
                 d = mo
                 mo = int(yb)
-                if _valid(None, mo, d):
+                if _valid(None, mo, d) and (is_range_end or prev is not None or _looks_like_date(text, m.start(), m.end())):
                     point = _yearless(year, mo, d, "day", m.group("ym").strip(), is_range_end, range_start)
             elif _valid(None, mo, None):
                 point = Point(_year(y2 or yb, y4), mo, None, "month", m.group("ym").strip())
@@ -207,10 +217,7 @@ def scan_dates(text: str, *, context_year: int | None = None) -> DateScan:
             continue
         elif kind == "md":
             mo, d = int(m.group("dm")), int(m.group("dd"))
-            standalone_ok = bool(_MD_CONTEXT_AFTER.match(text, m.end())) and bool(
-                _MD_CONTEXT_BEFORE.search(text, 0, m.start())
-            )
-            if _valid(None, mo, d) and (is_range_end or prev is not None or standalone_ok):
+            if _valid(None, mo, d) and (is_range_end or prev is not None or _looks_like_date(text, m.start(), m.end())):
                 point = _yearless(year, mo, d, "day", m.group("md").strip(), is_range_end, range_start)
         elif kind == "mo":
             mo = int(m.group("om"))
@@ -258,7 +265,6 @@ def scan_dates(text: str, *, context_year: int | None = None) -> DateScan:
             pending_tilde = False
         if point.year is not None and not point.yearless and not point.weak:
             year = point.year
-            year_explicit = True
         if point.weak and not point.precision == "year":
             point.weak = False
         emit(point)
@@ -267,7 +273,6 @@ def scan_dates(text: str, *, context_year: int | None = None) -> DateScan:
 
     if pending_tilde and tilde_had_start:
         scan.open_end = True
-    del year_explicit
     return scan
 
 
@@ -341,19 +346,23 @@ def event_dates(own_text: str, detail_texts: list[str], *, report_year: int) -> 
     elif any(s.has_dates for s in details):
         chosen = [s for s in details if s.has_dates]
     else:
-        chosen = [own]  # maybe a weak year in the title; never a weak year of a detail
+        chosen = [own]
 
     points = [p for s in chosen for p in s.points if not p.weak]
     if not points:
-        points = [p for p in own.points if p.weak][:1]
-    for s in chosen:
+        # only a year inside a name: the title's first, else a detail's (`2017년도 ... 사업 일환으로`)
+        points = [p for s in (own, *details) for p in s.points if p.weak][:1]
+    for s in (own, *details):
         problems.extend(s.problems)
 
     yearless = [p for p in points if p.year is None]
-    if yearless:
+    if yearless and own_year is not None:
+        for p in yearless:
+            p.year = own_year
+    elif yearless:
         problems.append(
             ("month_without_year",
-             f"{', '.join(repr(p.raw) for p in yearless)} has no year on the line or its details; "
+             f"{', '.join(dict.fromkeys(repr(p.raw) for p in yearless))} has no year on the line or its details; "
              f"assumed the report year {report_year}")
         )
         for p in yearless:

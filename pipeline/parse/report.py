@@ -1,0 +1,181 @@
+"""The whole report text -> rows, events and issues (`parse_report_text`).
+
+Data rows are `연번 \\t 분야 \\t 관리번호 \\t 공약사업명 \\t HTML`. Preamble lines come
+before the first header row; header rows repeat at page breaks; a pledge continues
+over a page break as a row with the same serial (sometimes with an empty name), and
+its list continues the same pledge: a detail at the top of the continued part
+belongs to the last event before the break, and event_seq counts on.
+
+Nothing is dropped silently: every `<li>` / boxed `<p>` ends up as an event, a
+detail, or a ParseIssue, and the counts on `ParsedReport` add up.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pipeline.parse.events import EventDraft, build_event
+from pipeline.parse.models import ParsedReport, ParseIssue, ReportRow
+from pipeline.parse.segment import cell_items, classify, uses_glyphs
+from pipeline.vocab import field_code_for_label
+
+HEADER_FIRST_CELL = "연번"
+N_COLUMNS = 5
+_PLEDGE_CODE = re.compile(r"^\d{1,3}(?:-\d{1,2})?$")
+_SERIAL = re.compile(r"^\d{1,4}$")
+
+
+_OPEN_TAG = re.compile(r"<(ul|li)\b", re.I)
+_CLOSE_TAG = re.compile(r"</(ul|li)\s*>", re.I)
+
+
+def _balanced_html(html: str) -> bool:
+    """Every <ul>/<li> closed and the cell ends with a tag: not cut mid-row."""
+    opened = [m.group(1).lower() for m in _OPEN_TAG.finditer(html)]
+    closed = [m.group(1).lower() for m in _CLOSE_TAG.finditer(html)]
+    return (opened.count("ul") == closed.count("ul") and opened.count("li") == closed.count("li")
+            and html.rstrip().endswith(">"))
+
+
+def _is_header(cells: list[str]) -> bool:
+    return cells[0].strip().replace(" ", "") == HEADER_FIRST_CELL
+
+
+def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> ParsedReport:
+    rows: list[ReportRow] = []
+    issues: list[ParseIssue] = []
+    drafts: list[EventDraft] = []
+    n_items = n_events = n_details = n_issue_items = 0
+
+    seen_header = False
+    prev_serial: int | None = None
+    prev_code: str | None = None
+    current: EventDraft | None = None  # the last event of the current pledge
+    seq = 0
+
+    for line_no, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        cells = line.split("\t")
+        if _is_header(cells):
+            seen_header = True
+            continue
+        if not seen_header:
+            continue  # title, date, slogan
+        if len(cells) < N_COLUMNS:
+            # a row without its list cannot be placed; its items (if any) are accounted as issues
+            items = cell_items(cells[-1]) if "<" in cells[-1] else []
+            n_items += len(items)
+            n_issue_items += len(items)
+            issues.append(ParseIssue(
+                source_line=line_no, kind="missing_columns", severity="error",
+                message=f"data row has {len(cells)} tab-separated columns, expected {N_COLUMNS}",
+                text=line[:500],
+            ))
+            continue
+        serial_cell, field_label, pledge_code, pledge_name = (c.strip() for c in cells[:4])
+        html = "\t".join(cells[4:])
+        items = cell_items(html)
+        n_items += len(items)
+
+        if not _SERIAL.match(serial_cell):
+            n_issue_items += len(items)
+            issues.append(ParseIssue(
+                source_line=line_no, kind="bad_serial", severity="error",
+                message=f"serial number {serial_cell!r} is not a number; row skipped", text=line[:500],
+            ))
+            continue
+        serial = int(serial_cell)
+        continued = serial == prev_serial
+        field_code = field_code_for_label(field_label)
+        # A row whose pledge cannot be placed (unknown field, malformed code) is
+        # quarantined whole: its items become issues, nothing of it is half-loaded.
+        quarantine = None
+        if field_code is None:
+            quarantine = ("unknown_field", f"field label {field_label!r} is not in the fields vocabulary; "
+                                           f"row quarantined", field_label)
+        elif not _PLEDGE_CODE.match(pledge_code):
+            quarantine = ("bad_pledge_code", f"pledge code {pledge_code!r} is not of the form N or N-M; "
+                                             f"row quarantined", pledge_code)
+        if quarantine:
+            kind, message, offending = quarantine
+            n_issue_items += len(items)
+            issues.append(ParseIssue(
+                source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind=kind, severity="error",
+                message=message, text=offending,
+            ))
+            prev_serial, prev_code, current, seq = None, None, None, 0
+            continue
+        if not _balanced_html(html):
+            issues.append(ParseIssue(
+                source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind="unbalanced_html",
+                message="the row's HTML list is cut off or has unclosed tags (truncated file?); "
+                        "its items were read as far as they go",
+                text=html[-200:],
+            ))
+        if continued and pledge_code != prev_code:
+            issues.append(ParseIssue(
+                source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind="continuation_mismatch",
+                message=f"serial {serial} continues with pledge code {pledge_code!r} after {prev_code!r}",
+                text=line[:200],
+            ))
+        if prev_serial is not None and not continued and serial != prev_serial + 1:
+            issues.append(ParseIssue(
+                source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind="serial_out_of_order",
+                severity="info", message=f"serial {serial} follows {prev_serial}", text=serial_cell,
+            ))
+        if not pledge_name and not continued:
+            issues.append(ParseIssue(
+                source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind="missing_pledge_name",
+                message="a pledge's first row has no name", text=line[:200],
+            ))
+        if not continued:
+            current, seq = None, 0
+        rows.append(ReportRow(
+            source_line=line_no, serial_no=serial, field_label=field_label, field_code=field_code,
+            pledge_code=pledge_code, pledge_name=pledge_name, is_continuation=continued,
+            n_list_items=len(items), html=html,
+        ))
+
+        glyph_list = uses_glyphs(items)
+        for item in items:
+            c = classify(item, glyph_list)
+            if c.role == "event":
+                seq += 1
+                current = EventDraft(serial, pledge_code, seq, c.text, line_no)
+                drafts.append(current)
+                n_events += 1
+                if c.glyphless:
+                    issues.append(ParseIssue(
+                        source_line=line_no, serial_no=serial, pledge_code=pledge_code, event_seq=seq,
+                        kind="missing_bullet", severity="info",
+                        message="top-level item without a bullet in a list that uses bullets; taken as an event",
+                        text=c.text,
+                    ))
+            elif c.role == "detail" and current is not None:
+                current.add_detail(c.marker, c.text, line_no)
+                n_details += 1
+            else:
+                n_issue_items += 1
+                kind, message = (
+                    ("orphan_detail", "detail item with no event before it in its pledge")
+                    if c.role == "detail" else ("empty_item", "list item with no text")
+                )
+                issues.append(ParseIssue(
+                    source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind=kind,
+                    message=message, text=c.text,
+                ))
+        prev_serial, prev_code = serial, pledge_code
+
+    events = []
+    for draft in drafts:
+        event, event_issues = build_event(draft, report_date)
+        events.append(event)
+        issues.extend(event_issues)
+
+    return ParsedReport(
+        report_date=report_date, source_file=source_file, rows=rows, events=events, issues=issues,
+        n_list_items=n_items, n_items_as_event=n_events, n_items_as_detail=n_details,
+        n_items_as_issue=n_issue_items,
+    )
