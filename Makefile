@@ -47,5 +47,14 @@ eval: $(STAMP)
 dev: $(MANIFEST) | $(DAGSTER_HOME)
 	$(BIN)/dagster dev -m pipeline.definitions -h 127.0.0.1 -p 3000
 
+# dbt docs site into dbt_project/target/, from a copy of the published warehouse
+# (column types come from the database); builds the warehouse first if there is none.
+docs: $(MANIFEST) | $(DAGSTER_HOME)
+	$(BIN)/python -m pipeline.report.dbt_docs generate --build-if-missing
+
+docs-serve: $(STAMP)
+	test -f dbt_project/target/index.html -a -f dbt_project/target/catalog.json || $(MAKE) docs
+	$(BIN)/python -m pipeline.report.dbt_docs serve --host 127.0.0.1 --port $(or $(PORT),8080)
+
 clean:
 	rm -rf warehouse/.build warehouse/.cache dbt_project/target dbt_project/logs

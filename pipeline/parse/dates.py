@@ -23,6 +23,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from pipeline.parse.models import DatePoint, Precision
@@ -329,11 +330,52 @@ def _own_year(scans: list[DateScan]) -> int | None:
     return None
 
 
-def event_dates(own_text: str, detail_texts: list[str], *, report_year: int) -> EventDates:
+def _stated_years(scans: list[DateScan]) -> set[int]:
+    """Years printed as dates (not inside a name) in these texts."""
+    return {p.year for s in scans for p in s.points if p.year is not None and not p.yearless and not p.weak}
+
+
+def explicit_days(own_text: str, detail_texts: list[str]) -> set[tuple[int, int, int]]:
+    """The days an activity states with their year (`'20. 11. 20.`), as (year, month, day):
+    what a yearless day of a sibling activity can be matched against."""
+    own = scan_dates(own_text)
+    own_year = _own_year([own])
+    scans = [own, *(scan_dates(t, context_year=own_year) for t in detail_texts)]
+    return {(p.year, p.month, p.day) for s in scans for p in s.points
+            if p.precision == "day" and p.year is not None and not p.yearless and not p.weak}
+
+
+def _year_for_yearless(yearless: list[Point], details: list[DateScan],
+                       sibling_days: Collection[tuple[int, int, int]]) -> tuple[int | None, str]:
+    """The year of dates printed without one, when the report itself gives it.
+
+    1. the one year the event's details state as a date (`'19. 3. 5.` in another detail);
+    2. a yearless day that is exactly the day of a dated sibling activity of the same
+       pledge (`(2회 / 11.20.) 전주창업경진대회 운영을 위한 ... 협의` beside
+       `2회 전주창업경진대회 개최 : '20. 11. 20.`) is that same occasion: its year,
+       if the match points at one year only.
+    Otherwise a careful reader cannot decide (SPEC.md): None.
+    """
+    stated = _stated_years(details)
+    if len(stated) == 1:
+        return next(iter(stated)), "the year stated in its details"
+    years = {y for p in yearless if p.day is not None
+             for (y, m, d) in sibling_days if (m, d) == (p.month, p.day)}
+    if len(years) == 1:
+        return next(iter(years)), "a sibling activity of the pledge dated the same day"
+    return None, ""
+
+
+def event_dates(own_text: str, detail_texts: list[str], *, report_year: int,
+                sibling_days: Collection[tuple[int, int, int]] = ()) -> EventDates:
     """start/end of an activity: its own line first, else its details (SPEC.md).
 
     The earliest date is the start and the latest the end; a year that is part of a
-    name counts only when the line and its details give no other date.
+    name counts only when the line and its details give no other date. Dates printed
+    without a year take the line's year, else one the report gives (`_year_for_yearless`,
+    `sibling_days` being the dated days of the pledge's other activities); else they
+    are left out and flagged `month_without_year`. `report_year` is never assumed:
+    the report covers several years.
     """
     own = scan_dates(own_text)
     # the line's own year (even one inside a name, `2020 스마트공장 ...`) dates its yearless details
@@ -360,15 +402,18 @@ def event_dates(own_text: str, detail_texts: list[str], *, report_year: int) -> 
         for p in yearless:
             p.year = own_year
     elif yearless:
-        problems.append(
-            ("month_without_year",
-             f"{', '.join(dict.fromkeys(repr(p.raw) for p in yearless))} has no year on the line or its details; "
-             f"assumed the report year {report_year}")
-        )
+        raws = ", ".join(dict.fromkeys(repr(p.raw) for p in yearless))
+        year, source = _year_for_yearless(yearless, details, sibling_days)
+        if year is None:
+            problems.append(("month_without_year",
+                             f"{raws} has no year on the line or its details; left without a date"))
+        else:
+            problems.append(("month_without_year",
+                             f"{raws} has no year on the line or its details; read as {year} from {source}"))
         for p in yearless:
-            p.year = report_year
-    # a yearless day or month that does not exist in the assumed year
-    points = [p for p in points if _valid(p.year, p.month, p.day)]
+            p.year = year
+    # a yearless day or month that does not exist in the assumed year, or has no year at all
+    points = [p for p in points if p.year is not None and _valid(p.year, p.month, p.day)]
 
     if not points:
         return EventDates(None, None, [], problems)

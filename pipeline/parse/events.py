@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from pipeline.parse.dates import event_dates
+from pipeline.parse.dates import event_dates, explicit_days
 from pipeline.parse.formats import format_for_title
 from pipeline.parse.models import Event, EventDetail, ParseIssue
 from pipeline.parse.people import attendance
@@ -47,12 +48,19 @@ def _issue(draft: EventDraft, kind: str, message: str, text: str, severity: str 
     )
 
 
-def build_event(draft: EventDraft, report_date: dt.date) -> tuple[Event, list[ParseIssue]]:
+def draft_days(draft: EventDraft) -> set[tuple[int, int, int]]:
+    """The days the activity states with their year, for its siblings' yearless dates."""
+    return explicit_days(draft.title, [d.text for d in draft.details])
+
+
+def build_event(draft: EventDraft, report_date: dt.date,
+                sibling_days: Collection[tuple[int, int, int]] = ()) -> tuple[Event, list[ParseIssue]]:
+    """`sibling_days`: the dated days of the pledge's other activities (`draft_days`)."""
     title = draft.title
     detail_texts = [d.text for d in draft.details]
     issues: list[ParseIssue] = []
 
-    when = event_dates(title, detail_texts, report_year=report_date.year)
+    when = event_dates(title, detail_texts, report_year=report_date.year, sibling_days=sibling_days)
     for kind, message in when.problems:
         severity = "info" if "read as" in message else "warning"
         issues.append(_issue(draft, kind, message, draft.own_text, severity))

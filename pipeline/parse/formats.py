@@ -2,25 +2,43 @@
 
 Korean phrases end with their head, so the LAST specific keyword in the event's own
 line decides (`... 선정 관련 간담회` -> meeting); a longer keyword ending at the same
-place wins (`자문회의` over `회의`). Bracketed asides do not head the phrase
-(`홍보(통장 및 자생단체 회의)` is promotion) unless nothing outside them matches.
-Generic verbs decide nothing; `fallback` keywords (`운영`, `지원`) decide only when no
-specific one is present; `mask` entries are words that contain a keyword without
-being one (`경기장`, `시장님`).
+place wins (`자문회의` over `회의`). The roles of `format_keywords.csv`:
+
+- `decides`: a specific keyword. One outside brackets beats one inside them
+  (`홍보(통장 및 자생단체 회의)` is promotion); one inside brackets beats a mere
+  fallback outside them (`민관 거버넌스("천만그루정원도시추진위원회") 운영` is a meeting).
+- `verbal`: a specific keyword that is a verbal form (`협의`, `간담`). It decides like
+  `decides`, except that, ending its word before one plain noun followed only by
+  generic verbs, it modifies that noun, which is the head: `협의 요청문 발송` is no meeting.
+- `fallback`: decides only when no specific keyword does (`운영`, `지원`, and the
+  citizen-facing services `서비스`, `진료`, `사례관리`, `파견` ...): SPEC's `program`.
+- `head`: a fallback that counts only as the head of the phrase, followed by nothing
+  but generic verbs and counts (`삼삼오오사업 개시` is a programme; `사업 정산 및 평가` is not).
+- `generic`: a generic verb (`개최`, `실시`, `추진`, `발송` ...): decides nothing.
+- `modifier`: a word (`관련`) that makes everything before it a modifier of what
+  follows (`체험홈 운영 관련 지도.점검`: `운영` does not decide).
+- `mask`: a word that contains a keyword without being one (`경기장`, `시장님`).
 
 The vocabulary is the dbt seeds `formats.csv` and `format_keywords.csv`.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.vocab import read_seed
 
 OTHER = "other"
-_COMPACT = re.compile(r"[\s'\"‘’“”「」『』<>《》]+")
+_QUOTE_CHARS = re.compile(r"['\"‘’“”「」『』<>《》]+")
 _BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
-_ROLES = frozenset(("decides", "fallback", "mask"))
+_BRACKET_CONTENT = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
+_ROLES = frozenset(("decides", "verbal", "fallback", "head", "generic", "modifier", "mask"))
+# what may trail a head: tokens holding a figure (`4회`, `15개동`, `'20.`), punctuation
+_FIGURE_TOKEN = re.compile(r"\S*\d\S*")
+_NOT_A_WORD = re.compile(r"[^가-힣A-Za-z]+")
+_PLAIN_NOUN = re.compile(r"^[가-힣]{2,}$")
+_HANGUL = re.compile(r"[가-힣A-Za-z0-9]")
 
 
 @lru_cache(maxsize=1)
@@ -39,40 +57,112 @@ def _keyword_table() -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
             raise ValueError(f"format_keywords.csv: unknown format_code {row['format_code']!r}")
         if row["role"] not in _ROLES:
             raise ValueError(f"format_keywords.csv: unknown role {row['role']!r}")
-        table[_COMPACT.sub("", row["keyword"]).upper()] = (row["format_code"], row["role"])
+        table[_compact(row["keyword"])] = (row["format_code"], row["role"])
     alternatives = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))
     return re.compile(f"(?=({alternatives}))"), table
 
 
-def _best(compact: str) -> str | None:
-    pattern, table = _keyword_table()
-    masked_until = -1
-    decides: tuple[int, int, str] | None = None  # (end, length, code)
-    fallback: tuple[int, int, str] | None = None
-    for m in pattern.finditer(compact):
-        keyword = m.group(1)
-        start, end = m.start(), m.start() + len(keyword)
-        code, role = table[keyword]
-        if role == "mask":
-            masked_until = max(masked_until, end)
-            continue
-        if end <= masked_until:
-            continue  # inside a word like 경기장 that only looks like a keyword
-        key = (end, end - start, code)
-        if role == "decides":
-            if decides is None or key[:2] > decides[:2]:
-                decides = key
-        elif fallback is None or key[:2] > fallback[:2]:
-            fallback = key
-    if decides:
-        return decides[2]
-    return fallback[2] if fallback else None
+def _compact(text: str) -> str:
+    return "".join(_QUOTE_CHARS.sub("", text).split()).upper()
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    start: int  # in the spaced text
+    end: int
+    code: str
+    role: str
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        return self.end, self.end - self.start
+
+
+class _Phrase:
+    """One phrase (quotes removed, single spaces) and its keyword matches.
+
+    Keywords are found in the phrase without its spaces (`주민토크 콘서트`, `현장 방문`)
+    and mapped back onto the spaced text, where word boundaries are known.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = " ".join(_QUOTE_CHARS.sub("", text).split()).upper()
+        positions = [i for i, ch in enumerate(self.text) if ch != " "]
+        compact = self.text.replace(" ", "")
+        pattern, table = _keyword_table()
+        masked_until = -1
+        self.matches: list[_Match] = []
+        for m in pattern.finditer(compact):
+            keyword = m.group(1)
+            start, end = m.start(), m.start() + len(keyword)
+            code, role = table[keyword]
+            if role == "mask":
+                masked_until = max(masked_until, end)
+                continue
+            if end <= masked_until:
+                continue  # inside a word like 경기장 that only looks like a keyword
+            self.matches.append(_Match(positions[start], positions[end - 1] + 1, code, role))
+
+    def ends_word(self, pos: int) -> bool:
+        return pos >= len(self.text) or not _HANGUL.match(self.text[pos])
+
+    def only_trailing(self, start: int) -> tuple[bool, bool]:
+        """Does the text from `start` hold nothing but generic verbs, fallbacks,
+        figures and punctuation? And does it hold at least one generic or fallback word?"""
+        rest = list(self.text[start:])
+        verbs = False
+        for m in self.matches:
+            if m.role in ("generic", "fallback") and m.start >= start:
+                verbs = True
+                rest[m.start - start : m.end - start] = " " * (m.end - m.start)
+        left = _NOT_A_WORD.sub("", _FIGURE_TOKEN.sub(" ", "".join(rest)))
+        return not left, verbs
+
+    def modifies_next_noun(self, m: _Match) -> bool:
+        """`협의 요청문 발송`: a verbal keyword ends its word, one plain noun with no keyword
+        follows, then only generic verbs; that noun is the head."""
+        if m.role != "verbal" or not self.ends_word(m.end):
+            return False
+        after = self.text[m.end :]
+        words = after.split()
+        if len(words) < 2 or not _PLAIN_NOUN.match(words[0]):
+            return False
+        noun_start = m.end + after.index(words[0])
+        noun_end = noun_start + len(words[0])
+        if any(k.start < noun_end and k.end > noun_start for k in self.matches):
+            return False
+        trailing, verbs = self.only_trailing(noun_end)
+        return trailing and verbs
+
+    def decide(self) -> tuple[str | None, str | None]:
+        """(code of the deciding specific keyword, code of the best fallback)."""
+        cut = max((m.end for m in self.matches if m.role == "modifier" and self.ends_word(m.end)), default=-1)
+        live = [m for m in self.matches if m.start >= cut]
+        decides = max((m for m in live if m.role in ("decides", "verbal")), key=lambda m: m.rank, default=None)
+        if decides is not None and self.modifies_next_noun(decides):
+            decides = None
+        fallbacks = [m for m in live if m.role == "fallback"
+                     or m.role == "head" and self.only_trailing(m.end)[0]]
+        fallback = max(fallbacks, key=lambda m: m.rank, default=None)
+        return (decides.code if decides else None), (fallback.code if fallback else None)
 
 
 def format_for_title(title: str) -> str:
-    """format_code of an activity from its own line."""
-    head = _COMPACT.sub("", _BRACKETS.sub(" ", title)).upper()
-    code = _best(head)
-    if code is None:
-        code = _best(_COMPACT.sub("", title).upper())
-    return code or OTHER
+    """format_code of an activity from its own line.
+
+    Outside brackets a specific keyword decides; else one inside brackets; else a
+    fallback outside them; else one inside them; else `other`.
+    """
+    head_decides, head_fallback = _Phrase(_BRACKETS.sub(" ", title)).decide()
+    if head_decides:
+        return head_decides
+    asides = [_Phrase(a or b).decide() for a, b in _BRACKET_CONTENT.findall(title)]
+    for decides, _ in reversed(asides):
+        if decides:
+            return decides
+    if head_fallback:
+        return head_fallback
+    for _, fallback in reversed(asides):
+        if fallback:
+            return fallback
+    return OTHER

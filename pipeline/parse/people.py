@@ -4,6 +4,7 @@ Only `명` counts people; cases, households, teams, booths (`건`, `가구`, `�
 are ignored by construction. How figures combine (SPEC.md, attendees):
 a cumulative figure beats per-session ones; a stated total (`총`, or a figure equal
 to the sum of the others) beats its breakdown; separate groups without a total add up.
+`X 외 N명` ("X and N others") is N+1 people, alone or as one of the groups.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pipeline.parse.models import AttendeeFigure
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+|\d+"
 _FIGURE = re.compile(
+    # `복지환경국장 외 2명`: 외 as a word of its own after a named person (not 관외, 외국인)
+    r"(?:(?P<others>(?<=[가-힣A-Za-z·)]\s)외)\s*)?"
     r"(?P<pre>(?:약|총|누적|매회|회차별|회당|월별|월|각)\s*)?"
     rf"(?P<n>{_NUMBER})\s*(?:~\s*(?P<n2>{_NUMBER})\s*)?(?P<yeo>여)?\s*명(?![칭단예])"
     r"(?P<post>\s*(?:내외|정도|가량|안팎|이상))?"
@@ -51,10 +54,14 @@ def find_figures(text: str) -> list[AttendeeFigure]:
     for m in _FIGURE.finditer(text):
         pre = (m.group("pre") or "").strip()
         n = int(m.group("n").replace(",", ""))
+        before = text[: m.start()]
+        if m.group("others"):
+            n += 1  # the person named before 외 and N others
+            before = before.rstrip()
         ranged = m.group("n2") is not None
         figures.append(
             AttendeeFigure(
-                group_label=_label(text[: m.start()]) if not pre else None,
+                group_label=_label(before) if not pre else None,
                 people_count=n,
                 is_approx=bool(m.group("yeo") or m.group("post") or pre == "약" or ranged),
                 is_cumulative=pre == "누적",

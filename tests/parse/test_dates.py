@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.parse.dates import event_dates, scan_dates
+from pipeline.parse.dates import event_dates, explicit_days, scan_dates
 
 
 def show(p) -> str | None:
@@ -122,10 +122,56 @@ def test_title_year_dates_yearless_months_of_details():
         "2020-02", "2020-07")
 
 
-def test_month_without_year_is_flagged_and_takes_the_report_year():
-    d = event_dates("방문상담 15개동 15회(3~11월)", [], report_year=2020)
+def test_month_without_year_is_flagged_and_left_undated():
+    # SPEC: a month with no year anywhere on the line or its details cannot be decided;
+    # the report year is not assumed (the report covers 2015-2021)
+    d = event_dates("경로당 운영현황 및 회원 욕구파악을 위한 방문상담 15개동 15회(3~11월)", [], report_year=2020)
     assert [k for k, _ in d.problems] == ["month_without_year"]
-    assert (d.start.year, d.start.month, d.end.month) == (2020, 3, 11)
+    assert (d.start, d.end, d.points) == (None, None, [])
+
+
+COUNCIL = "전북창업유관기관 협의회 추진"
+COUNCIL_DETAILS = [
+    "(1회 / 11.10.) 전북창업대전 개최에 따른 기관별 프로그램 운영 논의",
+    "(2회 / 11.20.) 전주창업경진대회 운영을 위한 전북창업유관기관 협의회 실무협의",
+    "(3회 / 11.27.) 전북창업대전 운영 관련 기관별 피드백 및 21년 사업 공유",
+    "(4회 / 12.18.) 기관별 2021년 창업 추진 계획 수립 전 사전 협의 사항 논의",
+]
+
+
+def test_a_yearless_day_matching_a_dated_sibling_takes_its_year():
+    # dev gold serial 10 #3: its 2nd meeting (11.20.) is the day of the sibling
+    # `2회 전주창업경진대회 개최 : '20. 11. 20.`; the years 21년/2021년 are plans, not dates
+    siblings = explicit_days("2회 전주창업경진대회 개최 : '20. 11. 20.", ["장소: 전북대 진수당"])
+    assert siblings == {(2020, 11, 20)}
+    d = event_dates(COUNCIL, COUNCIL_DETAILS, report_year=2020, sibling_days=siblings)
+    assert (show(d.start), show(d.end)) == ("2020-11-10", "2020-12-18")
+    [(kind, message)] = d.problems
+    assert kind == "month_without_year" and "read as 2020" in message
+
+
+def test_without_a_matching_sibling_a_yearless_day_stays_undated():
+    d = event_dates(COUNCIL, COUNCIL_DETAILS, report_year=2020, sibling_days={(2019, 10, 31)})
+    assert (d.start, d.end) == (None, None)
+    assert [k for k, _ in d.problems] == ["month_without_year"]
+
+
+def test_a_sibling_day_matching_in_two_years_decides_nothing():
+    d = event_dates("전시회 개최", ["12.23~28.[6일간] 사진작품 전시"], report_year=2020,
+                    sibling_days={(2019, 12, 23), (2020, 12, 23)})
+    assert (d.start, d.end) == (None, None)
+    d = event_dates("전시회 개최", ["12.23~28.[6일간] 사진작품 전시"], report_year=2020,
+                    sibling_days={(2019, 12, 23)})
+    assert span_of(d) == ("2019-12-23", "2019-12-28")
+
+
+def test_a_yearless_detail_takes_the_one_year_its_sibling_details_state():
+    d = event_dates("수공예단체 간담회 실시", ["1차 : '19. 11. 26.", "2차 : 12.2."], report_year=2020)
+    assert span_of(d) == ("2019-11-26", "2019-12-02")
+
+
+def span_of(d) -> tuple[str | None, str | None]:
+    return show(d.start), show(d.end)
 
 
 def test_a_stray_quote_in_a_range_end_is_read_as_month_day():

@@ -35,6 +35,26 @@ def test_attendee_count(texts, count, approx):
     assert (got.count, got.is_approx) == (count, approx)
 
 
+@pytest.mark.parametrize(
+    "texts, count",
+    [
+        # `X 외 N명` is X and N others: N+1 people
+        (["복지환경국장 외 2명"], 3),
+        (["※ 보건복지부 2명, 선정위원 5명, 병원관계자 2명, 복지환경국장 외 2명"], 12),
+        # 외 inside a word is no "and others"
+        (["관외 5명 참석"], 5),
+        (["외국인 5명"], 5),
+    ],
+)
+def test_named_person_and_n_others(texts, count):
+    assert attendance(texts).count == count
+
+
+def test_named_person_and_n_others_keeps_its_label():
+    [figure] = attendance(["복지환경국장 외 2명"]).figures
+    assert (figure.group_label, figure.people_count) == ("복지환경국장", 3)
+
+
 def test_per_session_only_gives_no_total_but_keeps_the_approximation():
     got = attendance(["-참석자 : 회차별 10명내외(전주지역에서 활동하고 있는 테이블웨어 산업 관련 현장 활동가와 지역장인)"])
     assert got.count is None and got.is_approx
@@ -119,6 +139,75 @@ def test_format_by_the_head_of_the_phrase(title, code):
     assert format_for_title(title) == code
 
 
+@pytest.mark.parametrize(
+    "title, code",
+    [
+        # a specific keyword inside brackets beats a fallback (운영) outside them
+        ("민관 거버넌스(\"천만그루정원도시추진위원회\") 운영(6회) : '19. 3.~'20. 1.", "meeting"),
+        ("한옥마을 방송국 운영(주 3회 방송) ('19.8.16.~)", "promotion"),
+        # ... but never one outside them
+        ("국제안전도시 공인사업 관련 홍보(통장 및 자생단체 회의) : '20. 5.", "promotion"),
+        # with no specific keyword in the brackets the fallback outside them decides
+        ("장애인 주간보호센터 의견 수렴을 통한 보조인력 선발 및 파견 배치(9개소, 17명)('19. 3~)", "program"),
+    ],
+)
+def test_format_a_keyword_in_brackets_beats_a_fallback_outside(title, code):
+    assert format_for_title(title) == code
+
+
+@pytest.mark.parametrize(
+    "title, code",
+    [
+        ("해피하우스 서비스 전주 전역 확대('18년 4개 센터/35개 동)", "program"),
+        ("야호아이숲 놀이친구 현장배치 : '20. 8. ~ 11.", "program"),
+        ("장애인 주간보호시설 보조인력 파견 배치(9개소) : '20. 2.", "program"),
+        ("('20. 2. ~ 12.) 문화체험 : 31명", "program"),
+        ("발달장애인 진료(주 4회) 및 센터 연계 : '20. 10. ~ 12.", "program"),
+        ("ABA를 기반한 조기 중재, 문제행동치료 실시(주 2~3회) : '20. 10. ~ 12.", "program"),
+        ("치매 무료 조기검진사업 추진(5,547건) : ~ '20. 12.", "program"),
+        ("정신질환자·아동청소년·자살고위험자 등록 및 사례관리(7,236건) : ~ '20. 12.", "program"),
+        ("문화예술자원을 결합한 마음치유 '예술백산' : '20. 9. ~ 12.", "program"),
+        # `…사업` heading the phrase, followed only by generic verbs (or nothing)
+        ("전주시 온두레공동체 삼삼오오사업 개시 (19. 5. 24)", "program"),
+        ("장애인가족 역량강화사업 및 장애인식개선사업 시행('19. 7.~)", "program"),
+        ("해피하우스 공동체 활성화를 위한 주민참여 사업('19년 13개 사업/ 10개 등)", "program"),
+        # ... but not when something else heads it
+        ("공유경제로 반값생활비 만들기 사업 정산 및 평가 : '19. 11. ~12.", "other"),
+        ("2020 온두레공동체 사업 기자브리핑 ('19. 12. 24)", "other"),
+        # a specific keyword still beats every fallback
+        ("주거복지 상담 및 정보제공 서비스 제공 : '20. 1. ~ 12.", "program"),
+        ("전북노인일자리 통합지원서비스 구축 회의 : '20. 3.", "meeting"),
+        ("한옥마을 별별체험단 회의(2회)('20. 10.)", "meeting"),
+        ("전주시민 안전체험 한마당 추진 ('19. 10. 19)", "festival"),
+    ],
+)
+def test_format_services_fall_back_to_program(title, code):
+    assert format_for_title(title) == code
+
+
+@pytest.mark.parametrize(
+    "title, code",
+    [
+        # X 관련 Y: X only modifies the head Y
+        ("장애인 자립생활체험홈 운영 관련 지도.점검 실시 : '20. 10. ~ 12.", "other"),
+        ("투자유치 전략수립 용역 관련 논의", "other"),
+        ("상생발전기업 선정 관련 간담회", "meeting"),
+        ("멀티미디어 예술교육실 관련 실무협의 \" '20. 6. 12.", "meeting"),
+        # 관련 inside a compound noun (관련기관) is no modifier marker
+        ("스마트 신호운영 시스템 구축 시범사업 관련기관 회의 : '20. 7.", "meeting"),
+        # a verbal keyword before a plain noun and a generic verb modifies that noun
+        ("보건복지부 사회보장제도 신설 협의 요청문 발송('20. 2. 26.)", "other"),
+        # ... but an event noun before a word and a verb still heads its phrase
+        ("학생건강관리, 공동데이터구축 등 시범사업 본격 추진 : '20. 10. ~ 12.", "program"),
+        ("선미촌정비민관협의회 사업공유회 개최('19. 3. 12.)", "meeting"),
+        ("부안장애인복지관 벤치마킹 및 전주시 특수교육 입학 설명회 참석('19.7.10.~7.11)", "briefing"),
+        ("지역사회 치매협의체 개최: 연2회 ('19. 3. 8. / '19. 12. 19.)", "meeting"),
+    ],
+)
+def test_format_a_keyword_that_only_modifies_a_following_noun_does_not_decide(title, code):
+    assert format_for_title(title) == code
+
+
 SPEC_CODES = {"meeting", "briefing", "public_hearing", "forum", "workshop", "advisory", "survey", "open_call",
               "competition", "education", "festival", "exhibition", "ceremony", "promotion", "agreement",
               "site_visit", "program", "planning", "other"}
@@ -128,6 +217,8 @@ def test_format_seeds_hold_every_spec_code_and_only_known_codes():
     assert set(format_codes()) == SPEC_CODES
     keywords = read_seed("format_keywords")
     assert {r["format_code"] for r in keywords} <= SPEC_CODES
-    assert {r["role"] for r in keywords} <= {"decides", "fallback", "mask"}
+    assert {r["role"] for r in keywords} <= {"decides", "verbal", "fallback", "head", "generic", "modifier", "mask"}
+    # words that decide nothing themselves (generic verbs, 관련, masks) belong to no format
+    assert {r["format_code"] for r in keywords if r["role"] in ("generic", "modifier", "mask")} == {"other"}
     assert len({r["keyword"] for r in keywords}) == len(keywords), "a keyword is listed twice"
     assert {r["format_code"] for r in keywords if r["role"] == "decides"} == SPEC_CODES - {"other"}

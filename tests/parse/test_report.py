@@ -135,6 +135,21 @@ def test_the_real_report_parses_with_every_item_accounted_for(real):
         assert sorted(e.event_seq for e in real.events if e.serial_no == serial) == list(range(1, per_pledge[serial] + 1))
 
 
+def test_yearless_dates_of_the_real_report(real):
+    by_key = {(e.pledge_code, e.event_seq): e for e in real.events}
+    # dev gold serial 10 #3: 11.10/11.20/11.27/12.18, 11.20 being the sibling contest '20. 11. 20.
+    council = by_key[("9", 3)]
+    assert (council.start_date, council.end_date) == (dt.date(2020, 11, 10), dt.date(2020, 12, 18))
+    # 12.23~28. beside the sibling `모닥불공유회 개최('19. 12. 23.)`
+    exhibition = by_key[("18", 13)]
+    assert (exhibition.start_date, exhibition.end_date) == (dt.date(2019, 12, 23), dt.date(2019, 12, 28))
+    # (3~11월) with nothing to give its year: undated, flagged
+    visits = by_key[("68", 1)]
+    assert (visits.start_date, visits.end_date) == (None, None)
+    flagged = {(i.pledge_code, i.event_seq) for i in real.issues if i.kind == "month_without_year"}
+    assert {("9", 3), ("18", 13), ("68", 1)} <= flagged
+
+
 def test_the_real_report_flags_its_known_anomalies(real):
     kinds = Counter(i.kind for i in real.issues)
     assert kinds["date_after_report"] >= 3  # Jan/Feb 2021 items

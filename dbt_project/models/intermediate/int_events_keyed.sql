@@ -1,45 +1,39 @@
--- Gives every activity its event_key. The key is a hash of what identifies an
--- activity across reports: its pledge, its normalised title and its first date.
--- Activities identical on all three within one report are told apart by their
--- order of appearance.
+-- Gives every activity its cross-period event_key. The keys are assigned in Python by the
+-- Dagster asset staging/event_keys (pipeline/identity/match.py): each report's activities are
+-- matched one-to-one to the previous report's, pledge by pledge (same dates and normalised title,
+-- then title, then dates, then title similarity), so a reworded or moved activity keeps its key.
+-- A left join: an activity without a key fails the not_null test instead of disappearing.
 with events as (
     select * from {{ ref('stg_events') }}
 ),
 
-identity as (
-    select
-        *,
-        pledge_code || '|' || {{ normalise_text('title') }} || '|'
-            || coalesce(cast(start_date as varchar), '') as identity_text
-    from events
-),
-
-numbered as (
-    select
-        *,
-        row_number() over (partition by report_date, identity_text order by event_seq) as identity_rank
-    from identity
+keys as (
+    select * from {{ ref('stg_event_keys') }}
 )
 
 select
-    md5(identity_text || '|' || cast(identity_rank as varchar)) as event_key,
-    'hash' as match_method,
-    report_date,
-    source_file,
-    source_line,
-    serial_no,
-    pledge_code,
-    event_seq,
-    title,
-    raw_text,
-    start_date,
-    start_precision,
-    end_date,
-    end_precision,
-    session_count,
-    attendee_count,
-    attendee_is_approx,
-    venue_name,
-    is_online,
-    format_code
-from numbered
+    keys.event_key,
+    keys.match_method,
+    events.report_date,
+    events.source_file,
+    events.source_line,
+    events.serial_no,
+    events.pledge_code,
+    events.event_seq,
+    events.title,
+    events.raw_text,
+    events.start_date,
+    events.start_precision,
+    events.end_date,
+    events.end_precision,
+    events.session_count,
+    events.attendee_count,
+    events.attendee_is_approx,
+    events.venue_name,
+    events.is_online,
+    events.format_code
+from events
+left join keys
+    on events.report_date = keys.report_date
+    and events.pledge_code = keys.pledge_code
+    and events.event_seq = keys.event_seq

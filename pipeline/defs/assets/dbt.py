@@ -30,5 +30,5 @@ class PledgeDbtTranslator(DagsterDbtTranslator):
 )
 def pledge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     """dbt build (models, seeds and tests) in the run's working database."""
-    os.environ["PLEDGE_DBT_DATABASE"] = str(warehouse.begin_build(context.run_id))
+    os.environ["PLEDGE_DBT_DATABASE"] = str(warehouse.begin_build(context.run.run_id))
     yield from dbt.cli(["build"], context=context).stream()

@@ -272,16 +272,17 @@ def parsed_activities(context: AssetExecutionContext):
     can_subset=False,
 )
 def staging_tables(context: AssetExecutionContext):
-    periods = []
     refused = refusals(context.partition_keys)
-    for key in context.partition_keys:
-        if key in refused:
-            continue
-        info, _ = load_snapshot(key)
-        folder = parsed_cache_folder(info)
-        periods.append((info.report_date, staging.read_parquet(folder)))
-    with warehouse.connect_build(context.run_id) as con:
-        loaded = staging.replace_periods(con, periods)
+
+    def periods():  # one period in memory at a time
+        for key in context.partition_keys:
+            if key in refused:
+                continue
+            info, _ = load_snapshot(key)
+            yield info.report_date, staging.read_parquet(parsed_cache_folder(info))
+
+    with warehouse.connect_build(context.run.run_id) as con:
+        loaded = staging.replace_periods(con, periods())
         totals = {
             t: con.execute(f"select count(*) from {staging.SCHEMA}.{t}").fetchone()[0] for t in staging.STAGING_TABLES
         }

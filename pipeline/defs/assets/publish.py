@@ -6,9 +6,12 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from pipeline import settings
 from pipeline.defs.assets.dbt import pledge_dbt_models
 from pipeline.load import warehouse
+from pipeline.load.export import export_parquet
+from pipeline.report import markdown_preview
 
-MART_TABLES = ("dim_period", "dim_field", "dim_pledge", "dim_format", "dim_venue",
-               "fct_events", "fct_attendees", "fct_event_dates")
+MART_TABLES = ("dim_period", "dim_field", "dim_pledge", "dim_format", "dim_venue", "dim_pledge_history",
+               "fct_events", "fct_attendees", "fct_event_dates", "fct_event_lifecycle",
+               "mart_pledge_activity_by_period", "mart_field_activity_by_period")
 
 
 @asset(
@@ -21,12 +24,14 @@ MART_TABLES = ("dim_period", "dim_field", "dim_pledge", "dim_format", "dim_venue
     ),
 )
 def published_warehouse(context: AssetExecutionContext) -> MaterializeResult:
-    build_db = warehouse.begin_build(context.run_id)
+    build_db = warehouse.begin_build(context.run.run_id)
     with duckdb.connect(str(build_db)) as con:
         counts = {t: con.execute(f"select count(*) from marts.{t}").fetchone()[0] for t in MART_TABLES}
         periods = [str(r[0]) for r in con.execute("select report_date from marts.dim_period order by 1").fetchall()]
-    path = warehouse.publish(context.run_id)
+        preview = markdown_preview(con, "marts.fct_events", 5)
+    path = warehouse.publish(context.run.run_id)
     warehouse.release_lock()
+    exported = export_parquet(path, path.parent / "parquet")
     context.log.info(f"published {path}: {counts}")
     return MaterializeResult(
         metadata={
@@ -34,5 +39,9 @@ def published_warehouse(context: AssetExecutionContext) -> MaterializeResult:
             "periods": MetadataValue.json(periods),
             **{f"rows_{t}": n for t, n in counts.items()},
             "n_activities": counts["fct_events"],
+            "dagster/row_count": counts["fct_events"],
+            "preview_fct_events": MetadataValue.md(preview),
+            "parquet": MetadataValue.path(str(path.parent / "parquet")),
+            "parquet_rows": MetadataValue.json(exported),
         }
     )

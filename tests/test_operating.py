@@ -1,0 +1,225 @@
+"""Write-audit-publish and bad input: the warehouse analysts read is never broken.
+
+Every test builds its inputs from the real report, runs the real pipeline
+(Dagster + dbt) and inspects real DuckDB files.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from .conftest import REPO, SEED_REPORT, Workspace, make_workspace
+
+SEED_TEXT = SEED_REPORT.read_text(encoding="utf-8")
+
+
+def redated(text: str, date: str) -> str:
+    """The report with another header date (a distinct period)."""
+    y, m, d = date.split("-")
+    return text.replace("【2020. 12. 31.】", f"【{y}. {int(m)}. {int(d)}.】", 1)
+
+
+def counts(path: Path) -> dict[str, int]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {
+            t: con.execute(f"select count(*) from marts.{t}").fetchone()[0]
+            for t in ("dim_period", "fct_events", "fct_attendees", "dim_pledge")
+        }
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def ws(tmp_path, monkeypatch) -> Workspace:
+    return make_workspace(tmp_path, monkeypatch)
+
+
+def test_refused_files_are_named_and_good_periods_still_published(tmp_path, monkeypatch, capsys):
+    ws = make_workspace(tmp_path, monkeypatch)
+    (ws.raw_dir / "empty.txt").write_bytes(b"")
+    (ws.raw_dir / "junk.txt").write_bytes(os.urandom(2048) + b"\x00" * 16)
+    (ws.raw_dir / "no header.txt").write_text(SEED_TEXT.replace("【2020. 12. 31.】", ""), encoding="utf-8")
+    (ws.raw_dir / "undecodable.txt").write_bytes(bytes([0xFF, 0xFE, 0xFA, 0x80]) * 100)
+    assert ws.run() == 1
+    err = capsys.readouterr().err
+    for name, reason in [("empty.txt", "empty"), ("junk.txt", "binary"), ("no header.txt", "no report date header"),
+                         ("undecodable.txt", "cannot be decoded")]:
+        assert f"REFUSED {name}: " in err and reason in err, (name, err)
+    assert counts(ws.warehouse)["dim_period"] == 1
+
+
+def test_two_files_for_one_period_are_both_refused(tmp_path, monkeypatch, capsys):
+    ws = make_workspace(tmp_path, monkeypatch)
+    (ws.raw_dir / "copy of report.txt").write_bytes(SEED_REPORT.read_bytes())
+    assert ws.run() == 1
+    err = capsys.readouterr().err
+    assert "period 2020-12-31 is also claimed" in err
+    assert not ws.warehouse.exists()  # nothing good to publish
+
+
+def test_encodings_bom_crlf_and_cp949_load_like_utf8(tmp_path, monkeypatch):
+    # CP949 has no '•', '◦', '↳': a CP949 export prints other glyphs of the same role.
+    swapped = SEED_TEXT.translate(str.maketrans("•◦↳", "○○※"))
+    ws = make_workspace(tmp_path, monkeypatch, reports=[])
+    (ws.raw_dir / "utf8.txt").write_text(redated(swapped, "2020-12-31"), encoding="utf-8")
+    (ws.raw_dir / "bom crlf.txt").write_bytes(
+        b"\xef\xbb\xbf" + redated(swapped, "2020-12-30").replace("\n", "\r\n").encode("utf-8"))
+    (ws.raw_dir / "euc-kr 보고서.txt").write_bytes(redated(swapped, "2020-12-29").replace("\n", "\r\n").encode("cp949"))
+    assert ws.run() == 0
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        per_period = dict(con.execute("select report_date::varchar, n_events from marts.dim_period").fetchall())
+        titles = con.execute("""
+            select count(distinct report_date) from marts.fct_events
+            group by pledge_code, event_seq, title having count(distinct report_date) <> 3
+        """).fetchall()
+    assert len(per_period) == 3 and len(set(per_period.values())) == 1, per_period
+    assert titles == []  # the same activities, word for word, in all three encodings
+
+
+def test_file_names_with_spaces_quotes_and_korean(tmp_path, monkeypatch):
+    ws = make_workspace(tmp_path, monkeypatch, reports=[])
+    name = "전주 보고서 \"최종\" it's; drop table x.txt"
+    (ws.raw_dir / name).write_bytes(SEED_REPORT.read_bytes())
+    assert ws.run() == 0
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        assert con.execute("select source_file from marts.dim_period").fetchone()[0] == name
+
+
+def test_damaged_reports_are_quarantined_not_half_loaded(tmp_path, monkeypatch):
+    lines = SEED_TEXT.split("\n")
+    data_rows = [i for i, line in enumerate(lines) if line[:1].isdigit() and line.count("\t") == 4]
+    row = data_rows[5]
+    variants = {}
+    # cut mid-row: the last data row loses the end of its HTML
+    cut = "\n".join(lines[: data_rows[-1]] + [lines[data_rows[-1]][: len(lines[data_rows[-1]]) // 2]])
+    variants["2020-12-01"] = (cut, data_rows[-1] + 1)
+    damaged = list(lines)
+    damaged[row] = damaged[row].replace("</ul>", "", 1).replace("</li>", "", 2)  # unclosed tags
+    variants["2020-12-02"] = ("\n".join(damaged), None)
+    damaged = list(lines)
+    damaged[row] = "\t".join(damaged[row].split("\t")[:3])  # a row with missing columns
+    variants["2020-12-03"] = ("\n".join(damaged), row + 1)
+    damaged = list(lines)
+    damaged[row] = damaged[row].replace("경 제 분 야", "우 주 분 야", 1)  # an unknown field label
+    variants["2020-12-04"] = ("\n".join(damaged), row + 1)
+    damaged = list(lines)
+    parts = damaged[row].split("\t")
+    damaged[row] = "\t".join(parts[:2] + ["제5호?"] + parts[3:])  # a pledge code in an unexpected form
+    variants["2020-12-05"] = ("\n".join(damaged), row + 1)
+
+    ws = make_workspace(tmp_path, monkeypatch)
+    for date, (text, _) in variants.items():
+        (ws.raw_dir / f"damaged {date}.txt").write_text(redated(text, date), encoding="utf-8")
+    exit_code = ws.run()
+    assert exit_code in (0, 1)
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        published = {str(r[0]): r[1] for r in con.execute("select report_date, n_events from marts.dim_period").fetchall()}
+        issues = con.execute(
+            "select report_date::varchar, source_line, issue_kind, message from staging.stg_parse_issues"
+        ).fetchall()
+        accounted = con.execute(
+            "select count(*) from marts.dim_period where n_items_as_event + n_items_as_detail + n_items_as_issue <> n_list_items"
+        ).fetchone()[0]
+    assert "2020-12-31" in published
+    assert accounted == 0
+    for date, (_, line) in variants.items():
+        if date not in published:
+            continue  # refused whole: allowed, and then make run exits 1
+        mine = [i for i in issues if i[0] == date and i[2] not in ("date_after_report",)]
+        assert mine, f"{date}: damage loaded without a parse issue"
+        if line is not None:
+            assert any(i[1] == line for i in mine), (date, line, mine)
+    if len(published) < 1 + len(variants):
+        assert exit_code == 1
+
+
+def test_failed_audit_publishes_nothing_and_names_the_test(ws, capsys):
+    assert ws.run() == 0
+    before = file_digest(ws.warehouse)
+    # Corrupt the published staging rows (as a bad load would): a duplicated activity.
+    with duckdb.connect(str(ws.warehouse)) as con:
+        con.execute("insert into staging.events select * from staging.events where event_seq = 1 limit 1")
+    corrupted = file_digest(ws.warehouse)
+    assert ws.run() == 2
+    err = capsys.readouterr()
+    assert "pledge_dbt_models" in err.err
+    assert "unique" in (err.out + err.err)  # dbt names the failing test
+    assert file_digest(ws.warehouse) == corrupted != before  # nothing published over it
+
+
+def test_reader_keeps_a_consistent_view_during_a_run(ws):
+    assert ws.run() == 0
+    n_before = counts(ws.warehouse)["fct_events"]
+    reader = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb, sys
+            con = duckdb.connect({str(ws.warehouse)!r}, read_only=True)
+            print(con.execute("select count(*) from marts.fct_events").fetchone()[0], flush=True)
+            sys.stdin.readline()   # hold the connection open while the run goes on
+            print(con.execute("select count(*) from marts.fct_events").fetchone()[0], flush=True)
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    first = int(reader.stdout.readline())
+    (ws.raw_dir / "second period.txt").write_text(redated(SEED_TEXT, "2021-06-30"), encoding="utf-8")
+    assert ws.run() == 0  # not blocked by the open reader
+    second = int(reader.communicate("go\n", timeout=60)[0].strip())
+    assert first == second == n_before  # the reader's view did not change under it
+    assert counts(ws.warehouse)["fct_events"] == 2 * n_before  # new readers see the new file
+
+
+RUN_SCRIPT = "from pipeline.run import run_main; import sys; sys.exit(run_main(sys.argv[1:]))"
+
+
+def _run_and_kill(ws: Workspace, marker: str, timeout: float = 240) -> bool:
+    """Start `make run` as a process, SIGKILL it when `marker` appears in its log."""
+    env = {**os.environ, "PLEDGE_LOG_LEVEL": "DEBUG"}
+    proc = subprocess.Popen([sys.executable, "-c", RUN_SCRIPT, "--full"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline, killed = time.monotonic() + timeout, False
+    for line in proc.stdout:
+        if marker in line:
+            proc.send_signal(signal.SIGKILL)
+            killed = True
+            break
+        if time.monotonic() > deadline:
+            break
+    proc.kill()
+    proc.wait()
+    return killed
+
+
+@pytest.mark.parametrize("marker", [
+    'STEP_START - Started execution of step "parsed_activities"',
+    'STEP_START - Started execution of step "staging_tables"',
+    "START sql table model marts.fct_events",
+    'STEP_START - Started execution of step "published_warehouse"',
+])
+def test_sigkill_at_any_point_leaves_the_published_warehouse_intact(ws, marker):
+    assert ws.run() == 0
+    digest, before = file_digest(ws.warehouse), counts(ws.warehouse)
+    (ws.raw_dir / "second period.txt").write_text(redated(SEED_TEXT, "2021-06-30"), encoding="utf-8")
+    assert _run_and_kill(ws, marker), f"never reached {marker!r}"
+    # the published file is either untouched or (killed after the swap) the new complete one
+    after = counts(ws.warehouse)
+    assert file_digest(ws.warehouse) == digest or after["dim_period"] == 2
+    assert after["dim_period"] in (1, 2) and after["fct_events"] in (before["fct_events"], 2 * before["fct_events"])
+    # and the next run succeeds without any clean-up
+    assert ws.run() == 0
+    assert counts(ws.warehouse)["dim_period"] == 2
+    from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+    instance = DagsterInstance.from_config(str(ws.dagster_home))
+    assert not instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED]))
