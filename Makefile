@@ -56,5 +56,10 @@ docs-serve: $(STAMP)
 	test -f dbt_project/target/index.html -a -f dbt_project/target/catalog.json || $(MAKE) docs
 	$(BIN)/python -m pipeline.report.dbt_docs serve --host 127.0.0.1 --port $(or $(PORT),8080)
 
+# Benchmark on synthetic reports (see bench/run_bench.py): prints a table, writes warehouse/bench.json.
+# `make bench SIZE=2000` adds a cold run at 2,000 reports for peak memory.
+bench: $(MANIFEST)
+	$(BIN)/python -m bench.run_bench --size $(or $(SIZE),200) $(BENCH_ARGS)
+
 clean:
 	rm -rf warehouse/.build warehouse/.cache dbt_project/target dbt_project/logs

@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     instance = DagsterInstance.get()
     ordered = sync_partitions(instance, found)
     to_load = periods_to_load(found, args.full)
-    job = defs.get_job_def("build_warehouse")
+    job = defs.resolve_job_def("build_warehouse")
 
     print(f"raw/: {len(found.reports)} readable report(s), {len(found.refused)} refused; "
           f"{len(to_load)} period(s) to (re)load: {', '.join(to_load) or 'none'}")

@@ -6,8 +6,8 @@ Every test builds its inputs from the real report, runs the real pipeline
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,8 +42,13 @@ def file_digest(path: Path) -> str:
 
 
 @pytest.fixture
-def ws(tmp_path, monkeypatch) -> Workspace:
-    return make_workspace(tmp_path, monkeypatch)
+def ws(tmp_path, monkeypatch, built_warehouse) -> Workspace:
+    """A workspace whose published warehouse is a copy of the session's build of the real report
+    (as if `make run` had run once), so each test starts from a good published file."""
+    ws = make_workspace(tmp_path, monkeypatch)
+    ws.warehouse.parent.mkdir(parents=True)
+    shutil.copyfile(built_warehouse.warehouse, ws.warehouse)
+    return ws
 
 
 def test_refused_files_are_named_and_good_periods_still_published(tmp_path, monkeypatch, capsys):
@@ -146,21 +151,19 @@ def test_damaged_reports_are_quarantined_not_half_loaded(tmp_path, monkeypatch):
 
 
 def test_failed_audit_publishes_nothing_and_names_the_test(ws, capsys):
-    assert ws.run() == 0
     before = file_digest(ws.warehouse)
-    # Corrupt the published staging rows (as a bad load would): a duplicated activity.
+    # Corrupt the published staging rows (as a bad load would): a format code outside the vocabulary.
     with duckdb.connect(str(ws.warehouse)) as con:
-        con.execute("insert into staging.events select * from staging.events where event_seq = 1 limit 1")
+        con.execute("update staging.events set format_code = 'bogus' where pledge_code = '1' and event_seq = 1")
     corrupted = file_digest(ws.warehouse)
     assert ws.run() == 2
     err = capsys.readouterr()
     assert "pledge_dbt_models" in err.err
-    assert "unique" in (err.out + err.err)  # dbt names the failing test
+    assert "relationships_fct_events_format_code" in (err.out + err.err)  # dbt names the failing test
     assert file_digest(ws.warehouse) == corrupted != before  # nothing published over it
 
 
 def test_reader_keeps_a_consistent_view_during_a_run(ws):
-    assert ws.run() == 0
     n_before = counts(ws.warehouse)["fct_events"]
     reader = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
@@ -208,7 +211,6 @@ def _run_and_kill(ws: Workspace, marker: str, timeout: float = 240) -> bool:
     'STEP_START - Started execution of step "published_warehouse"',
 ])
 def test_sigkill_at_any_point_leaves_the_published_warehouse_intact(ws, marker):
-    assert ws.run() == 0
     digest, before = file_digest(ws.warehouse), counts(ws.warehouse)
     (ws.raw_dir / "second period.txt").write_text(redated(SEED_TEXT, "2021-06-30"), encoding="utf-8")
     assert _run_and_kill(ws, marker), f"never reached {marker!r}"
