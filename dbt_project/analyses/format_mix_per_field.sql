@@ -1,18 +1,8 @@
 -- Format mix (활동 유형) per policy field (분야): how each field talks to citizens.
--- Each activity counted once (its row in the latest report that lists it);
+-- Each activity counted once (dim_event: its row in the latest report that lists it);
 -- share_in_field is the format's share of the field's activities (sums to 1 per field).
-with event_versions as (
-    select
-        event_key,
-        field_code,
-        format_code,
-        is_online,
-        row_number() over (partition by event_key order by report_date desc) as version_rank
-    from {{ ref('fct_events') }}
-),
-
-activities as (
-    select * from event_versions where version_rank = 1
+with activities as (
+    select * from {{ ref('dim_event') }}
 ),
 
 per_format as (

@@ -2,18 +2,8 @@
 -- An activity reprinted in several yearly reports is counted once: its row from the
 -- latest report that lists it (event_key is stable across periods).
 -- people counts only activities that state a figure; n_with_attendance says how many did.
-with event_versions as (
-    select
-        event_key,
-        pledge_code,
-        attendee_count,
-        attendee_is_approx,
-        row_number() over (partition by event_key order by report_date desc) as version_rank
-    from {{ ref('fct_events') }}
-),
-
-activities as (
-    select * from event_versions where version_rank = 1
+with activities as (
+    select * from {{ ref('dim_event') }}
 ),
 
 per_pledge as (

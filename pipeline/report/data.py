@@ -13,13 +13,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 # Each activity once: its row in the latest report that lists it.
-LATEST_ACTIVITIES = """
-    select * from (
-        select e.*, row_number() over (partition by event_key order by report_date desc) as version_rank
-        from marts.fct_events as e
-    ) as versions
-    where version_rank = 1
-"""
+LATEST_ACTIVITIES = "select * from marts.dim_event"
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:

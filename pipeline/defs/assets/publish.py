@@ -9,7 +9,7 @@ from pipeline.load import warehouse
 from pipeline.load.export import export_parquet
 from pipeline.report import markdown_preview
 
-MART_TABLES = ("dim_period", "dim_field", "dim_pledge", "dim_format", "dim_venue", "dim_pledge_history",
+MART_TABLES = ("dim_period", "dim_field", "dim_pledge", "dim_format", "dim_venue", "dim_pledge_history", "dim_event",
                "fct_events", "fct_attendees", "fct_event_dates", "fct_event_lifecycle",
                "mart_pledge_activity_by_period", "mart_field_activity_by_period")
 

@@ -1,0 +1,37 @@
+-- One row per activity (event_key), as printed in the latest report that lists it,
+-- with the span of reports it appears in. The table to use when an activity that
+-- is reprinted in every yearly report must count once.
+with events as (
+    select * from {{ ref('fct_events') }}
+),
+
+versions as (
+    select
+        events.*,
+        row_number() over (partition by event_key order by report_date desc) as version_rank,
+        min(report_date) over (partition by event_key) as first_report_date,
+        count(*) over (partition by event_key) as n_reports
+    from events
+)
+
+select
+    event_key,
+    pledge_code,
+    field_code,
+    title,
+    start_date,
+    start_precision,
+    end_date,
+    end_precision,
+    session_count,
+    attendee_count,
+    attendee_is_approx,
+    venue_key,
+    venue_name,
+    is_online,
+    format_code,
+    first_report_date,
+    report_date as last_report_date,
+    n_reports
+from versions
+where version_rank = 1
