@@ -32,8 +32,8 @@ $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 
 manifest: $(MANIFEST)
 
-$(DAGSTER_HOME):
-	mkdir -p $(DAGSTER_HOME)
+$(DAGSTER_HOME): | $(STAMP)
+	$(BIN)/python -c "from pipeline.run import ensure_dagster_home; ensure_dagster_home()"
 
 run: $(MANIFEST) | $(DAGSTER_HOME)
 	$(BIN)/python -m pipeline.run $(ARGS)

@@ -131,6 +131,9 @@ def venue_matches(ours: str | None, gold: str) -> bool:
 
 
 def load_gold(path: Path) -> list[dict]:
+    if not Path(path).exists():
+        raise SystemExit(f"{path}: gold annotations not found (expected ../shared/gold/dev.jsonl beside the repo; "
+                         "pass --gold PATH)")
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 

@@ -132,3 +132,14 @@ def test_run_is_recorded_in_the_dagster_instance(built_warehouse):
         [__import__("dagster").AssetCheckKey(AssetKey("parsed_activities"), "list_items_accounted_for")]
     )
     assert checks
+
+
+def test_the_warehouse_meets_the_gold_targets(built_warehouse):
+    """`make eval` on the built warehouse: what analysts get, scored against the gold set."""
+    from pipeline.evaluate import DEFAULT_GOLD, events_from_warehouse, load_gold, score
+
+    if not DEFAULT_GOLD.exists():
+        pytest.skip("gold set not available")
+    result = score(events_from_warehouse(built_warehouse.warehouse), load_gold(DEFAULT_GOLD))
+    assert not result.failed(), result.report()
+    assert result.metrics["segmentation"].n == 31
