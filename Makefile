@@ -25,9 +25,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The dbt manifest is prepared here, at build time, never at import.
+# The dbt manifest is prepared here, at build time, never at import. It is parsed with the
+# database path `make run` uses, so that run's dbt build can reuse this parse.
 $(MANIFEST): $(STAMP) $(DBT_SOURCES)
-	cd dbt_project && ../$(BIN)/dbt parse --quiet --no-partial-parse
+	cd dbt_project && PLEDGE_DBT_DATABASE=$(CURDIR)/warehouse/.build/pledge_activity.duckdb ../$(BIN)/dbt parse --quiet --no-partial-parse
 	@touch $(MANIFEST)
 
 manifest: $(MANIFEST)

@@ -1,6 +1,5 @@
 """The Dagster code location: `dagster dev` (make dev) and `make run` load this."""
 from dagster import Definitions
-from dagster_dbt import DbtCliResource
 
 from pipeline import settings
 from pipeline.dbt_project import dbt_project
@@ -9,6 +8,7 @@ from pipeline.defs.assets.identity import event_keys
 from pipeline.defs.assets.ingest import parsed_activities, raw_report, staging_tables
 from pipeline.defs.assets.publish import published_warehouse
 from pipeline.defs.assets.report import analyst_report
+from pipeline.defs.resources import PledgeDbtCliResource
 from pipeline.defs.automation import build_warehouse_job, raw_reports_sensor, yearly_rebuild
 
 defs = Definitions(
@@ -17,5 +17,5 @@ defs = Definitions(
     jobs=[build_warehouse_job],
     schedules=[yearly_rebuild],
     sensors=[raw_reports_sensor],
-    resources={"dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=settings.dbt_executable())},
+    resources={"dbt": PledgeDbtCliResource(project_dir=dbt_project, dbt_executable=settings.dbt_executable())},
 )

@@ -31,9 +31,13 @@ def _run_partitions(ws) -> dict[str, set[str]]:
     return out
 
 
-def _event_keys_metadata() -> dict:
-    event = DagsterInstance.get().get_latest_materialization_event(AssetKey(["staging", "event_keys"]))
+def _latest_metadata(key: AssetKey) -> dict:
+    event = DagsterInstance.get().get_latest_materialization_event(key)
     return {k: v.value for k, v in event.asset_materialization.metadata.items()}
+
+
+def _event_keys_metadata() -> dict:
+    return _latest_metadata(AssetKey(["staging", "event_keys"]))
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +64,7 @@ def periods(tmp_path_factory):
         s2021.write(ws.raw_dir)  # same file name, new content
         assert ws.run() == 0
         ws.second_run_partitions = _run_partitions(ws)
+        ws.second_run_staging_metadata = _latest_metadata(AssetKey(["staging", "events"]))
         ws.second_run_keys_metadata = _event_keys_metadata()
         with ws.connect() as con:
             counts = dict(con.execute(
@@ -122,7 +127,9 @@ def test_only_new_and_changed_files_are_parsed(periods):
     # the real 2020 report did not change: not read, not parsed, not reloaded
     assert periods.second_run_partitions["raw_report"] == {"2019-12-31", "2021-12-31"}
     assert periods.second_run_partitions["parsed_activities"] == {"2019-12-31", "2021-12-31"}
-    assert periods.second_run_partitions["staging/events"] == {"2019-12-31", "2021-12-31"}
+    # staging is one unpartitioned step that reloads exactly the periods whose parse changed
+    assert periods.second_run_partitions["staging/events"] == {None}
+    assert periods.second_run_staging_metadata["periods_loaded"] == ["2019-12-31", "2021-12-31"]
     # unpartitioned: the keys of every period were derived again from the oldest one
     assert periods.second_run_partitions["staging/event_keys"] == {None}
     assert periods.second_run_keys_metadata["periods_rewritten"] == ["2019-12-31", "2020-12-31", "2021-12-31"]

@@ -5,8 +5,9 @@ for column, each prefixed with the period (`report_date`) and the source file.
 Every table is replaced one period at a time, inside one transaction, so a re-run
 is idempotent and a failure leaves the previous rows in place.
 
-Parsed records travel as Arrow tables (written to Parquet in the parse cache) and
-are bulk-loaded with `INSERT ... SELECT` from Arrow: no row-by-row inserts.
+Parsed records travel as Arrow tables, written to Parquet in the parse cache, and
+are bulk-loaded with one `INSERT ... SELECT FROM read_parquet([...])` per table for
+all the periods of a run: no row-by-row inserts.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import datetime as dt
 import types
 import typing
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 import duckdb
 import pyarrow as pa
@@ -164,27 +165,34 @@ def write_parquet(tables: dict[str, pa.Table], folder: Path) -> None:
     tmp.rename(folder)
 
 
-def read_parquet(folder: Path) -> dict[str, pa.Table]:
-    return {t: pq.read_table(folder / f"{t}.parquet", schema=TABLE_SCHEMAS[t]) for t in TABLE_SCHEMAS}
+def loaded_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[dt.date, tuple[str, str]]:
+    """period -> (file sha256, parser fingerprint) of what staging holds now."""
+    create_staging_tables(con)
+    rows = con.execute(f"select report_date, sha256, parser_fingerprint from {SCHEMA}.report_files").fetchall()
+    return {d: (sha, fp) for d, sha, fp in rows}
 
 
-def replace_periods(con: duckdb.DuckDBPyConnection, periods: Iterable[tuple[dt.date, dict[str, pa.Table]]]) -> dict[str, int]:
-    """Replace each given period's rows in every staging table, in one transaction.
+def load_periods(con: duckdb.DuckDBPyConnection, folders: dict[dt.date, Path]) -> dict[str, int]:
+    """Replace the given periods' rows in every staging table with their cached Parquet, in one
+    transaction: one DELETE and one bulk INSERT per table, whatever the number of periods.
 
     Returns the number of rows loaded per table.
     """
     create_staging_tables(con)
     loaded = {t: 0 for t in TABLE_SCHEMAS}
+    if not folders:
+        return loaded
+    dates = sorted(folders)
     con.execute("BEGIN TRANSACTION")
     try:
-        for report_date, tables in periods:
-            for table, arrow_table in tables.items():
-                con.execute(f"DELETE FROM {SCHEMA}.{table} WHERE report_date = ?", [report_date])
-                con.register("incoming", arrow_table)
-                columns = ", ".join(f'"{c}"' for c in arrow_table.column_names)
-                con.execute(f"INSERT INTO {SCHEMA}.{table} ({columns}) SELECT {columns} FROM incoming")
-                con.unregister("incoming")
-                loaded[table] += arrow_table.num_rows
+        for table, schema in TABLE_SCHEMAS.items():
+            files = [str(folders[d] / f"{table}.parquet") for d in dates]
+            columns = ", ".join(f'"{c}"' for c in schema.names)
+            con.execute(f"DELETE FROM {SCHEMA}.{table} WHERE report_date IN (SELECT unnest(?::DATE[]))", [dates])
+            con.execute(
+                f"INSERT INTO {SCHEMA}.{table} ({columns}) SELECT {columns} FROM read_parquet(?)", [files]
+            )
+            loaded[table] = sum(pq.read_metadata(f).num_rows for f in files)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

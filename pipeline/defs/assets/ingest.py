@@ -9,6 +9,7 @@ working database.
 
 import datetime as dt
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -35,7 +36,7 @@ from pipeline.raw.report_file import RawReport, ReportFileError, decode_report
 RAW_REPORT = AssetKey("raw_report")
 PARSED_ACTIVITIES = AssetKey("parsed_activities")
 STAGING_KEYS = {table: AssetKey(["staging", table]) for table in staging.STAGING_TABLES}
-PARTITIONED_KEYS = {RAW_REPORT, PARSED_ACTIVITIES, *STAGING_KEYS.values()}
+PARTITIONED_KEYS = {RAW_REPORT, PARSED_ACTIVITIES}
 
 MIN_DATED_SHARE = 0.9  # below this share of activities with a start date, warn
 
@@ -119,7 +120,8 @@ def raw_report(context: AssetExecutionContext) -> MaterializeResult:
             tmp.replace(snapshot)
         _snapshot_info_path(key).write_text(info.model_dump_json(indent=2))
         rows.append(info)
-        context.log.info(f"{key}: {info.file_name} sha256={info.sha256[:12]} ({info.n_bytes} bytes, {info.encoding})")
+        context.log.debug(f"{key}: {info.file_name} sha256={info.sha256[:12]} ({info.n_bytes} bytes, {info.encoding})")
+    context.log.info(f"{len(rows)} report file(s) snapshotted")
     return MaterializeResult(
         metadata={
             "n_reports": len(rows),
@@ -166,6 +168,50 @@ def _parse_one(info: RawReport, snapshot: Path) -> dict:
     return {**summary, "cached": False}
 
 
+def _parse_checked(key: str) -> dict | str:
+    """Summary of one period's parse, or the reason it was refused."""
+    try:
+        info, snapshot = load_snapshot(key)
+        summary = _parse_one(info, snapshot)
+        if summary["n_rows"] == 0:
+            raise ReportFileError(f"{info.file_name}: no data rows (연번/분야/관리번호/공약사업명/시민소통실적) found")
+        return summary
+    except Exception as exc:  # one bad report must not stop the good ones
+        return str(exc) if isinstance(exc, ReportFileError) else f"period {key}: parsing failed: {exc!r}"
+
+
+PARALLEL_PARSE_MIN = 8  # below this many uncached periods a process pool costs more than it saves
+
+
+def _parse_all(keys: list[str]):
+    """(key, summary or refusal reason) for each period; uncached ones parsed on every core.
+
+    Parsing is pure and writes only its own cache folder, so periods parse in parallel;
+    the warehouse itself is written later, by one process.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    uncached = [k for k in keys if not _is_cached(k)]
+    workers = min(os.cpu_count() or 1, len(uncached))
+    if len(uncached) < PARALLEL_PARSE_MIN or workers < 2:
+        for key in keys:
+            yield key, _parse_checked(key)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        parsed = dict(zip(uncached, pool.map(_parse_checked, uncached, chunksize=4)))
+    for key in keys:
+        yield key, parsed[key] if key in parsed else _parse_checked(key)
+
+
+def _is_cached(key: str) -> bool:
+    try:
+        info, _ = load_snapshot(key)
+    except ReportFileError:
+        return False
+    return (parsed_cache_folder(info) / "summary.json").exists()
+
+
 @asset(
     key=PARSED_ACTIVITIES,
     deps=[RAW_REPORT],
@@ -189,26 +235,23 @@ def _parse_one(info: RawReport, snapshot: Path) -> dict:
     ],
 )
 def parsed_activities(context: AssetExecutionContext):
-    summaries, refused = [], refusals(context.partition_keys)
-    for key in context.partition_keys:
-        if key in refused:
+    refused = refusals(context.partition_keys)
+    summaries = []
+    for key, outcome in _parse_all([k for k in context.partition_keys if k not in refused]):
+        if isinstance(outcome, str):
+            context.log.error(outcome)
+            record_refusal(key, outcome)
+            refused[key] = outcome
             continue
-        try:
-            info, snapshot = load_snapshot(key)
-            summary = _parse_one(info, snapshot)
-            if summary["n_rows"] == 0:
-                raise ReportFileError(f"{info.file_name}: no data rows (연번/분야/관리번호/공약사업명/시민소통실적) found")
-        except Exception as exc:  # one bad report must not stop the good ones
-            reason = str(exc) if isinstance(exc, ReportFileError) else f"period {key}: parsing failed: {exc!r}"
-            context.log.error(reason)
-            record_refusal(key, reason)
-            refused[key] = reason
-            continue
-        summaries.append(summary)
-        context.log.info(
-            f"{key}: {summary['n_events']} activities in {summary['n_pledges']} pledges, "
-            f"{summary['n_issues']} parse issues{' (cached)' if summary['cached'] else ''}"
+        summaries.append(outcome)
+        context.log.debug(
+            f"{key}: {outcome['n_events']} activities in {outcome['n_pledges']} pledges, "
+            f"{outcome['n_issues']} parse issues{' (cached)' if outcome['cached'] else ''}"
         )
+    context.log.info(
+        f"{len(summaries)} period(s) parsed ({sum(s['cached'] for s in summaries)} from the cache), "
+        f"{len(refused)} refused"
+    )
     n_events = sum(s["n_events"] for s in summaries)
     n_items = sum(s["n_list_items"] for s in summaries)
     accounted = sum(s["n_items_as_event"] + s["n_items_as_detail"] + s["n_items_as_issue"] for s in summaries)
@@ -263,33 +306,46 @@ def parsed_activities(context: AssetExecutionContext):
             key,
             deps=[PARSED_ACTIVITIES],
             group_name="staging",
-            description=f"적재 테이블 `staging.{table}` in the warehouse: the period's rows, replaced as a whole.",
+            description=(
+                f"적재 테이블 `staging.{table}` in the warehouse: every period's rows. Each period whose "
+                "parsed file differs from what the table holds (new file, changed file, new parser) is "
+                "replaced as a whole; the others are left as they are."
+            ),
         )
         for table, key in STAGING_KEYS.items()
     ],
-    partitions_def=reporting_periods,
-    backfill_policy=BackfillPolicy.single_run(),
     can_subset=False,
 )
 def staging_tables(context: AssetExecutionContext):
-    refused = refusals(context.partition_keys)
+    """Unpartitioned on purpose: one step and one event per table, however many periods a run
+    loads (a partitioned asset writes events per partition, which dominated runs of hundreds of
+    reports). What to load comes from comparing the parse cache with `staging.report_files`."""
+    from pipeline.parse.fingerprint import parser_fingerprint
 
-    def periods():  # one period in memory at a time
-        for key in context.partition_keys:
-            if key in refused:
-                continue
-            info, _ = load_snapshot(key)
-            yield info.report_date, staging.read_parquet(parsed_cache_folder(info))
-
+    periods = context.instance.get_dynamic_partitions(reporting_periods.name)
     with warehouse.connect_build(context.run.run_id) as con:
-        loaded = staging.replace_periods(con, periods())
+        held = staging.loaded_fingerprints(con)
+        to_load: dict[dt.date, Path] = {}
+        for key in periods:
+            try:
+                info, _ = load_snapshot(key)
+            except ReportFileError:
+                continue  # never ingested (refused): nothing to load
+            folder = parsed_cache_folder(info)
+            if not (folder / "summary.json").exists():
+                continue  # refused at parsing, or not parsed with this parser yet
+            if held.get(info.report_date) != (info.sha256, parser_fingerprint()):
+                to_load[info.report_date] = folder
+        loaded = staging.load_periods(con, to_load)
         totals = {
             t: con.execute(f"select count(*) from {staging.SCHEMA}.{t}").fetchone()[0] for t in staging.STAGING_TABLES
         }
+    context.log.info(f"loaded {len(to_load)} period(s): {', '.join(str(d) for d in sorted(to_load)) or 'none'}")
     for table, key in STAGING_KEYS.items():
         yield MaterializeResult(
             asset_key=key,
             metadata={
+                "periods_loaded": MetadataValue.json(sorted(str(d) for d in to_load)),
                 "rows_loaded": loaded[table],
                 "dagster/row_count": totals[table],
                 "table": f"{staging.SCHEMA}.{table}",
