@@ -28,15 +28,19 @@ from dataclasses import dataclass, field
 
 from pipeline.parse.models import DatePoint, Precision
 
-_QUOTES = re.compile(r"[‘’`´′]|[\"“”](?=\s*\d)")
+# (one character class first, so that the regex engine skips to candidates quickly:
+# `[‘’`´′]|[\"“”](?=\s*\d)`)
+_QUOTES = re.compile(r"[‘’`´′\"“”](?:(?<=[‘’`´′])|(?=\s*\d))")
 _DIGIT = re.compile(r"\d")
 _TILDES = re.compile(r"[～〜∼]")
 # weekday suffixes `(화)`, `( 목 )` and clock times `16:00` carry no date information
 _NOISE = re.compile(r"\(\s*[월화수목금토일]\s*\)|\b\d{1,2}:\d{2}\b")
 
 _Y = r"(?:'\s?(?P<{0}q>\d{{2}})|(?P<{0}f>(?:19|20)\d{{2}})|(?P<{0}b>\d{{2}}))"
+# Every alternative starts with a digit, `'`, `~` or `현`: the leading lookahead lets the
+# engine pass over other characters without trying the alternatives one by one.
 _TOKEN = re.compile(
-    "|".join(
+    r"(?=[\d'~현])(?:" + "|".join(
         [
             # '19. 3. 22.  19.4.8  (the no-quote two-digit year is checked in code)
             r"(?P<ymd>(?<![\d.,])" + _Y.format("a") + r"\s*\.\s*(?P<am>\d{1,2})\s*\.\s*(?P<ad>\d{1,2})(?!\d)(?!\s*[월년])(?:\s*\.)?)",
@@ -60,7 +64,7 @@ _TOKEN = re.compile(
             r"(?P<num>(?<![\d.,'])(?P<nn>\d{1,2})(?!\d)(?:\s*\.)?)",
             r"(?P<now>현재)",
         ]
-    )
+    ) + ")"
 )
 _RANGE_GAP = re.compile(r"\s*")  # gap allowed between a date and its `~`
 _MD_CONTEXT_AFTER = re.compile(r"\s*(?:[.)~/,(\[]|$)")
@@ -92,7 +96,7 @@ class Point:
         if self.precision == "year":
             return dt.date(self.year, 12, 31)
         if self.precision == "month":
-            return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+            return dt.date(self.year, self.month, _days_in_month(self.year, self.month))
         return self.first_day()
 
     def to_model(self) -> DatePoint:
@@ -113,6 +117,13 @@ class DateScan:
         return any(not p.weak for p in self.points)
 
 
+def _days_in_month(year: int, month: int) -> int:
+    """`calendar.monthrange(year, month)[1]` without its weekday (month 1-12)."""
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return calendar.mdays[month]
+
+
 def _year(two: str | None, four: str | None) -> int:
     return int(four) if four else 2000 + int(two)
 
@@ -124,14 +135,16 @@ def _valid(y: int | None, m: int | None, d: int | None) -> bool:
         if m is None or not 1 <= d <= 31:
             return False
         if y is not None:
-            return d <= calendar.monthrange(y, m)[1]
+            return d <= _days_in_month(y, m)
     return True
 
 
 def normalise(text: str) -> str:
     text = _QUOTES.sub("'", text)
     text = _TILDES.sub("~", text)
-    return _NOISE.sub(" ", text)
+    if "(" in text or ":" in text:  # each `_NOISE` match holds one
+        text = _NOISE.sub(" ", text)
+    return text
 
 
 def scan_dates(text: str, *, context_year: int | None = None) -> DateScan:
@@ -335,13 +348,31 @@ def _stated_years(scans: list[DateScan]) -> set[int]:
     return {p.year for s in scans for p in s.points if p.year is not None and not p.yearless and not p.weak}
 
 
-def explicit_days(own_text: str, detail_texts: list[str]) -> set[tuple[int, int, int]]:
-    """The days an activity states with their year (`'20. 11. 20.`), as (year, month, day):
-    what a yearless day of a sibling activity can be matched against."""
+@dataclass(slots=True)
+class ActivityScans:
+    """The date scans of an activity's own line and of its details, read once
+    (`scan_activity`) and shared by `explicit_days` and `event_dates`."""
+
+    own: DateScan
+    own_year: int | None  # the line's own year (even one inside a name): dates its yearless details
+    details: list[DateScan]
+
+
+def scan_activity(own_text: str, detail_texts: list[str]) -> ActivityScans:
     own = scan_dates(own_text)
     own_year = _own_year([own])
-    scans = [own, *(scan_dates(t, context_year=own_year) for t in detail_texts)]
-    return {(p.year, p.month, p.day) for s in scans for p in s.points
+    return ActivityScans(own, own_year, [scan_dates(t, context_year=own_year) for t in detail_texts])
+
+
+def explicit_days(own_text: str, detail_texts: list[str], *,
+                  scans: ActivityScans | None = None) -> set[tuple[int, int, int]]:
+    """The days an activity states with their year (`'20. 11. 20.`), as (year, month, day):
+    what a yearless day of a sibling activity can be matched against.
+
+    `scans`: the activity's `scan_activity(own_text, detail_texts)`, when already read."""
+    if scans is None:
+        scans = scan_activity(own_text, detail_texts)
+    return {(p.year, p.month, p.day) for s in (scans.own, *scans.details) for p in s.points
             if p.precision == "day" and p.year is not None and not p.yearless and not p.weak}
 
 
@@ -367,7 +398,8 @@ def _year_for_yearless(yearless: list[Point], details: list[DateScan],
 
 
 def event_dates(own_text: str, detail_texts: list[str], *, report_year: int,
-                sibling_days: Collection[tuple[int, int, int]] = ()) -> EventDates:
+                sibling_days: Collection[tuple[int, int, int]] = (),
+                scans: ActivityScans | None = None) -> EventDates:
     """start/end of an activity: its own line first, else its details (SPEC.md).
 
     The earliest date is the start and the latest the end; a year that is part of a
@@ -376,11 +408,13 @@ def event_dates(own_text: str, detail_texts: list[str], *, report_year: int,
     `sibling_days` being the dated days of the pledge's other activities); else they
     are left out and flagged `month_without_year`. `report_year` is never assumed:
     the report covers several years.
+
+    `scans`: the activity's `scan_activity(own_text, detail_texts)`, when already read
+    (for `explicit_days`); its yearless points get their year here.
     """
-    own = scan_dates(own_text)
-    # the line's own year (even one inside a name, `2020 스마트공장 ...`) dates its yearless details
-    own_year = _own_year([own])
-    details = [scan_dates(t, context_year=own_year) for t in detail_texts]
+    if scans is None:
+        scans = scan_activity(own_text, detail_texts)
+    own, own_year, details = scans.own, scans.own_year, scans.details
     problems: list[tuple[str, str]] = []
 
     if own.has_dates:

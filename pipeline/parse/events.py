@@ -6,7 +6,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from pipeline.parse.dates import event_dates, explicit_days
+from pipeline.parse.dates import ActivityScans, event_dates, explicit_days, scan_activity
 from pipeline.parse.formats import format_for_title
 from pipeline.parse.models import Event, EventDetail, ParseIssue
 from pipeline.parse.people import attendance
@@ -29,6 +29,9 @@ class EventDraft:
     source_line: int
     details: list[EventDetail] = field(default_factory=list)
     title: str = ""
+    # the date scans of title and details, read by `draft_days` and used up by `build_event`
+    _scans: ActivityScans | None = field(default=None, repr=False, compare=False)
+    _scanned: tuple[str, int] = field(default=("", -1), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.title, inline = split_inline(self.own_text)
@@ -40,6 +43,19 @@ class EventDraft:
             EventDetail(detail_seq=len(self.details) + 1, marker=marker, text=text, source_line=source_line)
         )
 
+    def scans(self) -> ActivityScans:
+        """The date scans of the title and details as they are now (read once)."""
+        if self._scans is None or self._scanned != (self.title, len(self.details)):
+            self._scans = scan_activity(self.title, [d.text for d in self.details])
+            self._scanned = (self.title, len(self.details))
+        return self._scans
+
+    def take_scans(self) -> ActivityScans:
+        """The scans, for `event_dates`, which gives their yearless points a year: not kept."""
+        scans = self.scans()
+        self._scans = None
+        return scans
+
 
 def _issue(draft: EventDraft, kind: str, message: str, text: str, severity: str = "warning") -> ParseIssue:
     return ParseIssue(
@@ -50,7 +66,7 @@ def _issue(draft: EventDraft, kind: str, message: str, text: str, severity: str 
 
 def draft_days(draft: EventDraft) -> set[tuple[int, int, int]]:
     """The days the activity states with their year, for its siblings' yearless dates."""
-    return explicit_days(draft.title, [d.text for d in draft.details])
+    return explicit_days(draft.title, [d.text for d in draft.details], scans=draft.scans())
 
 
 def build_event(draft: EventDraft, report_date: dt.date,
@@ -60,7 +76,8 @@ def build_event(draft: EventDraft, report_date: dt.date,
     detail_texts = [d.text for d in draft.details]
     issues: list[ParseIssue] = []
 
-    when = event_dates(title, detail_texts, report_year=report_date.year, sibling_days=sibling_days)
+    when = event_dates(title, detail_texts, report_year=report_date.year, sibling_days=sibling_days,
+                       scans=draft.take_scans())
     for kind, message in when.problems:
         severity = "info" if "read as" in message else "warning"
         issues.append(_issue(draft, kind, message, draft.own_text, severity))

@@ -24,8 +24,8 @@ The vocabulary is the dbt seeds `formats.csv` and `format_keywords.csv`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from pipeline.vocab import read_seed
 
@@ -58,16 +58,41 @@ def _keyword_table() -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
         if row["role"] not in _ROLES:
             raise ValueError(f"format_keywords.csv: unknown role {row['role']!r}")
         table[_compact(row["keyword"])] = (row["format_code"], row["role"])
-    alternatives = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))
-    return re.compile(f"(?=({alternatives}))"), table
+    keywords = f"(?=({_trie_regex(list(table))}))"
+    if table and "" not in table:
+        # the class of first characters first: a quick no where no keyword starts
+        keywords = "(?=[" + "".join(sorted({re.escape(k[0]) for k in table})) + "])" + keywords
+    return re.compile(keywords), table
+
+
+def _trie_regex(words: list[str]) -> str:
+    """An alternation matching, where it matches, the longest of `words` (like the words
+    sorted longest first), as a trie: `자문(?:회의)?|...`. The engine tries only the
+    branches of the character at hand instead of every word in turn."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+
+    def alternation(node: dict) -> str:
+        branches = [re.escape(ch) + alternation(child) for ch, child in node.items() if ch]
+        if not branches:
+            return ""
+        body = "|".join(branches)
+        if "" in node:  # a shorter word ends here: only if no longer one matches
+            return f"(?:{body})?"
+        return body if len(branches) == 1 else f"(?:{body})"
+
+    return alternation(trie)
 
 
 def _compact(text: str) -> str:
     return "".join(_QUOTE_CHARS.sub("", text).split()).upper()
 
 
-@dataclass(frozen=True, slots=True)
-class _Match:
+class _Match(NamedTuple):
     start: int  # in the spaced text
     end: int
     code: str
@@ -87,7 +112,12 @@ class _Phrase:
 
     def __init__(self, text: str) -> None:
         self.text = " ".join(_QUOTE_CHARS.sub("", text).split()).upper()
-        positions = [i for i, ch in enumerate(self.text) if ch != " "]
+        # the position in the text of each character of `compact` (the text has single spaces)
+        positions: list[int] = []
+        at = 0
+        for word in self.text.split(" "):
+            positions.extend(range(at, at + len(word)))
+            at += len(word) + 1
         compact = self.text.replace(" ", "")
         pattern, table = _keyword_table()
         masked_until = -1

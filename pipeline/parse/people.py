@@ -15,6 +15,9 @@ from pipeline.parse.models import AttendeeFigure
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+|\d+"
 _FIGURE = re.compile(
+    # (every match starts with 외, a prefix word or a digit: the lookahead lets the engine
+    # pass over other characters quickly)
+    r"(?=[외약총누매회월각\d])"
     # `복지환경국장 외 2명`: 외 as a word of its own after a named person (not 관외, 외국인)
     r"(?:(?P<others>(?<=[가-힣A-Za-z·)]\s)외)\s*)?"
     r"(?P<pre>(?:약|총|누적|매회|회차별|회당|월별|월|각)\s*)?"
@@ -46,10 +49,11 @@ def _label(before: str) -> str | None:
 
 def find_figures(text: str) -> list[AttendeeFigure]:
     figures: list[AttendeeFigure] = []
-    if _UNITLESS_LIST.match(text) and "명" not in text:
-        for label, n in _UNITLESS_ITEM.findall(text):
-            figures.append(AttendeeFigure(group_label=label.strip(), people_count=int(n), is_approx=False,
-                                          is_cumulative=False, is_total=False, raw=f"{label.strip()} {n}"))
+    if "명" not in text:  # every `_FIGURE` holds 명
+        if _UNITLESS_LIST.match(text):
+            for label, n in _UNITLESS_ITEM.findall(text):
+                figures.append(AttendeeFigure(group_label=label.strip(), people_count=int(n), is_approx=False,
+                                              is_cumulative=False, is_total=False, raw=f"{label.strip()} {n}"))
         return figures
     for m in _FIGURE.finditer(text):
         pre = (m.group("pre") or "").strip()

@@ -31,10 +31,17 @@ _CLOSE_TAG = re.compile(r"</(ul|li)\s*>", re.I)
 
 def _balanced_html(html: str) -> bool:
     """Every <ul>/<li> closed and the cell ends with a tag: not cut mid-row."""
+    if not html.rstrip().endswith(">"):
+        return False
+    # Plain substring counts: when every `<` opens `<ul>`, `<ul `, `<li>`, `<li `, `</ul>` or
+    # `</li>`, these are exactly the regexes' matches (any other tag, case or spacing: regexes).
+    ul, li = html.count("<ul>") + html.count("<ul "), html.count("<li>") + html.count("<li ")
+    ul_end, li_end = html.count("</ul>"), html.count("</li>")
+    if ul + li + ul_end + li_end == html.count("<"):
+        return ul == ul_end and li == li_end
     opened = [m.group(1).lower() for m in _OPEN_TAG.finditer(html)]
     closed = [m.group(1).lower() for m in _CLOSE_TAG.finditer(html)]
-    return (opened.count("ul") == closed.count("ul") and opened.count("li") == closed.count("li")
-            and html.rstrip().endswith(">"))
+    return opened.count("ul") == closed.count("ul") and opened.count("li") == closed.count("li")
 
 
 def _is_header(cells: list[str]) -> bool:

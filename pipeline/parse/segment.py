@@ -23,13 +23,15 @@ NO_MARKER = ""  # a nested item continuing the previous line (`: '19. 9.23. ~ '1
 _INLINE_SPLIT = re.compile(r"\s+(?:-|–|※|\*|↳)\s+")
 _LIST_TAGS = frozenset(("ul", "ol"))
 _CONTAINERS = frozenset(("html", "body", "section", "article", "td", "tr", "tbody", "table", "span", "font"))
+_WALKED = _LIST_TAGS | _CONTAINERS  # walked at the same depth
 
 
-@dataclass(slots=True)
-class CellItem:
-    text: str  # the item's own text, whitespace collapsed, nested lists left out
-    depth: int  # 0 for a top-level item, 1 inside a nested list
-    box: bool = False  # a `<p>` inside a `<div>` box
+# One item of a cell: (text, depth, box). A plain tuple, not a named one: building a
+# tuple subclass costs more than the rest of the walk per item (the walk is benchmarked).
+# text: the item's own text, whitespace collapsed, nested lists left out;
+# depth: 0 for a top-level item, 1 inside a nested list; box: a `<p>` inside a `<div>` box.
+CellItem = tuple[str, int, bool]
+TEXT, DEPTH, BOX = 0, 1, 2
 
 
 @dataclass(slots=True)
@@ -40,53 +42,81 @@ class Classified:
     glyphless: bool = False  # an event item without a glyph in a list that uses glyphs
 
 
-def _own_text(el) -> str:
-    if len(el) == 0:
-        text = el.text or ""
-    else:
-        parts = [el.text or ""]
-        for child in el:
-            if child.tag not in _LIST_TAGS:
-                parts.append("".join(child.itertext()))
-            parts.append(child.tail or "")
-        text = "".join(parts)
+def _collapse(text: str) -> str:
     text = text.strip()
     if "  " in text or "\n" in text or "\t" in text or "\xa0" in text:
         text = " ".join(text.split())
     return text
 
 
-def _collect(el, depth: int, out: list[CellItem]) -> None:
+def _own_text(el) -> str:
+    n = len(el)
+    if n == 0:
+        return _collapse(el.text or "")
+    if n == 1:
+        child = el[0]
+        if child.tag in _LIST_TAGS:  # `<li>text <ul>...</ul> tail</li>`: the common nested item
+            return _collapse((el.text or "") + (child.tail or ""))
+    parts = [el.text or ""]
     for child in el:
-        tag = child.tag
-        if tag == "li":
-            out.append(CellItem(_own_text(child), depth))
-            if len(child):
-                _collect(child, depth + 1, out)
-        elif tag in _LIST_TAGS:
-            _collect(child, depth, out)
-        elif tag == "div":
-            for p in child.iterchildren("p"):
-                out.append(CellItem(_own_text(p), depth, True))
-            _collect(child, depth, out)
-        elif tag in _CONTAINERS:
-            _collect(child, depth, out)
+        if child.tag not in _LIST_TAGS:
+            parts.append("".join(child.itertext()))
+        parts.append(child.tail or "")
+    return _collapse("".join(parts))
 
 
 def cell_items(html: str) -> list[CellItem]:
     """Every `<li>` and boxed `<p>` of one cell, in document order.
 
-    Plain lxml.etree with its HTML parser and one recursive pass over the list
-    elements only (text formatting tags are read, not walked): this stage is
-    benchmarked against lxml's bare parse of the same bytes.
+    Plain lxml.etree with its HTML parser, then one pass over lxml's own document-order
+    walk (`iter()`), which reaches what a recursive walk over the list elements from the
+    root reaches: an element whose parent is reached and is the root, a list (`ul`/`ol`/
+    `li`), a `div` box or a container. Text formatting tags are read, not walked. This
+    stage is benchmarked against lxml's bare parse of the same bytes.
     """
-    if not html.strip():
+    if not html or html.isspace():
         return []
     root = etree.HTML(html)
     if root is None:
         return []
     out: list[CellItem] = []
-    _collect(root, 0, out)
+    append = out.append
+    reached = {root: 0}  # walked element -> depth of the items among its children
+    get = reached.get
+    walked = _WALKED
+    list_tags = _LIST_TAGS
+    for el in root.iter():
+        depth = get(el.getparent())
+        if depth is None:
+            continue  # the root itself, or inside an element that is not walked
+        tag = el.tag
+        if tag == "li":
+            n = len(el)
+            if n == 0:
+                text = el.text
+                if text:
+                    text = text.strip()
+                    if "  " in text or "\n" in text or "\t" in text or "\xa0" in text:
+                        text = " ".join(text.split())
+                else:
+                    text = ""
+            else:
+                reached[el] = depth + 1
+                child = el[0]
+                if n == 1 and child.tag in list_tags:  # `<li>text <ul>...</ul> tail</li>`
+                    text = (el.text or "") + (child.tail or "")
+                    text = text.strip()
+                    if "  " in text or "\n" in text or "\t" in text or "\xa0" in text:
+                        text = " ".join(text.split())
+                else:
+                    text = _own_text(el)
+            append((text, depth, False))
+        elif tag in walked:
+            reached[el] = depth
+        elif tag == "div":  # a box: its paragraphs first, then what it holds
+            for p in el.iterchildren("p"):
+                append((_own_text(p), depth, True))
+            reached[el] = depth
     return out
 
 
@@ -102,14 +132,14 @@ def _leading_bullet(text: str) -> str | None:
 
 
 def uses_glyphs(items: list[CellItem]) -> bool:
-    return any(_leading_bullet(item.text) for item in items)
+    return any(_leading_bullet(item[TEXT]) for item in items)
 
 
 def classify(item: CellItem, glyph_list: bool) -> Classified:
-    text = item.text
+    text, depth, box = item
     if not text:
         return Classified("empty", "", "")
-    if item.box:
+    if box:
         return Classified("event", "", text)
     bullet = _leading_bullet(text)
     if bullet:
@@ -117,7 +147,7 @@ def classify(item: CellItem, glyph_list: bool) -> Classified:
     marker = DETAIL_MARKERS.get(text[0])
     if marker:
         return Classified("detail", marker, text[1:].strip())
-    if item.depth > 0:
+    if depth > 0:
         return Classified("detail", NO_MARKER, text)
     return Classified("event", "", text, glyphless=glyph_list)
 

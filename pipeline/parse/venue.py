@@ -42,6 +42,16 @@ _ONLINE_IN_TITLE = re.compile(_ONLINE_WORDS)
 # in a detail, only a statement of how it was held: `온라인으로 진행`, not `온라인회의 개최방안 논의`
 _ONLINE_IN_DETAIL = re.compile(_ONLINE_WORDS + r"\s*(?:으로|로)?\s*(?:진행|개최|실시|운영|방송|중계)")
 _TRAILING = re.compile(r"[\s,.:;/(]+$")
+_HAS_FACILITY = re.compile(_FACILITY)
+# The title patterns, each with words its every match contains: a title without them is not
+# searched (their `{_WORD}*` runs make a search cost the square of the title's words).
+_TITLE_PATTERNS = (
+    (_INSIDE, ("내",)),
+    (_AT, ("에서",)),
+    (_OPENING, ("개관식", "개소식", "개장")),
+    (_VISITED, ("벤치마킹", "방문", "견학", "답사")),
+    (_BRACKETED, ("(",)),
+)
 
 
 @dataclass(slots=True)
@@ -70,10 +80,12 @@ def find_venue(title: str, detail_texts: list[str]) -> Venue:
                 generic = True
                 continue
             return Venue(_clean(value), online)
-    for pattern in (_INSIDE, _AT, _OPENING, _VISITED, _BRACKETED):
-        m = pattern.search(title)
-        if m:
-            return Venue(_clean(m.group("v")), online)
+    if _HAS_FACILITY.search(title):  # every title pattern ends its place with a facility word
+        for pattern, needles in _TITLE_PATTERNS:
+            if any(needle in title for needle in needles):
+                m = pattern.search(title)
+                if m:
+                    return Venue(_clean(m.group("v")), online)
     m = _OPENING_AREA.match(title)
     if m and not _OBJECT_WORDS.match(m.group("next")):
         return Venue(_clean(m.group("v")), online)
