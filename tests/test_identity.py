@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from pipeline.identity.match import (
     ActivityRecord,
+    KeyHistory,
     assign_keys,
     match_period,
     new_key,
@@ -210,6 +211,23 @@ def test_keys_unique_within_every_report(reports):
     for keys in by_period.values():
         assert len(keys) == len(set(keys))
     assert assign_keys(list(reversed(records))) == out
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(activity, max_size=10), min_size=2, max_size=5), st.integers(1, 4))
+def test_keying_can_resume_from_a_history(reports, split):
+    """Keys of the later reports, given the history of the earlier ones, are those of one full pass."""
+    records = []
+    for year, acts in zip(range(2017, 2022), reports):
+        seqs: dict[str, int] = {}
+        for pledge, title, date in acts:
+            seqs[pledge] = seqs.get(pledge, 0) + 1
+            records.append(rec(D(year, 12, 31), seqs[pledge], title, date, pledge=pledge))
+    cut = D(2017 + split, 1, 1)
+    history = KeyHistory()
+    first = assign_keys([r for r in records if r.report_date < cut], history)
+    rest = assign_keys([r for r in records if r.report_date >= cut], history)
+    assert first + rest == assign_keys(records)
 
 
 # ---------------------------------------------------------------- the table the asset writes

@@ -24,6 +24,10 @@ in an older report (dropped, now reprinted): they get their old key back. Within
 the closest dates, then the closest position. The same normalised title twice in one pledge is paired
 in that order too, so two activities of one report never share a key.
 
+Keys of a report depend only on the reports before it, through a small `KeyHistory` (the previous
+report's keyed activities, the last appearance of every key): keying can resume from a history
+rebuilt from stored keys and give the keys of one pass from the oldest report.
+
 Everything here is pure: no database, no Dagster. `pipeline/defs/assets/identity.py` feeds it.
 """
 from __future__ import annotations
@@ -34,7 +38,9 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 MATCH_METHODS = ("exact", "title", "dates", "similar", "new")
 DATES_MIN_SIMILARITY = 0.5  # same dates: a reworded title is enough
@@ -281,21 +287,47 @@ def match_period(
     return out
 
 
-def assign_keys(records: Iterable[ActivityRecord]) -> list[KeyedActivity]:
-    """Keys for the activities of every report, assigned in date order from the oldest report."""
+@dataclass
+class KeyHistory:
+    """What matching the next report needs to know of the reports before it.
+
+    `previous`: the activities of the latest report so far with their keys, ordered by (pledge_code,
+    event_seq); `last_seen`: every key so far -> its latest appearance, in the order the keys first
+    appeared (report date, then pledge_code and event_seq in that report). The order matters only to
+    break exact ties between candidates, but it makes a history rebuilt from stored keys (the Dagster
+    asset, re-keying only the newest periods) give the same keys as one built from the oldest report.
+    """
+
+    previous: list[tuple[ActivityRecord, str]] = field(default_factory=list)
+    last_seen: dict[str, ActivityRecord] = field(default_factory=dict)
+
+    def key_period(self, current: Sequence[ActivityRecord]) -> list[KeyedActivity]:
+        """Keys for the next report's activities (all of one report_date); the history moves past it."""
+        prev_keys = {key for _, key in self.previous}
+        earlier = [(r, key) for key, r in self.last_seen.items() if key not in prev_keys]
+        keyed = match_period(current, self.previous, earlier)
+        record_of = {(r.pledge_code, r.event_seq): r for r in current}
+        self.previous = [(record_of[(k.pledge_code, k.event_seq)], k.event_key) for k in keyed]
+        self.last_seen.update({key: r for r, key in self.previous})
+        return keyed
+
+
+def assign_keys(records: Iterable[ActivityRecord], history: KeyHistory | None = None) -> list[KeyedActivity]:
+    """Keys for the activities of every report, assigned in date order from the oldest report.
+
+    `history`: the state after the reports before these ones (default: none before), updated in place.
+    """
     by_period: dict[dt.date, list[ActivityRecord]] = defaultdict(list)
     for r in records:
         by_period[r.report_date].append(r)
+    history = KeyHistory() if history is None else history
     out: list[KeyedActivity] = []
-    last_seen: dict[str, ActivityRecord] = {}  # key -> its latest appearance
-    previous: list[tuple[ActivityRecord, str]] = []
     for report_date in sorted(by_period):
-        current = by_period[report_date]
-        prev_keys = {key for _, key in previous}
-        earlier = [(r, key) for key, r in last_seen.items() if key not in prev_keys]
-        keyed = match_period(current, previous, earlier)
-        out.extend(keyed)
-        record_of = {(r.pledge_code, r.event_seq): r for r in current}
-        previous = [(record_of[(k.pledge_code, k.event_seq)], k.event_key) for k in keyed]
-        last_seen.update({key: r for r, key in previous})
+        out.extend(history.key_period(by_period[report_date]))
     return out
+
+
+@lru_cache(maxsize=1)
+def matcher_fingerprint() -> str:
+    """A hash of this module: stored keys derived by another version of the matcher are stale."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
