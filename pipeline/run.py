@@ -46,15 +46,16 @@ def ensure_dagster_home() -> Path:
 
 def published_fingerprints() -> dict[str, tuple[str, str]]:
     """period -> (sha256, parser fingerprint) of what the published warehouse holds."""
+    from pipeline.load.staging import loaded_fingerprints
+
     path = settings.warehouse_path()
     if not path.exists():
         return {}
     try:
         with duckdb.connect(str(path), read_only=True) as con:
-            rows = con.execute("select report_date, sha256, parser_fingerprint from staging.report_files").fetchall()
+            return {d.isoformat(): fp for d, fp in loaded_fingerprints(con).items()}
     except duckdb.Error:
         return {}
-    return {str(d): (sha, fp) for d, sha, fp in rows}
 
 
 def periods_to_load(found: Discovery, full: bool) -> list[str]:

@@ -166,8 +166,13 @@ def write_parquet(tables: dict[str, pa.Table], folder: Path) -> None:
 
 
 def loaded_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[dt.date, tuple[str, str]]:
-    """period -> (file sha256, parser fingerprint) of what staging holds now."""
-    create_staging_tables(con)
+    """period -> (file sha256, parser fingerprint) of what staging holds now (read-only safe)."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = 'report_files'",
+        [SCHEMA],
+    ).fetchone()[0]
+    if not exists:
+        return {}
     rows = con.execute(f"select report_date, sha256, parser_fingerprint from {SCHEMA}.report_files").fetchall()
     return {d: (sha, fp) for d, sha, fp in rows}
 

@@ -8,10 +8,7 @@ from pipeline.defs.assets.dbt import pledge_dbt_models
 from pipeline.load import warehouse
 from pipeline.load.export import export_parquet
 from pipeline.report import markdown_preview
-
-MART_TABLES = ("dim_period", "dim_field", "dim_pledge", "dim_format", "dim_venue", "dim_pledge_history", "dim_event",
-               "fct_events", "fct_attendees", "fct_event_dates", "fct_event_lifecycle",
-               "mart_pledge_activity_by_period", "mart_field_activity_by_period")
+from pipeline.report.preview import row_counts
 
 
 @asset(
@@ -26,7 +23,7 @@ MART_TABLES = ("dim_period", "dim_field", "dim_pledge", "dim_format", "dim_venue
 def published_warehouse(context: AssetExecutionContext) -> MaterializeResult:
     build_db = warehouse.begin_build(context.run.run_id)
     with duckdb.connect(str(build_db)) as con:
-        counts = {t: con.execute(f"select count(*) from marts.{t}").fetchone()[0] for t in MART_TABLES}
+        counts = row_counts(con, "marts")
         periods = [str(r[0]) for r in con.execute("select report_date from marts.dim_period order by 1").fetchall()]
         preview = markdown_preview(con, "marts.fct_events", 5)
     path = warehouse.publish(context.run.run_id)
