@@ -181,6 +181,8 @@ def test_reader_keeps_a_consistent_view_during_a_run(ws):
     second = int(reader.communicate("go\n", timeout=60)[0].strip())
     assert first == second == n_before  # the reader's view did not change under it
     assert counts(ws.warehouse)["fct_events"] == 2 * n_before  # new readers see the new file
+    backup = ws.warehouse.with_name("pledge_activity.previous.duckdb")
+    assert counts(backup)["fct_events"] == n_before  # the previous published file is kept
 
 
 RUN_SCRIPT = "from pipeline.run import run_main; import sys; sys.exit(run_main(sys.argv[1:]))"
