@@ -17,5 +17,5 @@ defs = Definitions(
     jobs=[build_warehouse_job],
     schedules=[yearly_rebuild],
     sensors=[raw_reports_sensor],
-    resources={"dbt": PledgeDbtCliResource(project_dir=dbt_project, dbt_executable=settings.dbt_executable())},
+    resources={"dbt": PledgeDbtCliResource(project_dir=dbt_project, dbt_executable=settings.dbt_in_build_dir())},
 )

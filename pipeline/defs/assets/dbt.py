@@ -10,6 +10,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from pipeline.dbt_project import dbt_project
+from pipeline import settings
 from pipeline.load import warehouse
 
 
@@ -30,5 +31,12 @@ class PledgeDbtTranslator(DagsterDbtTranslator):
 )
 def pledge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     """dbt build (models, seeds and tests) in the run's working database."""
-    os.environ["PLEDGE_DBT_DATABASE"] = str(warehouse.begin_build(context.run.run_id))
+    build_db = warehouse.begin_build(context.run.run_id)
+    # dbt runs from the build folder and names the database relative to it: see
+    # pipeline/defs/bin/dbt-in-build-dir for why the profile must not hold an absolute path.
+    os.environ.update(
+        PLEDGE_DBT_WORKDIR=str(build_db.parent),
+        PLEDGE_DBT_DATABASE=build_db.name,
+        PLEDGE_DBT_BIN=settings.dbt_executable(),
+    )
     yield from dbt.cli(["build"], context=context).stream()
