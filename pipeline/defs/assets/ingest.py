@@ -119,8 +119,7 @@ def raw_report(context: AssetExecutionContext) -> MaterializeResult:
             shutil.copyfile(info.path, tmp)
             tmp.replace(snapshot)
         _snapshot_info_path(key).write_text(info.model_dump_json(indent=2))
-        rows.append(info)
-        context.log.debug(f"{key}: {info.file_name} sha256={info.sha256[:12]} ({info.n_bytes} bytes, {info.encoding})")
+        rows.append(info)  # per-period details go in the metadata table: one log event per run, not per period
     context.log.info(f"{len(rows)} report file(s) snapshotted")
     return MaterializeResult(
         metadata={
@@ -243,11 +242,7 @@ def parsed_activities(context: AssetExecutionContext):
             record_refusal(key, outcome)
             refused[key] = outcome
             continue
-        summaries.append(outcome)
-        context.log.debug(
-            f"{key}: {outcome['n_events']} activities in {outcome['n_pledges']} pledges, "
-            f"{outcome['n_issues']} parse issues{' (cached)' if outcome['cached'] else ''}"
-        )
+        summaries.append(outcome)  # per-period figures go in the `per_period` metadata, not in per-period logs
     context.log.info(
         f"{len(summaries)} period(s) parsed ({sum(s['cached'] for s in summaries)} from the cache), "
         f"{len(refused)} refused"
@@ -259,7 +254,7 @@ def parsed_activities(context: AssetExecutionContext):
     n_orphans = sum(s["n_events_orphan"] for s in summaries)
     coverage = (sum(s["n_items_as_event"] + s["n_items_as_detail"] for s in summaries) / n_items) if n_items else 1.0
     dated_share = n_dated / n_events if n_events else 1.0
-    per_period = {s["report_date"]: {k: s[k] for k in ("n_events", "n_list_items", "n_items_as_issue")} for s in summaries}
+    per_period = {s["report_date"]: {k: s[k] for k in ("n_events", "n_list_items", "n_items_as_issue", "cached")} for s in summaries}
 
     yield MaterializeResult(
         metadata={
