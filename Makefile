@@ -4,11 +4,19 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DBT_VENV := .venv-dbt
+DBT_BIN := $(DBT_VENV)/bin
+DBT_STAMP := $(DBT_VENV)/.installed
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print 2>/dev/null)
 
 export DAGSTER_HOME := $(CURDIR)/.dagster
+# one planned event per asset for a run's partition range (see PLANNED_EVENTS_AS_SUBSET in pipeline/run.py)
+export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS := 1
 export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
+# The database as every run's dbt names it, relative to its build folder (pipeline/defs/bin/dbt-in-build-dir):
+# `make manifest` and `dagster dev`'s own `dbt parse` must see the same profile, or dbt re-parses fully.
+export PLEDGE_DBT_DATABASE := pledge_activity.duckdb
 export DO_NOT_TRACK := 1
 
 .PHONY: run test eval dev docs docs-serve bench manifest clean help
@@ -25,10 +33,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# dbt in its own environment (see dbt_project/requirements.txt), with the same duckdb as .venv.
+$(DBT_STAMP): dbt_project/requirements.txt $(STAMP)
+	test -x $(DBT_BIN)/python || $(PYTHON) -m venv $(DBT_VENV)
+	$(DBT_BIN)/python -m pip install --quiet --upgrade pip
+	$(DBT_BIN)/python -m pip install --quiet -r dbt_project/requirements.txt \
+	  "duckdb==$$($(BIN)/python -c 'import duckdb; print(duckdb.__version__)')"
+	touch $(DBT_STAMP)
+
 # The dbt manifest is prepared here, at build time, never at import. It is parsed with the
-# database path `make run` uses, so that run's dbt build can reuse this parse.
-$(MANIFEST): $(STAMP) $(DBT_SOURCES)
-	cd dbt_project && PLEDGE_DBT_DATABASE=$(CURDIR)/warehouse/.build/pledge_activity.duckdb ../$(BIN)/dbt parse --quiet --no-partial-parse
+# database path every run uses (relative to its build folder), so that its dbt build reuses this parse.
+$(MANIFEST): $(STAMP) $(DBT_STAMP) $(DBT_SOURCES)
+	cd dbt_project && ../$(DBT_BIN)/dbt parse --quiet --no-partial-parse
 	@touch $(MANIFEST)
 
 manifest: $(MANIFEST)

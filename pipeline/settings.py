@@ -39,9 +39,19 @@ def cache_dir() -> Path:
 
 
 def dbt_executable() -> str:
-    """dbt from the same environment as this Python (the project's .venv), found without PATH."""
+    """PLEDGE_DBT_EXECUTABLE if set; else dbt from its own environment `.venv-dbt/` (made by the
+    Makefile; see dbt_project/requirements.txt); else dbt beside this Python, or on PATH."""
     import shutil
     import sys
 
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+    if os.environ.get("PLEDGE_DBT_EXECUTABLE"):
+        return os.environ["PLEDGE_DBT_EXECUTABLE"]
+    for candidate in (PROJECT_ROOT / ".venv-dbt" / "bin" / "dbt", Path(sys.executable).parent / "dbt"):
+        if candidate.exists():
+            return str(candidate)
+    return shutil.which("dbt") or "dbt"
+
+
+def dbt_in_build_dir() -> str:
+    """Launcher that starts dbt from the run's build folder (see the script's header)."""
+    return str(PROJECT_ROOT / "pipeline" / "defs" / "bin" / "dbt-in-build-dir")
