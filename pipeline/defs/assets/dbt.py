@@ -3,14 +3,17 @@ Python staging assets (same asset keys), so the lineage is one graph; groups com
 from the dbt folder names (staging, intermediate, marts)."""
 
 import os
+import shutil
+import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from pipeline.dbt_project import dbt_project
 from pipeline import settings
+from pipeline.dbt_project import dbt_project
 from pipeline.load import warehouse
 
 
@@ -40,3 +43,22 @@ def pledge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         PLEDGE_DBT_BIN=settings.dbt_executable(),
     )
     yield from dbt.cli(["build"], context=context).stream()
+    prune_invocation_folders(dbt_project.project_dir / dbt_project.target_path)
+
+
+KEEP_INVOCATIONS = 20  # dagster-dbt gives every dbt call its own target folder; keep the latest ones
+KEEP_YOUNGER_THAN_S = 3600  # never touch a folder that a run elsewhere may still be writing
+
+
+def prune_invocation_folders(target: Path, now: float | None = None) -> list[Path]:
+    """Remove old per-invocation dbt target folders (manifest, compiled SQL, logs: ~2 MB each),
+    which would otherwise pile up with every run. Returns the folders removed."""
+    now = time.time() if now is None else now
+    folders = sorted((p for p in target.glob("pledge_dbt_models-*") if p.is_dir()),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    removed = []
+    for folder in folders[KEEP_INVOCATIONS:]:
+        if now - folder.stat().st_mtime > KEEP_YOUNGER_THAN_S:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
