@@ -33,6 +33,7 @@ Everything here is pure: no database, no Dagster. `pipeline/defs/assets/identity
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import unicodedata
@@ -63,11 +64,15 @@ _KEEP = re.compile(r"[^0-9a-z가-힣]")
 _DIGITS = re.compile(r"\d+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalise_title(title: str | None) -> str:
     """The part of a title that names the activity: no dates, counts, spacing, punctuation or `개최`.
 
     `드론축구인 화합의 날 개최('19. 12. 14.)` and `드론축구인 화합의날(2019. 12. 14.)` both give
     `드론축구인화합의날`.
+
+    Pure, so cached: every title is compared in two consecutive periods, and a report repeats
+    most titles of the one before it.
     """
     text = unicodedata.normalize("NFKC", title or "").lower()
     text = _PAREN_WITH_DIGIT.sub(" ", text)
