@@ -58,3 +58,28 @@ def test_dagster_yaml_is_written_and_kept_up_to_date_but_a_foreign_one_is_left(t
     config.write_text("telemetry:\n  enabled: false\n")
     ensure_dagster_yaml(home)  # someone else's: kept
     assert config.read_text() == "telemetry:\n  enabled: false\n"
+
+
+def test_dbt_core_version_from_the_dbt_environment_without_starting_dbt():
+    from importlib.metadata import PackageNotFoundError, version
+
+    from pipeline import settings
+    from pipeline.defs.resources import dbt_core_version
+
+    found = dbt_core_version(settings.dbt_executable())
+    assert (found.major, found.minor) == (1, 11)  # dbt_project/requirements.txt pins dbt-core 1.11
+    try:  # and dbt-core is not importable here, in Dagster's environment
+        version("dbt-core")
+        raise AssertionError("dbt-core is installed in the Dagster environment")
+    except PackageNotFoundError:
+        pass
+
+
+def test_dbt_core_version_falls_back_to_asking_dbt(tmp_path: Path):
+    from pipeline.defs.resources import dbt_core_version
+
+    fake = tmp_path / "env" / "bin" / "dbt"
+    fake.parent.mkdir(parents=True)
+    fake.write_text("#!/bin/sh\nprintf 'Core:\\n  - installed: 1.11.3\\n  - latest:    1.11.9\\n'\n")
+    fake.chmod(0o755)
+    assert str(dbt_core_version(str(fake))) == "1.11.3"
