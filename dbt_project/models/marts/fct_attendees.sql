@@ -1,9 +1,20 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_periods() }}"
+) }}
+-- Incremental by reporting period (macros/incremental_by_period.sql): only the periods this build
+-- changed are rebuilt.
+
 with figures as (
     select * from {{ ref('stg_attendee_figures') }}
+    where {{ in_changed_periods('report_date') }}
 ),
 
 events as (
     select event_key, report_date, pledge_code, event_seq from {{ ref('int_events_keyed') }}
+    where {{ in_changed_periods('report_date') }}
 )
 
 select

@@ -2,6 +2,8 @@
 Python staging assets (same asset keys), so the lineage is one graph; groups come
 from the dbt folder names (staging, intermediate, marts)."""
 
+import hashlib
+import json
 import os
 import shutil
 import time
@@ -9,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
@@ -42,8 +45,54 @@ def pledge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         PLEDGE_DBT_DATABASE=build_db.name,
         PLEDGE_DBT_BIN=settings.dbt_executable(),
     )
-    yield from dbt.cli(["build"], context=context).stream()
+    # The incremental facts keep the rows of unchanged periods; if the dbt project changed since the
+    # published warehouse was built, those rows may be stale, so everything is rebuilt.
+    fingerprint = project_fingerprint(json.loads(dbt_project.manifest_path.read_text()))
+    with duckdb.connect(str(build_db)) as con:  # closed before dbt opens the file
+        built_with = built_project_fingerprint(con)
+    full_refresh = built_with != fingerprint
+    if full_refresh:
+        context.log.info(f"dbt project {fingerprint[:12]} differs from the build's {str(built_with)[:12]}: "
+                         "full refresh of the incremental models")
+    yield from dbt.cli(["build", *(["--full-refresh"] if full_refresh else [])], context=context).stream()
+    with duckdb.connect(str(build_db)) as con:
+        record_project_fingerprint(con, fingerprint)
     prune_invocation_folders(dbt_project.project_dir / dbt_project.target_path)
+
+
+STATE_TABLE = "staging.dbt_build_state"
+
+
+def project_fingerprint(manifest: Mapping[str, Any]) -> str:
+    """What the dbt models compute: the dbt version, the checksums of the project's models, seeds and
+    snapshots and the text of its macros (tests and docs left out). A change in any of them calls for a
+    full refresh."""
+    project = manifest["metadata"].get("project_name")
+    parts = [f"dbt={manifest['metadata'].get('dbt_version')}"] + sorted(
+        f"{uid}={node['checksum']['checksum']}" for uid, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed", "snapshot")
+    )
+    parts += sorted(
+        f"{uid}={hashlib.sha256(macro['macro_sql'].encode()).hexdigest()}"
+        for uid, macro in manifest["macros"].items() if macro.get("package_name") == project
+    )
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def built_project_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The fingerprint of the dbt project that last built this database (None: never, or unknown)."""
+    exists = con.execute("select count(*) from information_schema.tables "
+                         "where table_schema = 'staging' and table_name = 'dbt_build_state'").fetchone()[0]
+    if not exists:
+        return None
+    row = con.execute(f"select project_fingerprint from {STATE_TABLE}").fetchone()
+    return row[0] if row else None
+
+
+def record_project_fingerprint(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
+    con.execute("create schema if not exists staging")
+    con.execute(f"create or replace table {STATE_TABLE} as "
+                "select ?::varchar as project_fingerprint, current_timestamp as built_at", [fingerprint])
 
 
 KEEP_INVOCATIONS = 20  # dagster-dbt gives every dbt call its own target folder; keep the latest ones

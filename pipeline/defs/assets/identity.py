@@ -31,7 +31,7 @@ from pipeline.identity.match import (
     KeyHistory,
     matcher_fingerprint,
 )
-from pipeline.load import warehouse
+from pipeline.load import changes, warehouse
 
 EVENT_KEYS = AssetKey(["staging", "event_keys"])
 STAGING_EVENTS = AssetKey(["staging", "events"])
@@ -244,6 +244,7 @@ def _replace_periods(con: duckdb.DuckDBPyConnection, incoming: pa.Table, since: 
         con.execute("begin transaction")
         try:
             if rewrite:
+                changes.add(con, rewrite, "rekeyed")  # read by the incremental dbt facts
                 con.execute(f"delete from {TABLE} where report_date in (select report_date from rewrite_periods)")
                 con.execute(f"""insert into {TABLE} ({cols}) select {cols} from incoming_event_keys
                                 where report_date in (select report_date from rewrite_periods)""")

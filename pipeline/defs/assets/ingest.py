@@ -29,7 +29,7 @@ from dagster import (
 
 from pipeline import settings
 from pipeline.defs.partitions import reporting_periods
-from pipeline.load import staging, warehouse
+from pipeline.load import changes, staging, warehouse
 from pipeline.raw.discover import discover_reports
 from pipeline.raw.report_file import RawReport, ReportFileError, decode_report
 
@@ -332,6 +332,7 @@ def staging_tables(context: AssetExecutionContext):
             if held.get(info.report_date) != (info.sha256, parser_fingerprint()):
                 to_load[info.report_date] = folder
         loaded = staging.load_periods(con, to_load)
+        changes.start(con, to_load, "loaded")  # read by the incremental dbt facts
         totals = {
             t: con.execute(f"select count(*) from {staging.SCHEMA}.{t}").fetchone()[0] for t in staging.STAGING_TABLES
         }

@@ -1,0 +1,28 @@
+{#- Facts built incrementally by reporting period (fct_events, fct_event_dates, fct_attendees).
+
+    Such a fact keeps the rows of the periods this build did not change and rebuilds the
+    others: before the model runs, its rows of the changed periods are deleted (the pre-hook
+    `delete_changed_periods`, so a period that now has no rows loses its old ones too); the
+    model then selects only those periods (`in_changed_periods`) and dbt appends them. The
+    changed periods are `staging.periods_changed`, written by the Dagster staging load and
+    activity keys. The first build, and every build after the dbt project itself changed, is
+    a full refresh (`pledge_dbt_models` in pipeline/defs/assets/dbt.py).
+-#}
+{% macro delete_changed_periods() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where report_date in (select report_date from {{ source('staging', 'periods_changed') }})
+    {%- else -%}
+        select 1 as nothing_to_delete
+    {%- endif -%}
+{%- endmacro %}
+
+{#- `where`/`and` condition on a report_date column: every period on a full build, the changed
+    ones on an incremental build. -#}
+{% macro in_changed_periods(column) -%}
+    {%- if is_incremental() -%}
+        {{ column }} in (select report_date from {{ source('staging', 'periods_changed') }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
