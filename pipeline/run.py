@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from pipeline.defs.assets.ingest import PARTITIONED_KEYS, refusals
     from pipeline.defs.automation import range_tags
+    from pipeline.load import changes
     from pipeline.definitions import defs
 
     found = discover_reports(settings.raw_dir())
@@ -101,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     if to_load:
         positions = sorted(ordered.index(k) for k in to_load)
         tags = range_tags(ordered[positions[0]], ordered[positions[-1]])
+        if args.full:
+            tags = {**tags, changes.FULL_REBUILD_TAG: "true"}
         selection = None
     else:
         tags = {}

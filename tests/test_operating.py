@@ -150,17 +150,23 @@ def test_damaged_reports_are_quarantined_not_half_loaded(tmp_path, monkeypatch):
         assert exit_code == 1
 
 
-def test_failed_audit_publishes_nothing_and_names_the_test(ws, capsys):
+def test_failed_audit_publishes_nothing_and_names_the_test(ws, built_warehouse, capsys):
     before = file_digest(ws.warehouse)
-    # Corrupt the published staging rows (as a bad load would): a format code outside the vocabulary.
-    with duckdb.connect(str(ws.warehouse)) as con:
-        con.execute("update staging.events set format_code = 'bogus' where pledge_code = '1' and event_seq = 1")
-    corrupted = file_digest(ws.warehouse)
-    assert ws.run() == 2
+    # Corrupt the cached parse of the period (as a bad parse would): a format code outside the
+    # vocabulary. `--full` reloads every period from the cache and rebuilds every model.
+    shutil.copytree(built_warehouse.warehouse.parent / ".cache", ws.warehouse.parent / ".cache")
+    (cached,) = (ws.warehouse.parent / ".cache").rglob("events.parquet")
+    bad = cached.with_name("bad.parquet")
+    with duckdb.connect() as con:
+        con.execute(f"""copy (select * replace (case when pledge_code = '1' and event_seq = 1 then 'bogus'
+                                                  else format_code end as format_code)
+                          from read_parquet('{cached}')) to '{bad}' (format parquet)""")
+    bad.replace(cached)
+    assert ws.run("--full") == 2
     err = capsys.readouterr()
     assert "pledge_dbt_models" in err.err
     assert "relationships_fct_events_format_code" in (err.out + err.err)  # dbt names the failing test
-    assert file_digest(ws.warehouse) == corrupted != before  # nothing published over it
+    assert file_digest(ws.warehouse) == before  # nothing published
 
 
 def test_reader_keeps_a_consistent_view_during_a_run(ws):
@@ -209,7 +215,7 @@ def _run_and_kill(ws: Workspace, marker: str, timeout: float = 240) -> bool:
 @pytest.mark.parametrize("marker", [
     'STEP_START - Started execution of step "parsed_activities"',
     'STEP_START - Started execution of step "staging_tables"',
-    "START sql table model marts.fct_events",
+    "START sql incremental model marts.fct_events",
     'STEP_START - Started execution of step "published_warehouse"',
 ])
 def test_sigkill_at_any_point_leaves_the_published_warehouse_intact(ws, marker):

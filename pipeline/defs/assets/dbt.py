@@ -17,7 +17,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from pipeline import settings
 from pipeline.dbt_project import dbt_project
-from pipeline.load import warehouse
+from pipeline.load import changes, warehouse
 
 
 class PledgeDbtTranslator(DagsterDbtTranslator):
@@ -50,8 +50,8 @@ def pledge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     fingerprint = project_fingerprint(json.loads(dbt_project.manifest_path.read_text()))
     with duckdb.connect(str(build_db)) as con:  # closed before dbt opens the file
         built_with = built_project_fingerprint(con)
-    full_refresh = built_with != fingerprint
-    if full_refresh:
+    full_refresh = built_with != fingerprint or context.run.tags.get(changes.FULL_REBUILD_TAG) == "true"
+    if built_with != fingerprint:
         context.log.info(f"dbt project {fingerprint[:12]} differs from the build's {str(built_with)[:12]}: "
                          "full refresh of the incremental models")
     yield from dbt.cli(["build", *(["--full-refresh"] if full_refresh else [])], context=context).stream()

@@ -318,6 +318,7 @@ def staging_tables(context: AssetExecutionContext):
     from pipeline.parse.fingerprint import parser_fingerprint
 
     periods = context.instance.get_dynamic_partitions(reporting_periods.name)
+    full = context.run.tags.get(changes.FULL_REBUILD_TAG) == "true"
     with warehouse.connect_build(context.run.run_id) as con:
         held = staging.loaded_fingerprints(con)
         to_load: dict[dt.date, Path] = {}
@@ -329,7 +330,7 @@ def staging_tables(context: AssetExecutionContext):
             folder = parsed_cache_folder(info)
             if not (folder / "summary.json").exists():
                 continue  # refused at parsing, or not parsed with this parser yet
-            if held.get(info.report_date) != (info.sha256, parser_fingerprint()):
+            if full or held.get(info.report_date) != (info.sha256, parser_fingerprint()):
                 to_load[info.report_date] = folder
         loaded = staging.load_periods(con, to_load)
         changes.start(con, to_load, "loaded")  # read by the incremental dbt facts
