@@ -35,10 +35,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DBT_DIR = REPO / "dbt_project"
 sys.path.insert(0, str(REPO))
 
 from bench import synthetic  # noqa: E402
+from pipeline import settings  # noqa: E402
+
+DBT_DIR = settings.DBT_PROJECT_DIR
 
 MAIN_SIZE = 200  # T200 and Tinc are measured at this size (or at SIZE when smaller)
 PARSE_SAMPLE = 10  # reports timed for parse throughput
@@ -333,7 +335,7 @@ def bare_dbt_build(work: Path, warehouse: Path, repeat: int) -> dict:
     # relative to it (pipeline/defs/bin/dbt-in-build-dir), so the project's parse is reused.
     env = {**base_env(), "PLEDGE_DBT_DATABASE": db.name, "DBT_PROJECT_DIR": str(DBT_DIR),
            "DBT_PROFILES_DIR": str(DBT_DIR)}
-    argv = [_dbt(), "build", "--target-path", str(folder / "target"), "--log-path", str(folder / "logs")]
+    argv = [settings.dbt_executable(), "build", "--target-path", str(folder / "target"), "--log-path", str(folder / "logs")]
     runs = []
     for i in range(repeat + 1):
         child = run_child(argv, env, folder, folder / f"build_{i}.log")
@@ -350,12 +352,6 @@ def bare_dbt_build(work: Path, warehouse: Path, repeat: int) -> dict:
     }
 
 
-def _dbt() -> str:
-    from pipeline import settings
-
-    return settings.dbt_executable()  # the pipeline's dbt, from its own environment
-
-
 # --------------------------------------------------------------------------------------------------
 # 5. Example queries
 
@@ -368,7 +364,7 @@ def query_latency(work: Path, warehouse: Path, repeat: int) -> dict:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     env = {**base_env(), "PLEDGE_DBT_DATABASE": str(folder / warehouse.name)}  # compiled refs name the catalog
-    child = run_child([_dbt(), "compile", "--quiet", "--no-partial-parse", "--select", "resource_type:analysis",
+    child = run_child([settings.dbt_executable(), "compile", "--quiet", "--no-partial-parse", "--select", "resource_type:analysis",
                        "--target-path", str(folder / "target"), "--log-path", str(folder / "logs")],
                       env, DBT_DIR, folder / "compile.log")
     if child.returncode != 0:

@@ -39,16 +39,22 @@ def session_monkeypatch() -> Iterator[pytest.MonkeyPatch]:
         yield mp
 
 
-def make_workspace(root: Path, mp: pytest.MonkeyPatch, reports: list[Path] = (SEED_REPORT,)) -> Workspace:
+def use_workspace(root: Path, mp: pytest.MonkeyPatch) -> Workspace:
+    """The workspace in folder `root` (as made by `make_workspace`), with the environment pointed at it."""
     ws = Workspace(root=root, raw_dir=root / "raw", warehouse=root / "warehouse" / "pledge_activity.duckdb",
                    dagster_home=root / ".dagster")
-    ws.raw_dir.mkdir(parents=True)
-    for report in reports:
-        shutil.copyfile(report, ws.raw_dir / report.name)
     mp.setenv("PLEDGE_RAW_DIR", str(ws.raw_dir))
     mp.setenv("PLEDGE_WAREHOUSE", str(ws.warehouse))
     mp.setenv("DAGSTER_HOME", str(ws.dagster_home))
     mp.setenv("DBT_PROFILES_DIR", str(REPO / "dbt_project"))
+    return ws
+
+
+def make_workspace(root: Path, mp: pytest.MonkeyPatch, reports: list[Path] = (SEED_REPORT,)) -> Workspace:
+    ws = use_workspace(root, mp)
+    ws.raw_dir.mkdir(parents=True)
+    for report in reports:
+        shutil.copyfile(report, ws.raw_dir / report.name)
     return ws
 
 

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance
 
-from .conftest import SEED_REPORT, Workspace, make_workspace
+from .conftest import SEED_REPORT, make_workspace, use_workspace
 from .synthetic_reports import build_series, correct_latest, opaque_pledges, with_opaque_counts
 
 Y19, Y20, Y21 = dt.date(2019, 12, 31), dt.date(2020, 12, 31), dt.date(2021, 12, 31)
@@ -298,7 +298,7 @@ def fresh_build(periods, tmp_path_factory):
         yield ws
 
 
-def _dbt_log_messages(ws) -> list[str]:
+def _full_refresh_messages(ws) -> list[str]:
     instance = DagsterInstance.from_config(str(ws.dagster_home))
     run = instance.get_runs(limit=1)[0]
     return [r.user_message for r in instance.all_logs(run.run_id) if "full refresh" in (r.user_message or "")]
@@ -329,16 +329,12 @@ def test_a_changed_dbt_project_rebuilds_the_facts_whole(periods, tmp_path_factor
     root = tmp_path_factory.mktemp("forged") / "ws"
     shutil.copytree(periods.root, root)  # a copy: the other tests read the `periods` workspace's last run
     with pytest.MonkeyPatch.context() as mp:
-        ws = Workspace(root=root, raw_dir=root / "raw", warehouse=root / "warehouse" / "pledge_activity.duckdb",
-                       dagster_home=root / ".dagster")
-        for var, value in (("PLEDGE_RAW_DIR", ws.raw_dir), ("PLEDGE_WAREHOUSE", ws.warehouse),
-                           ("DAGSTER_HOME", ws.dagster_home)):
-            mp.setenv(var, str(value))
+        ws = use_workspace(root, mp)
         with duckdb.connect(str(ws.warehouse)) as con:
             con.execute("update staging.dbt_build_state set project_fingerprint = 'forged'")
         before = {t: _rows(ws, t) for t in INCREMENTAL_FACTS}
         assert ws.run() == 0  # no period changed: only the forged fingerprint calls for a refresh
-        assert _dbt_log_messages(ws), "no full refresh after the dbt project changed"
+        assert _full_refresh_messages(ws), "no full refresh after the dbt project changed"
         assert {t: _rows(ws, t) for t in INCREMENTAL_FACTS} == before
         assert ws.run() == 0  # recorded: the next run is incremental again
-        assert not _dbt_log_messages(ws)
+        assert not _full_refresh_messages(ws)

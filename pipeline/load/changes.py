@@ -38,10 +38,3 @@ def add(con: duckdb.DuckDBPyConnection, periods: Iterable[dt.date], reason: str)
         ensure_table(con)
         con.executemany(f"insert into {TABLE} (report_date, reason) values (?, ?)", rows)
 
-
-def changed(con: duckdb.DuckDBPyConnection) -> dict[dt.date, set[str]]:
-    ensure_table(con)
-    out: dict[dt.date, set[str]] = {}
-    for d, reason in con.execute(f"select report_date, reason from {TABLE}").fetchall():
-        out.setdefault(d, set()).add(reason)
-    return out

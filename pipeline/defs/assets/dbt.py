@@ -81,8 +81,9 @@ def project_fingerprint(manifest: Mapping[str, Any]) -> str:
 
 def built_project_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     """The fingerprint of the dbt project that last built this database (None: never, or unknown)."""
-    exists = con.execute("select count(*) from information_schema.tables "
-                         "where table_schema = 'staging' and table_name = 'dbt_build_state'").fetchone()[0]
+    schema, table = STATE_TABLE.split(".")
+    exists = con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                         [schema, table]).fetchone()[0]
     if not exists:
         return None
     row = con.execute(f"select project_fingerprint from {STATE_TABLE}").fetchone()
@@ -90,7 +91,7 @@ def built_project_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def record_project_fingerprint(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
-    con.execute("create schema if not exists staging")
+    con.execute(f"create schema if not exists {STATE_TABLE.split('.')[0]}")
     con.execute(f"create or replace table {STATE_TABLE} as "
                 "select ?::varchar as project_fingerprint, current_timestamp as built_at", [fingerprint])
 
