@@ -30,10 +30,12 @@ def test_parse_phase_writes_json_and_table(tmp_path, capsys):
     parse = result["parse"]
     assert parse["n_reports"] == 2 and parse["n_cells"] > 100
     assert parse["whole_parser_mb_s"] > 0 and parse["lxml_floor_mb_s"] > 0 and parse["html_step_mb_s"] > 0
+    # the records the parser returns: the report, its rows, events, issues and the events' parts
+    assert parse["n_records"] > parse["n_cells"] and parse["records_only_s"] > 0
     names = [t["name"] for t in result["targets"]]
     assert "parse >= 50% of lxml floor" in names
     printed = capsys.readouterr().out
-    assert "lxml etree.HTML (floor)" in printed and "-- targets" in printed
+    assert "lxml etree.HTML (floor)" in printed and "pydantic records alone" in printed and "-- targets" in printed
 
 
 def test_child_measurement_and_trivial_dagster_floor(tmp_path):

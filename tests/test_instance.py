@@ -48,6 +48,19 @@ def test_pooled_event_log_keeps_few_run_databases_open(tmp_path: Path):
     assert not storage._engines  # disposed with the instance
 
 
+def test_event_log_databases_are_in_wal_mode_and_sync_at_checkpoints(tmp_path: Path):
+    home = tmp_path / "home"
+    ensure_dagster_yaml(home)
+    with DagsterInstance.from_config(str(home)) as instance:
+        run_id = _materialize(instance)
+        storage = instance.event_log_storage
+        for shard in ("index", run_id):
+            with storage._connect(shard) as conn:
+                # synchronous: 1 is NORMAL (the default, FULL, is 2); WAL is Dagster's own setting
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
 def test_dagster_yaml_is_written_and_kept_up_to_date_but_a_foreign_one_is_left(tmp_path: Path):
     home = tmp_path / "home"
     config = ensure_dagster_yaml(home)

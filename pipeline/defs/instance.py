@@ -12,6 +12,15 @@ queries) with one engine per database file kept for the life of the process: the
 database always, the run databases of the last few runs. Every use still goes through the
 storage's lock, one transaction at a time; other processes (`dagster dev`'s webserver
 and daemon) read and write the same files as before, under SQLite's own locking.
+
+Its connections also set `PRAGMA synchronous=NORMAL`. Dagster already keeps these databases
+in write-ahead-log mode, where NORMAL syncs the log to disk at checkpoints instead of at
+every commit (SQLite's documented recommendation for WAL). Measured on this machine: 300
+materializations in one run took 1.78 s with the default (FULL) and 1.05 s with NORMAL. The
+trade-off, from SQLite's documentation: the database stays consistent, but the last
+transactions before a power loss or OS crash (not a killed process) may be rolled back, so
+a run could lose its last events. That is the run history, not the warehouse, which is a
+DuckDB file published by an atomic rename.
 """
 from __future__ import annotations
 
@@ -27,7 +36,7 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     SqliteEventLogStorage,
 )
 from dagster._serdes import ConfigurableClassData
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
@@ -71,6 +80,11 @@ def ensure_dagster_yaml(home: Path) -> Path:
     return config
 
 
+def _sync_at_checkpoints(dbapi_connection, _record) -> None:
+    """Every new SQLite connection of the event log: sync at WAL checkpoints, not every commit."""
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     """`SqliteEventLogStorage` with one kept-open engine per database file (see the module doc)."""
 
@@ -78,7 +92,19 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._tables_present: set[str] = set()
         super().__init__(base_dir, inst_data=inst_data)
+
+    def has_table(self, table_name: str) -> bool:
+        """As Dagster's, which opens a new engine on the index database for every asset event it
+        stores (to ask whether the tags table exists: 2 ms each); a table found stays found
+        (Dagster's migrations add tables, never drop them) until `wipe`."""
+        if table_name in self._tables_present:
+            return True
+        present = super().has_table(table_name)
+        if present:
+            self._tables_present.add(table_name)
+        return present
 
     @classmethod
     def from_config_value(cls, inst_data, config_value) -> PooledSqliteEventLogStorage:  # noqa: D102
@@ -96,6 +122,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 # used by one thread at a time (under the storage's lock), not always the same one
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
             )
+            event.listen(engine, "connect", _sync_at_checkpoints)
         self._engines[shard] = engine
         run_shards = [s for s in self._engines if s != INDEX_SHARD_NAME]
         for old in run_shards[: max(0, len(run_shards) - self.RUN_SHARDS_KEPT)]:
@@ -119,6 +146,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 self._engines.pop(shard).dispose()
 
     def wipe(self) -> None:
+        self._tables_present.clear()
         self._dispose_engines(keep_index=True)  # run databases are deleted: close them first
         super().wipe()
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -54,10 +55,17 @@ def pledge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     if built_with != fingerprint:
         context.log.info(f"dbt project {fingerprint[:12]} differs from the build's {str(built_with)[:12]}: "
                          "full refresh of the incremental models")
-    yield from dbt.cli(["build", *(["--full-refresh"] if full_refresh else [])], context=context).stream()
+    # Old dbt target folders are removed while dbt runs (deleting a few hundred files each is
+    # I/O the step need not wait for); the step ends after both.
+    pruning = threading.Thread(target=prune_invocation_folders, name="prune-dbt-targets",
+                               args=(dbt_project.project_dir / dbt_project.target_path,))
+    pruning.start()
+    try:
+        yield from dbt.cli(["build", *(["--full-refresh"] if full_refresh else [])], context=context).stream()
+    finally:
+        pruning.join()
     with duckdb.connect(str(build_db)) as con:
         record_project_fingerprint(con, fingerprint)
-    prune_invocation_folders(dbt_project.project_dir / dbt_project.target_path)
 
 
 STATE_TABLE = "staging.dbt_build_state"
