@@ -26,15 +26,24 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from pipeline.parse.models import DatePoint, Precision
+from pipeline.parse.models import Precision
 
 # (one character class first, so that the regex engine skips to candidates quickly:
 # `[‘’`´′]|[\"“”](?=\s*\d)`)
 _QUOTES = re.compile(r"[‘’`´′\"“”](?:(?<=[‘’`´′])|(?=\s*\d))")
 _DIGIT = re.compile(r"\d")
 _TILDES = re.compile(r"[～〜∼]")
-# weekday suffixes `(화)`, `( 목 )` and clock times `16:00` carry no date information
-_NOISE = re.compile(r"\(\s*[월화수목금토일]\s*\)|\b\d{1,2}:\d{2}\b")
+_RETYPED = re.compile(r"[‘’`´′\"“”～〜∼]")  # the characters `_QUOTES` and `_TILDES` replace: rare
+# A text with none of these (a `~` as typed or as normalised) and no `20` holds no date
+# (`총 460여개 업소`, `참석인원:50명`): every token but `by`, `num` and `now` needs a `.`,
+# `년`, `월` or `~`; `by` needs `20`; `num` and `now` count only right after a `~`.
+_DATE_MARK = re.compile(r"[.~년월～〜∼]")
+# weekday suffixes `(화)`, `( 목 )` and clock times `16:00` carry no date information.
+# Two regexes, each looked for only in a text holding its `(` or `:` (the weekday one
+# starts with its `(`, which the engine skips to): they share no character, and `(`, `)`
+# and the space put in are all non-word, so removing one never makes or breaks the other.
+_WEEKDAY = re.compile(r"\(\s*[월화수목금토일]\s*\)")
+_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
 
 _Y = r"(?:'\s?(?P<{0}q>\d{{2}})|(?P<{0}f>(?:19|20)\d{{2}})|(?P<{0}b>\d{{2}}))"
 # Every alternative starts with a digit, `'`, `~` or `현`: the leading lookahead lets the
@@ -99,9 +108,6 @@ class Point:
             return dt.date(self.year, self.month, _days_in_month(self.year, self.month))
         return self.first_day()
 
-    def to_model(self) -> DatePoint:
-        return DatePoint(value=self.first_day(), precision=self.precision, raw=self.raw)
-
 
 @dataclass(slots=True)
 class DateScan:
@@ -114,7 +120,10 @@ class DateScan:
 
     @property
     def has_dates(self) -> bool:
-        return any(not p.weak for p in self.points)
+        for p in self.points:  # (a loop: `any()` of a generator costs more for one or two points)
+            if not p.weak:
+                return True
+        return False
 
 
 def _days_in_month(year: int, month: int) -> int:
@@ -140,10 +149,13 @@ def _valid(y: int | None, m: int | None, d: int | None) -> bool:
 
 
 def normalise(text: str) -> str:
-    text = _QUOTES.sub("'", text)
-    text = _TILDES.sub("~", text)
-    if "(" in text or ":" in text:  # each `_NOISE` match holds one
-        text = _NOISE.sub(" ", text)
+    if _RETYPED.search(text):
+        text = _QUOTES.sub("'", text)
+        text = _TILDES.sub("~", text)
+    if "(" in text:
+        text = _WEEKDAY.sub(" ", text)
+    if ":" in text:
+        text = _CLOCK.sub(" ", text)
     return text
 
 
@@ -155,7 +167,7 @@ def scan_dates(text: str, *, context_year: int | None = None) -> DateScan:
     set and year None, for the caller to resolve.
     """
     scan = DateScan()
-    if not _DIGIT.search(text):
+    if not _DIGIT.search(text) or ("20" not in text and not _DATE_MARK.search(text)):
         return scan
     text = normalise(text)
     year = context_year  # the year carries forward from the last explicit one
@@ -165,8 +177,7 @@ def scan_dates(text: str, *, context_year: int | None = None) -> DateScan:
     pending_tilde = False
     tilde_had_start = False
 
-    def emit(p: Point) -> None:
-        scan.points.append(p)
+    emit = scan.points.append
 
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
@@ -183,8 +194,8 @@ def scan_dates(text: str, *, context_year: int | None = None) -> DateScan:
         is_range_end = pending_tilde and adjacent
 
         if kind == "ymd":
-            y2, y4, yb = m.group("aq"), m.group("af"), m.group("ab")
-            mo, d = int(m.group("am")), int(m.group("ad"))
+            y2, y4, yb, mo, d = m.group("aq", "af", "ab", "am", "ad")
+            mo, d = int(mo), int(d)
             y = _year(y2 or yb, y4)
             if _valid(y, mo, d):
                 point = Point(y, mo, d, "day", m.group("ymd").strip())
@@ -195,8 +206,8 @@ def scan_dates(text: str, *, context_year: int | None = None) -> DateScan:
         elif kind == "yj":
             point = Point(_year(m.group("jq") or m.group("jb"), m.group("jf")), None, None, "year", m.group("yj"))
         elif kind == "ym":
-            y2, y4, yb = m.group("mq"), m.group("mf"), m.group("mb")
-            mo = int(m.group("mm"))
+            y2, y4, yb, mo = m.group("mq", "mf", "mb", "mm")
+            mo = int(mo)
             if yb and int(yb) <= 12:
                 # `11.10.` has no quote and cannot be a year: a month.day
                 d = mo
@@ -206,7 +217,7 @@ def scan_dates(text: str, *, context_year: int | None = None) -> DateScan:
             elif _valid(None, mo, None):
                 point = Point(_year(y2 or yb, y4), mo, None, "month", m.group("ym").strip())
         elif kind == "yn":
-            y2, y4, yb = m.group("nq"), m.group("nf"), m.group("nb")
+            y2, y4, yb = m.group("nq", "nf", "nb")
             if yb and not 13 <= int(yb) <= 40:
                 point = None  # `10년` is a duration, not a year
             else:
@@ -417,18 +428,17 @@ def event_dates(own_text: str, detail_texts: list[str], *, report_year: int,
     own, own_year, details = scans.own, scans.own_year, scans.details
     problems: list[tuple[str, str]] = []
 
-    if own.has_dates:
+    if own.has_dates or not details:
         chosen = [own]
-    elif any(s.has_dates for s in details):
-        chosen = [s for s in details if s.has_dates]
     else:
-        chosen = [own]
+        chosen = [s for s in details if s.has_dates] or [own]
 
     points = [p for s in chosen for p in s.points if not p.weak]
     if not points:
         # only a year inside a name: the title's first, else a detail's (`2017년도 ... 사업 일환으로`)
         points = [p for s in (own, *details) for p in s.points if p.weak][:1]
-    for s in (own, *details):
+    problems.extend(own.problems)
+    for s in details:
         problems.extend(s.problems)
 
     yearless = [p for p in points if p.year is None]
@@ -453,7 +463,12 @@ def event_dates(own_text: str, detail_texts: list[str], *, report_year: int,
         return EventDates(None, None, [], problems)
     open_start = any(s.open_start for s in chosen)
     open_end = any(s.open_end for s in chosen)
-    start = None if open_start else min(points, key=Point.first_day)
-    end = None if open_end else max(points, key=Point.last_day)
-    all_points = points + [p for s in details if s not in chosen for p in s.points if not p.weak and p.year is not None]
-    return EventDates(start, end, all_points, problems)
+    if len(points) == 1:  # the common case: no dates to compare
+        start = None if open_start else points[0]
+        end = None if open_end else points[0]
+    else:
+        start = None if open_start else min(points, key=Point.first_day)
+        end = None if open_end else max(points, key=Point.last_day)
+    if details:
+        points += [p for s in details if s not in chosen for p in s.points if not p.weak and p.year is not None]
+    return EventDates(start, end, points, problems)

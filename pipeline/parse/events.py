@@ -1,21 +1,26 @@
-"""An activity's own line and details -> one `Event` with its extracted fields."""
+"""An activity's own line and details -> one `Event` with its extracted fields
+(`build_event`; `build_events` for all the activities of a report)."""
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from pipeline.parse.dates import ActivityScans, event_dates, explicit_days, scan_activity
+from pipeline.parse.dates import ActivityScans, EventDates, event_dates, explicit_days, scan_activity
 from pipeline.parse.formats import format_for_title
 from pipeline.parse.models import Event, EventDetail, ParseIssue
-from pipeline.parse.people import attendance
+from pipeline.parse.people import Attendance, attendance
 from pipeline.parse.segment import INLINE_MARKER, split_inline
 from pipeline.parse.sessions import session_count
-from pipeline.parse.venue import find_venue
+from pipeline.parse.venue import Venue, find_venue
 
 # replacement characters, C1 controls, Latin-1/UTF-8 mojibake (`ì`, `Ã`), private use
 _GARBLED = re.compile(r"[\ufffd\u0080-\u009f\ue000-\uf8ff]|[ÃÂìíëê][\u0080-\u00bf]")
+# the first characters of `_GARBLED`'s matches, as one class: the engine skips to them in its
+# fast loop (it tries both alternatives at every character of `_GARBLED`), a quick no
+_GARBLED_START = re.compile(r"[\ufffd\u0080-\u009f\ue000-\uf8ffÃÂìíëê]")
 
 
 @dataclass(slots=True)
@@ -69,53 +74,127 @@ def draft_days(draft: EventDraft) -> set[tuple[int, int, int]]:
     return explicit_days(draft.title, [d.text for d in draft.details], scans=draft.scans())
 
 
+class SiblingDays(Collection):
+    """The dated days (`draft_days`) of a pledge's other activities, gathered only when
+    asked for: only an activity with a yearless date and no year of its own asks, so the
+    activities of a pledge are not all read against each other."""
+
+    def __init__(self, pledge: list[EventDraft], draft: EventDraft) -> None:
+        self._pledge, self._draft = pledge, draft
+
+    @cached_property
+    def _days(self) -> set[tuple[int, int, int]]:
+        return {day for other in self._pledge if other is not self._draft for day in draft_days(other)}
+
+    def __contains__(self, day: object) -> bool:
+        return day in self._days
+
+    def __iter__(self) -> Iterator[tuple[int, int, int]]:
+        return iter(self._days)
+
+    def __len__(self) -> int:
+        return len(self._days)
+
+
+@dataclass(slots=True)
+class _Readings:
+    """What the readers find in an activity's title and details."""
+
+    when: EventDates
+    people: Attendance
+    place: Venue
+    session_count: int | None
+    format_code: str
+
+
 def build_event(draft: EventDraft, report_date: dt.date,
                 sibling_days: Collection[tuple[int, int, int]] = ()) -> tuple[Event, list[ParseIssue]]:
     """`sibling_days`: the dated days of the pledge's other activities (`draft_days`)."""
-    title = draft.title
+    title, detail_texts = draft.title, [d.text for d in draft.details]
+    readings = _Readings(
+        event_dates(title, detail_texts, report_year=report_date.year, sibling_days=sibling_days,
+                    scans=draft.take_scans()),
+        attendance([title, *detail_texts]),
+        find_venue(title, detail_texts),
+        session_count(title, detail_texts),
+        format_for_title(title),
+    )
+    return _event(draft, report_date, readings)
+
+
+def build_events(drafts: list[EventDraft], report_date: dt.date) -> list[tuple[Event, list[ParseIssue]]]:
+    """`build_event` for every activity of a report, in order, a sibling being an activity
+    of the same pledge.
+
+    Each reader makes one pass over all the activities, rather than all readers reading
+    one activity after the other: a reader's regexes and code then stay in the CPU's
+    caches from one activity to the next (about a fifth of the parse time, measured).
+    """
+    pledges: dict[tuple[int, str], list[EventDraft]] = {}
+    for draft in drafts:
+        pledges.setdefault((draft.serial_no, draft.pledge_code), []).append(draft)
+    titles = [draft.title for draft in drafts]
+    details = [[d.text for d in draft.details] for draft in drafts]
+    whens = [
+        event_dates(title, texts, report_year=report_date.year, scans=draft.take_scans(),
+                    sibling_days=SiblingDays(pledges[(draft.serial_no, draft.pledge_code)], draft))
+        for draft, title, texts in zip(drafts, titles, details)
+    ]
+    people = [attendance([title, *texts]) for title, texts in zip(titles, details)]
+    places = [find_venue(title, texts) for title, texts in zip(titles, details)]
+    sessions = [session_count(title, texts) for title, texts in zip(titles, details)]
+    formats = [format_for_title(title) for title in titles]
+    return [_event(draft, report_date, _Readings(*readings))
+            for draft, readings in zip(drafts, zip(whens, people, places, sessions, formats))]
+
+
+def _event(draft: EventDraft, report_date: dt.date, readings: _Readings) -> tuple[Event, list[ParseIssue]]:
+    """The activity's `Event` from its readings, and its issues."""
+    when = readings.when
     detail_texts = [d.text for d in draft.details]
     issues: list[ParseIssue] = []
-
-    when = event_dates(title, detail_texts, report_year=report_date.year, sibling_days=sibling_days,
-                       scans=draft.take_scans())
     for kind, message in when.problems:
         severity = "info" if "read as" in message else "warning"
         issues.append(_issue(draft, kind, message, draft.own_text, severity))
-    late = [p for p in when.points if p.first_day() > report_date]
+    points = when.points
+    days = [p.first_day() for p in points]  # (each a new date object: made once)
+    late = [p for p, day in zip(points, days) if day > report_date]
     if late:
         issues.append(
             _issue(draft, "date_after_report",
                    f"{', '.join(repr(p.raw) for p in late)} is after the report date {report_date:%Y-%m-%d}",
                    draft.own_text)
         )
-    people = attendance([title, *detail_texts])
-    place = find_venue(title, detail_texts)
     all_text = " ".join([draft.own_text, *detail_texts])
-    if _GARBLED.search(all_text):
+    if _GARBLED_START.search(all_text) and _GARBLED.search(all_text):
         issues.append(_issue(draft, "garbled_text", "text holds replacement or mis-decoded characters", all_text,
                              "error"))
 
-    raw_lines = [title] + [f"{d.marker} {d.text}" if d.marker and d.marker != INLINE_MARKER else d.text
-                           for d in draft.details]
-    event = Event(
-        serial_no=draft.serial_no,
-        pledge_code=draft.pledge_code,
-        event_seq=draft.event_seq,
-        title=title,
-        raw_text="\n".join(raw_lines),
-        details=draft.details,
-        start_date=when.start.first_day() if when.start else None,
-        start_precision=when.start.precision if when.start else None,
-        end_date=when.end.first_day() if when.end else None,
-        end_precision=when.end.precision if when.end else None,
-        dates=[p.to_model() for p in when.points],
-        session_count=session_count(title, detail_texts),
-        attendee_count=people.count,
-        attendee_is_approx=people.is_approx,
-        attendees=people.figures,
-        venue_name=place.name,
-        is_online=place.is_online,
-        format_code=format_for_title(title),
-        source_line=draft.source_line,
-    )
+    raw_lines = [draft.title] + [f"{d.marker} {d.text}" if d.marker and d.marker != INLINE_MARKER else d.text
+                                 for d in draft.details]
+    people, place = readings.people, readings.place
+    # `model_validate` of a dict: the same validation as `Event(...)`, without pydantic
+    # first building an empty instance for `__init__` to fill
+    event = Event.model_validate({
+        "serial_no": draft.serial_no,
+        "pledge_code": draft.pledge_code,
+        "event_seq": draft.event_seq,
+        "title": draft.title,
+        "raw_text": "\n".join(raw_lines),
+        "details": draft.details,
+        "start_date": when.start.first_day() if when.start else None,
+        "start_precision": when.start.precision if when.start else None,
+        "end_date": when.end.first_day() if when.end else None,
+        "end_precision": when.end.precision if when.end else None,
+        # dicts: the DatePoints are built by Event's own validation, at a fraction of the cost
+        "dates": [{"value": day, "precision": p.precision, "raw": p.raw} for p, day in zip(points, days)],
+        "session_count": readings.session_count,
+        "attendee_count": people.count,
+        "attendee_is_approx": people.is_approx,
+        "attendees": people.figures,
+        "venue_name": place.name,
+        "is_online": place.is_online,
+        "format_code": readings.format_code,
+        "source_line": draft.source_line,
+    })
     return event, issues

@@ -24,7 +24,9 @@ The vocabulary is the dbt seeds `formats.csv` and `format_keywords.csv`.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from bisect import bisect_right
+from functools import cached_property, lru_cache
+from itertools import accumulate
 from typing import NamedTuple
 
 from pipeline.vocab import read_seed
@@ -33,6 +35,7 @@ OTHER = "other"
 _QUOTE_CHARS = re.compile(r"['\"‘’“”「」『』<>《》]+")
 _BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _BRACKET_CONTENT = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
+_SPECIFIC = frozenset(("decides", "verbal"))
 _ROLES = frozenset(("decides", "verbal", "fallback", "head", "generic", "modifier", "mask"))
 # what may trail a head: tokens holding a figure (`4회`, `15개동`, `'20.`), punctuation
 _FIGURE_TOKEN = re.compile(r"\S*\d\S*")
@@ -48,8 +51,9 @@ def format_codes() -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _keyword_table() -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
-    """One regex finding, at every position, the longest keyword starting there
-    (a lookahead, so matches may overlap), and keyword -> (format_code, role)."""
+    """One regex finding, at every position, the longest keyword starting there (its
+    group 1, read by a lookahead, so that keywords may overlap), and keyword ->
+    (format_code, role)."""
     codes = set(format_codes())
     table: dict[str, tuple[str, str]] = {}
     for row in read_seed("format_keywords"):
@@ -60,8 +64,12 @@ def _keyword_table() -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
         table[_compact(row["keyword"])] = (row["format_code"], row["role"])
     keywords = f"(?=({_trie_regex(list(table))}))"
     if table and "" not in table:
-        # the class of first characters first: a quick no where no keyword starts
-        keywords = "(?=[" + "".join(sorted({re.escape(k[0]) for k in table})) + "])" + keywords
+        # The class of first characters first, consumed, so that the engine skips to the
+        # next place a keyword may start in its own fast loop (it does not for a leading
+        # lookahead); the keyword is then read from that character on, by a lookbehind
+        # stepping back over it. Each match consumes one character: matches still overlap.
+        first = "[" + "".join(sorted({re.escape(k[0]) for k in table})) + "]"
+        keywords = f"{first}(?<={keywords}(?s:.))"
     return re.compile(keywords), table
 
 
@@ -93,45 +101,56 @@ def _compact(text: str) -> str:
 
 
 class _Match(NamedTuple):
-    start: int  # in the spaced text
+    start: int  # in the compact text (`_Phrase.found`) or in the spaced one (`_Phrase.matches`)
     end: int
     code: str
     role: str
 
-    @property
-    def rank(self) -> tuple[int, int]:
-        return self.end, self.end - self.start
+    def outranks(self, other: _Match | None) -> bool:
+        """The head of a phrase is the keyword ending last; of two ending at the same
+        place, the longer (`자문회의` over `회의`). Matches start at distinct places."""
+        return other is None or self.end > other.end or self.end == other.end and self.start < other.start
+
+
+def _word_starts(text: str) -> list[int]:
+    """The offset, in `text` without its spaces, of each word after the first (single spaces)."""
+    return list(accumulate(map(len, text.split(" ")[:-1])))
 
 
 class _Phrase:
     """One phrase (quotes removed, single spaces) and its keyword matches.
 
-    Keywords are found in the phrase without its spaces (`주민토크 콘서트`, `현장 방문`)
-    and mapped back onto the spaced text, where word boundaries are known.
+    Keywords are found in the phrase without its spaces (`주민토크 콘서트`, `현장 방문`):
+    `found`, at places in that compact text, which order matches as the text does. Where
+    word boundaries matter (modifiers, heads, verbal forms: in few phrases), `matches`
+    maps them onto the spaced text: a character at `c` in the compact text, in word k,
+    is at `c + k` in the text, k being the number of word starts up to `c`.
     """
 
     def __init__(self, text: str) -> None:
         self.text = " ".join(_QUOTE_CHARS.sub("", text).split()).upper()
-        # the position in the text of each character of `compact` (the text has single spaces)
-        positions: list[int] = []
-        at = 0
-        for word in self.text.split(" "):
-            positions.extend(range(at, at + len(word)))
-            at += len(word) + 1
         compact = self.text.replace(" ", "")
         pattern, table = _keyword_table()
         masked_until = -1
-        self.matches: list[_Match] = []
+        self.found: list[_Match] = []
         for m in pattern.finditer(compact):
             keyword = m.group(1)
-            start, end = m.start(), m.start() + len(keyword)
+            start = m.start()
+            end = start + len(keyword)
             code, role = table[keyword]
             if role == "mask":
                 masked_until = max(masked_until, end)
                 continue
             if end <= masked_until:
                 continue  # inside a word like 경기장 that only looks like a keyword
-            self.matches.append(_Match(positions[start], positions[end - 1] + 1, code, role))
+            self.found.append(_Match(start, end, code, role))
+
+    @cached_property
+    def matches(self) -> list[_Match]:
+        """`found`, at places in the spaced text."""
+        word_starts = _word_starts(self.text)
+        return [_Match(m.start + bisect_right(word_starts, m.start), m.end + bisect_right(word_starts, m.end - 1),
+                       m.code, m.role) for m in self.found]
 
     def ends_word(self, pos: int) -> bool:
         return pos >= len(self.text) or not _HANGUL.match(self.text[pos])
@@ -166,14 +185,26 @@ class _Phrase:
 
     def decide(self) -> tuple[str | None, str | None]:
         """(code of the deciding specific keyword, code of the best fallback)."""
-        cut = max((m.end for m in self.matches if m.role == "modifier" and self.ends_word(m.end)), default=-1)
-        live = [m for m in self.matches if m.start >= cut]
-        decides = max((m for m in live if m.role in ("decides", "verbal")), key=lambda m: m.rank, default=None)
-        if decides is not None and self.modifies_next_noun(decides):
+        found = self.found  # (where only their order matters; `matches[i]` is `found[i]` in the text)
+        if not found:
+            return None, None
+        cut = -1  # a modifier ending its word: what is before it decides nothing
+        for i, m in enumerate(found):
+            if m.role == "modifier" and m.end > cut and self.ends_word(self.matches[i].end):
+                cut = m.end
+        decides = fallback = None
+        decides_at = -1
+        for i, m in enumerate(found):
+            if m.start < cut:
+                continue
+            if m.role in _SPECIFIC:
+                if m.outranks(decides):
+                    decides, decides_at = m, i
+            elif m.role == "fallback" or m.role == "head" and self.only_trailing(self.matches[i].end)[0]:
+                if m.outranks(fallback):
+                    fallback = m
+        if decides is not None and decides.role == "verbal" and self.modifies_next_noun(self.matches[decides_at]):
             decides = None
-        fallbacks = [m for m in live if m.role == "fallback"
-                     or m.role == "head" and self.only_trailing(m.end)[0]]
-        fallback = max(fallbacks, key=lambda m: m.rank, default=None)
         return (decides.code if decides else None), (fallback.code if fallback else None)
 
 

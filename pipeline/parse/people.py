@@ -24,6 +24,9 @@ _FIGURE = re.compile(
     rf"(?P<n>{_NUMBER})\s*(?:~\s*(?P<n2>{_NUMBER})\s*)?(?P<yeo>여)?\s*명(?![칭단예])"
     r"(?P<post>\s*(?:내외|정도|가량|안팎|이상))?"
 )
+# what every `_FIGURE` match holds (the last digit of its number, then 명): a quick no for
+# `주민설명회`; it starts with a character class, so the engine skips to the digits
+_FIGURE_HINT = re.compile(r"\d\s*여?\s*명")
 _PER_SESSION = frozenset(("매회", "회차별", "회당", "월별", "월", "각"))
 # `교수2, 사회적경제조직 전문가 16, 연구원1`: a whole detail listing groups without a unit
 _UNITLESS_LIST = re.compile(r"^\s*(?:[가-힣A-Za-z·]+(?:\s[가-힣A-Za-z·]+)*\s?\d+\s*(?:,\s*|$)){2,}$")
@@ -50,10 +53,13 @@ def _label(before: str) -> str | None:
 def find_figures(text: str) -> list[AttendeeFigure]:
     figures: list[AttendeeFigure] = []
     if "명" not in text:  # every `_FIGURE` holds 명
-        if _UNITLESS_LIST.match(text):
+        # (a list of two groups or more has a comma after the first)
+        if "," in text and _UNITLESS_LIST.match(text):
             for label, n in _UNITLESS_ITEM.findall(text):
                 figures.append(AttendeeFigure(group_label=label.strip(), people_count=int(n), is_approx=False,
                                               is_cumulative=False, is_total=False, raw=f"{label.strip()} {n}"))
+        return figures
+    if not _FIGURE_HINT.search(text):
         return figures
     for m in _FIGURE.finditer(text):
         pre = (m.group("pre") or "").strip()

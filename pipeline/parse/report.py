@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from pipeline.parse.events import EventDraft, build_event, draft_days
+from pipeline.parse.events import EventDraft, build_events
 from pipeline.parse.models import ParsedReport, ParseIssue, ReportRow
 from pipeline.parse.segment import cell_items, classify, uses_glyphs
 from pipeline.vocab import field_code_for_label
@@ -175,15 +175,8 @@ def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> P
                 ))
         prev_serial, prev_code = serial, pledge_code
 
-    # the dated days of each activity, so that a sibling's yearless day can be matched
-    days = [draft_days(d) for d in drafts]
-    pledge_drafts: dict[tuple[int, str], list[int]] = {}
-    for i, draft in enumerate(drafts):
-        pledge_drafts.setdefault((draft.serial_no, draft.pledge_code), []).append(i)
     events = []
-    for i, draft in enumerate(drafts):
-        siblings = {day for j in pledge_drafts[(draft.serial_no, draft.pledge_code)] if j != i for day in days[j]}
-        event, event_issues = build_event(draft, report_date, siblings)
+    for event, event_issues in build_events(drafts, report_date):
         events.append(event)
         issues.extend(event_issues)
 

@@ -90,7 +90,7 @@ def find_venue(title: str, detail_texts: list[str]) -> Venue:
     if m and not _OBJECT_WORDS.match(m.group("next")):
         return Venue(_clean(m.group("v")), online)
     for text in detail_texts:
-        m = _DETAIL_PLACE.match(text)
+        m = "," in text and _DETAIL_PLACE.match(text)  # (the comma: a quick no for most details)
         if m:
             return Venue(_clean(m.group("v")), online)
     return Venue(None, online, generic)
