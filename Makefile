@@ -17,9 +17,11 @@ export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
 # The database as every run's dbt names it, relative to its build folder (pipeline/defs/bin/dbt-in-build-dir):
 # `make manifest` and `dagster dev`'s own `dbt parse` must see the same profile, or dbt re-parses fully.
 export PLEDGE_DBT_DATABASE := pledge_activity.duckdb
+# The published warehouse: one setting, read by the Dagster warehouse resource and pipeline/settings.py.
+export PLEDGE_WAREHOUSE ?= $(CURDIR)/warehouse/pledge_activity.duckdb
 export DO_NOT_TRACK := 1
 
-.PHONY: run test eval dev docs docs-serve bench manifest clean help
+.PHONY: prepare run test eval dev docs docs-serve bench manifest clean help
 
 help:
 	@echo "make run    - build the warehouse from the reports in raw/ (through Dagster)"
@@ -52,7 +54,11 @@ manifest: $(MANIFEST)
 $(DAGSTER_HOME): | $(STAMP)
 	$(BIN)/python -c "from pipeline.run import ensure_dagster_home; ensure_dagster_home()"
 
-run: $(MANIFEST) | $(DAGSTER_HOME)
+# Everything a run needs, made once: `bin/pledge-run` (the scheduler's entry point) calls it.
+prepare: $(MANIFEST) | $(DAGSTER_HOME)
+
+# make reports every failure as exit 2; bin/pledge-run gives a caller the documented codes.
+run: prepare
 	$(BIN)/python -m pipeline.run $(ARGS)
 
 test: $(MANIFEST)

@@ -6,9 +6,11 @@ job over the periods whose file (or the parser) changed since the published
 warehouse was built, and prints a summary. The run is recorded in the instance,
 so `make dev` shows it afterwards.
 
-Exit status: 0 when everything was published; 1 when an input file was refused
-(the good periods are still published); 2 when the run failed (nothing new was
-published; the last good warehouse stays in place).
+Exit status (the same through `bin/pledge-run`, which is not behind make, so a scheduler sees it):
+0 when everything was published; 1 when an input file was refused (the good periods are still
+published); 2 when the run failed or was refused as a whole (nothing new was published; the last
+good warehouse stays in place); 3 when everything was published but the parser reported
+error-level issues (listed in the summary).
 """
 from __future__ import annotations
 
@@ -29,6 +31,9 @@ from pipeline.raw.discover import Discovery, discover_reports
 PLANNED_EVENTS_AS_SUBSET = ("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "1")
 
 
+EXIT_OK, EXIT_REFUSED_INPUT, EXIT_FAILED, EXIT_PARSE_ERRORS = 0, 1, 2, 3
+
+
 def ensure_dagster_home() -> Path:
     from pipeline.defs.instance import ensure_dagster_yaml
 
@@ -36,6 +41,8 @@ def ensure_dagster_home() -> Path:
     ensure_dagster_yaml(home)
     os.environ["DAGSTER_HOME"] = str(home)
     os.environ.setdefault(*PLANNED_EVENTS_AS_SUBSET)
+    # The warehouse resource reads its path from this one setting, always absolute.
+    os.environ[settings.WAREHOUSE_ENV] = str(settings.warehouse_path())
     return home
 
 
@@ -88,11 +95,24 @@ def main(argv: list[str] | None = None) -> int:
 
     from pipeline.defs.assets.ingest import PARTITIONED_KEYS, refusals
     from pipeline.defs.automation import range_tags
+    from pipeline.defs.warehouse_resource import process_tags
     from pipeline.load import changes
+    from pipeline.load.warehouse import Warehouse
     from pipeline.definitions import defs
 
-    found = discover_reports(settings.raw_dir())
+    raw_dir = settings.raw_dir()
+    if not raw_dir.is_dir():
+        print(f"REFUSED {raw_dir}: the folder of input reports is missing (or a dangling link); "
+              "nothing was changed", file=sys.stderr)
+        return EXIT_FAILED
+    found = discover_reports(raw_dir)
+    warehouse = Warehouse(settings.warehouse_path())
+    if not warehouse.lock_is_free():
+        print(f"REFUSED: another run is building {warehouse.path}; nothing was started. "
+              "Wait for it to finish and run again.", file=sys.stderr)
+        return EXIT_FAILED
     instance = DagsterInstance.get()
+    mark_stale_runs_failed(instance)
     ordered = sync_partitions(instance, found)
     to_load = periods_to_load(found, args.full)
     job = defs.resolve_job_def("build_warehouse")
@@ -109,12 +129,11 @@ def main(argv: list[str] | None = None) -> int:
         tags = {}
         # Nothing to parse: rebuild the marts from the staging rows already there.
         selection = [k for k in defs.resolve_all_asset_keys() if k not in PARTITIONED_KEYS]
-    mark_stale_runs_failed(instance)
     ok, refused = True, dict(found.refused)
     if found.reports:
         result = job.execute_in_process(
             instance=instance,
-            tags=tags,
+            tags={**tags, **process_tags()},
             asset_selection=selection,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": os.environ.get("PLEDGE_LOG_LEVEL", "INFO")}}}},
@@ -125,59 +144,105 @@ def main(argv: list[str] | None = None) -> int:
                 if event.is_step_failure:
                     print(f"FAILED step {event.step_key}: {event.event_specific_data.error.message.strip()}",
                           file=sys.stderr)
+                elif event.event_type_value == "PIPELINE_FAILURE" and event.message:
+                    print(f"FAILED run: {event.message.strip()}", file=sys.stderr)
         in_run = ordered[positions[0]: positions[-1] + 1] if to_load else []
         for key, reason in refusals(in_run).items():
             refused[f"period {key}"] = reason
-    print_summary(refused)
+        if ok:
+            missing = unpublished(found, [k for k in to_load if f"period {k}" not in refused])
+            if missing:
+                ok = False
+                print(f"FAILED check: the published warehouse lacks period(s) this run planned: "
+                      f"{', '.join(missing)}", file=sys.stderr)
+    n_parse_errors = print_summary(refused, found.warnings)
     if not ok:
         print("run failed: nothing new was published; the last good warehouse is unchanged.", file=sys.stderr)
-        return 2
-    return 1 if refused else 0
+        return EXIT_FAILED
+    if refused:
+        return EXIT_REFUSED_INPUT
+    return EXIT_PARSE_ERRORS if n_parse_errors else EXIT_OK
+
+
+def unpublished(found: Discovery, planned: list[str]) -> list[str]:
+    """The planned periods that the published warehouse does not hold as this run read them."""
+    held = published_fingerprints()
+    return [k for k in planned if held.get(k, ("",))[0] != found.reports[k].sha256]
 
 
 def mark_stale_runs_failed(instance) -> None:
     """Runs left 'started' by a killed process are marked failed, so the UI tells the truth.
 
-    Called while no other run can be building (this process is about to take the
-    build lock), so any run still marked in progress is dead.
+    Only a run whose process is known (its `pledge/pid` tag, set when it starts executing) and gone
+    from this host is touched: a queued run, or a live one, is left alone.
     """
+    import socket
+
     from dagster import DagsterRunStatus, RunsFilter
 
-    from pipeline.load import warehouse
+    from pipeline.defs.warehouse_resource import HOST_TAG, PID_TAG
 
-    try:
-        warehouse.begin_lock_check()
-    except warehouse.BuildLockedError:
-        return
-    stale = instance.get_runs(
+    in_progress = instance.get_runs(
         RunsFilter(job_name="build_warehouse", statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])
     )
-    for run in stale:
-        instance.report_run_failed(run)  # appends a RUN_FAILURE event
+    for run in in_progress:
+        pid, host = run.tags.get(PID_TAG), run.tags.get(HOST_TAG)
+        if pid and host == socket.gethostname() and not process_alive(int(pid)):
+            instance.report_run_failed(run)  # appends a RUN_FAILURE event
 
 
-def print_summary(refused: dict[str, str]) -> None:
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def print_summary(refused: dict[str, str], warnings: dict[str, str] | None = None) -> int:
+    """Prints what the published warehouse holds; returns its number of error-level parse issues."""
     path = settings.warehouse_path()
     print(f"\n== summary: {path}")
-    if path.exists():
-        with duckdb.connect(str(path), read_only=True) as con:
+    n_errors = 0
+    try:
+        con = duckdb.connect(str(path), read_only=True) if path.exists() else None
+    except duckdb.Error as exc:
+        print(f"cannot open the published warehouse: {str(exc).splitlines()[0]}", file=sys.stderr)
+        con = None
+    if con is not None:
+        with con:
             for row in con.execute(
                 "select report_date, source_file, n_pledges, n_events, n_parse_issues from marts.dim_period order by 1"
             ).fetchall():
                 print(f"published {row[0]}  {row[1]}: {row[2]} pledges, {row[3]} activities, {row[4]} parse issues")
-    else:
+            n_errors = con.execute("select count(*) from staging.stg_parse_issues where severity = 'error'").fetchone()[0] \
+                if _has_table(con, "staging", "stg_parse_issues") else 0
+        if n_errors:
+            print(f"PARSE ERRORS: {n_errors} error-level parse issue(s); list them with: "
+                  "select * from staging.stg_parse_issues where severity = 'error'", file=sys.stderr)
+    elif not path.exists():
         print("no warehouse published yet")
     for name, reason in sorted(refused.items()):
         print(f"REFUSED {reason}", file=sys.stderr)
+    for name, warning in sorted((warnings or {}).items()):
+        print(f"WARNING {warning}", file=sys.stderr)
+    return n_errors
+
+
+def _has_table(con, schema: str, table: str) -> bool:
+    return con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                       [schema, table]).fetchone()[0] > 0
 
 
 def run_main(argv: list[str] | None = None) -> int:
-    from pipeline.load import warehouse
-
     try:
         return main(argv)
-    finally:
-        warehouse.release_lock()
+    except Exception as exc:  # a crash is a failed run to a caller, with its reason
+        print(f"FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("run failed: nothing new was published; the last good warehouse is unchanged.", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -19,9 +19,12 @@ def raw_dir() -> Path:
     return _path("PLEDGE_RAW_DIR", PROJECT_ROOT / "raw")
 
 
+WAREHOUSE_ENV = "PLEDGE_WAREHOUSE"
+
+
 def warehouse_path() -> Path:
     """The published DuckDB file analysts open (read-only)."""
-    return _path("PLEDGE_WAREHOUSE", PROJECT_ROOT / "warehouse" / "pledge_activity.duckdb")
+    return _path(WAREHOUSE_ENV, PROJECT_ROOT / "warehouse" / "pledge_activity.duckdb")
 
 
 def build_dir() -> Path:

@@ -128,7 +128,7 @@ def test_damaged_reports_are_quarantined_not_half_loaded(tmp_path, monkeypatch):
     for date, (text, _) in variants.items():
         (ws.raw_dir / f"damaged {date}.txt").write_text(redated(text, date), encoding="utf-8")
     exit_code = ws.run()
-    assert exit_code in (0, 1)
+    assert exit_code in (0, 1, 3)  # 3: published, with error-level parse issues
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         published = {str(r[0]): r[1] for r in con.execute("select report_date, n_events from marts.dim_period").fetchall()}
         issues = con.execute(

@@ -16,11 +16,14 @@ from dagster import (
     schedule,
     sensor,
 )
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from pipeline import settings
 from pipeline.defs.partitions import reporting_periods
 from pipeline.raw.discover import discover_reports
+
+# Dagster's documented run tags for a run over a range of partitions (what a single-run backfill sets).
+ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 # Everything in one process, serially: DuckDB takes one writer at a time, and
 # all partitions of a run share one step per asset.
@@ -66,6 +69,8 @@ def raw_reports_sensor(context: SensorEvaluationContext):
     changed = sorted(key for key, sha in current.items() if seen.get(key) != sha)
     for name, reason in found.refused.items():
         context.log.warning(f"refused {name}: {reason}")
+    for warning in found.warnings.values():
+        context.log.warning(warning)
     if not changed and not new_keys:
         return SkipReason(f"no new or changed report in {settings.raw_dir()}")
     return SensorResult(

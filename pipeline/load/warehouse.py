@@ -5,109 +5,210 @@ file into a working database (`warehouse/.build/`), loads and builds there, and
 only after every test and check passed swaps it in with an atomic `os.replace()`.
 DuckDB allows one writer or many readers, so readers holding the old file keep a
 consistent view and new readers see the new one. The previous file is kept as a
-backup. A run that dies leaves the published file untouched; the next run starts
-from a fresh copy, so no manual clean-up is needed.
+backup, rotated only once the new file is in place and verified.
+
+The build lock is a kernel `flock` on the folder that holds the published file:
+a run never deletes or recreates that folder (it does delete `.build/`), and the
+kernel releases the lock when the process dies, so a killed run leaves none behind.
 """
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import os
+import re
 import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from pipeline import settings
-
 _MARKER = "RUN_ID"
-_held_locks: dict[str, int] = {}  # build dir -> fd of the lock this process holds
 
 
-class BuildLockedError(RuntimeError):
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be built or published; the message says why and what to do."""
+
+
+class BuildLockedError(WarehouseError):
     pass
 
 
-def _lock(build_dir: Path) -> None:
-    """Hold an exclusive lock on the build dir for the life of this process.
+class BuildLostError(WarehouseError):
+    pass
 
-    flock is released by the kernel when the process dies, so a killed run
-    leaves no stale lock behind.
-    """
-    key = str(build_dir)
-    if key in _held_locks:
-        return
-    build_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(build_dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+
+class PublishRefusedError(WarehouseError):
+    pass
+
+
+def wal_of(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+@dataclass
+class BuildLock:
+    """An exclusive lock held by one run; `release()` or the death of the process frees it."""
+    fd: int | None
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+def writer_holding(path: Path) -> str | None:
+    """What DuckDB says if another process holds `path` open for writing; None if no one does."""
+    if not path.exists():
+        return None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise BuildLockedError(
-            f"another run is building the warehouse in {build_dir}; wait for it to finish"
-        ) from None
-    _held_locks[key] = fd
+        with duckdb.connect(str(path), read_only=True):
+            return None
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            return str(exc)
+        raise
 
 
-def begin_lock_check() -> None:
-    """Raise BuildLockedError if another process is building; take nothing."""
-    build_dir = settings.build_dir()
-    if str(build_dir) in _held_locks:
-        return
-    _lock(build_dir)
-    release_lock()
+class Warehouse:
+    """The published DuckDB file and the working area beside it."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path).expanduser().resolve()
+        self.build_dir = self.path.parent / ".build"
+        self.build_db = self.build_dir / self.path.name
+        self.previous = self.path.with_name(self.path.stem + ".previous" + self.path.suffix)
+
+    # -- the lock -----------------------------------------------------------------------------
+    def acquire_lock(self) -> BuildLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise BuildLockedError(
+                f"another run is building the warehouse {self.path}; wait for it to finish and run again"
+            ) from None
+        return BuildLock(fd)
+
+    def lock_is_free(self) -> bool:
+        try:
+            self.acquire_lock().release()
+        except BuildLockedError:
+            return False
+        return True
+
+    # -- the working copy ---------------------------------------------------------------------
+    def start_build(self, run_id: str) -> Path:
+        """A fresh working copy of the published file for this run (leftovers of others discarded)."""
+        self.build_dir.mkdir(parents=True, exist_ok=True)
+        for leftover in self.build_dir.glob("*.copying"):
+            leftover.unlink(missing_ok=True)
+        for p in (self.build_db, wal_of(self.build_db), self.build_dir / _MARKER):
+            p.unlink(missing_ok=True)
+        if self.path.exists():
+            tmp = self.build_db.with_name(self.build_db.name + ".copying")
+            try:
+                shutil.copyfile(self.path, tmp)
+            except BaseException:
+                tmp.unlink(missing_ok=True)  # a disk-full copy must not keep the disk full
+                raise
+            os.replace(tmp, self.build_db)
+        (self.build_dir / _MARKER).write_text(run_id)
+        return self.build_db
+
+    def build_path(self, run_id: str) -> Path:
+        """This run's working database, which `start_build` made; never silently re-made."""
+        marker = self.build_dir / _MARKER
+        if not (marker.exists() and marker.read_text() == run_id):
+            raise BuildLostError(
+                f"the working copy of run {run_id} in {self.build_dir} is gone (deleted, or replaced by another "
+                "process); nothing was published. Run again."
+            )
+        return self.build_db
+
+    def connect_build(self, run_id: str) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.build_path(run_id)))
+
+    # -- publishing ---------------------------------------------------------------------------
+    def publish(self, run_id: str) -> Path:
+        """Swap the audited working database in as the published warehouse, then verify it.
+
+        Refused, with nothing changed, while another process holds the published file open for
+        writing. A write-ahead log left beside the published file (by a writer that died) belongs
+        to the old file: it moves with it to `.previous`, so it can never be replayed into the new one.
+        """
+        build_db = self.build_path(run_id)
+        with duckdb.connect(str(build_db)) as con:  # fold the build's log into its file
+            con.execute("CHECKPOINT")
+            expected = periods_held(con)
+        wal_of(build_db).unlink(missing_ok=True)
+        holder = writer_holding(self.path)
+        if holder:
+            raise PublishRefusedError(
+                f"{self.path} is open for writing in another process, so it was not replaced and nothing new "
+                f"was published. Close that connection (analysts: open it read_only) and run again. DuckDB: "
+                f"{_first_line(holder)}"
+            )
+        staged_prev = self.previous.with_name(self.previous.name + ".tmp")
+        staged_prev_wal = wal_of(staged_prev)
+        for p in (staged_prev, staged_prev_wal):
+            p.unlink(missing_ok=True)
+        had_published = self.path.exists()
+        if had_published:
+            os.link(self.path, staged_prev)
+        if wal_of(self.path).exists():
+            os.replace(wal_of(self.path), staged_prev_wal)
+        os.replace(build_db, self.path)
+        try:
+            verify_published(self.path, expected)
+        except BaseException:
+            if had_published:
+                os.replace(staged_prev, self.path)  # put the last good file back
+                if staged_prev_wal.exists():
+                    os.replace(staged_prev_wal, wal_of(self.path))
+            raise
+        if had_published:
+            wal_of(self.previous).unlink(missing_ok=True)
+            if staged_prev_wal.exists():
+                os.replace(staged_prev_wal, wal_of(self.previous))
+            os.replace(staged_prev, self.previous)
+        (self.build_dir / _MARKER).unlink(missing_ok=True)
+        return self.path
 
 
-def release_lock() -> None:
-    for key, fd in list(_held_locks.items()):
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-        del _held_locks[key]
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
 
 
-def _remove_db(path: Path) -> None:
-    for p in (path, path.with_name(path.name + ".wal")):
-        p.unlink(missing_ok=True)
+def periods_held(con: duckdb.DuckDBPyConnection) -> dict[dt.date, tuple[str, str]]:
+    """period -> (file sha256, parser fingerprint) of each period this database holds."""
+    from pipeline.load.staging import loaded_fingerprints
+
+    return loaded_fingerprints(con)
 
 
-def begin_build(run_id: str) -> Path:
-    """Make sure this run has its working database; returns its path.
-
-    The first step of a run copies the published warehouse; later steps of the
-    same run reuse it. Anything left by an earlier (crashed) run is discarded.
-    """
-    build_dir, build_db, published = settings.build_dir(), settings.build_db_path(), settings.warehouse_path()
-    _lock(build_dir)
-    marker = build_dir / _MARKER
-    if marker.exists() and marker.read_text() == run_id and build_db.exists():
-        return build_db
-    _remove_db(build_db)
-    marker.unlink(missing_ok=True)
-    if published.exists():
-        tmp = build_db.with_name(build_db.name + ".copying")
-        shutil.copyfile(published, tmp)
-        os.replace(tmp, build_db)
-    marker.write_text(run_id)
-    return build_db
+def verify_published(path: Path, expected: Mapping[dt.date, tuple[str, str]]) -> None:
+    """The published file opens read-only, with no log beside it, and holds `expected` exactly."""
+    if wal_of(path).exists():
+        raise WarehouseError(f"{wal_of(path)} appeared beside the published warehouse while it was published")
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            held = periods_held(con)
+            con.execute("select count(*) from marts.dim_period").fetchone()
+    except duckdb.Error as exc:
+        raise WarehouseError(f"the published warehouse {path} does not open: {_first_line(str(exc))}") from exc
+    missing = [d for d, fp in expected.items() if held.get(d) != fp]
+    if missing:
+        raise WarehouseError(
+            f"the published warehouse {path} lacks what this run built: periods "
+            + ", ".join(str(d) for d in sorted(missing))
+        )
 
 
-def connect_build(run_id: str) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(begin_build(run_id)))
-
-
-def publish(run_id: str) -> Path:
-    """Swap the audited working database in as the published warehouse."""
-    build_db, published = begin_build(run_id), settings.warehouse_path()
-    # Fold the write-ahead log into the file so the single file is complete.
-    with duckdb.connect(str(build_db)) as con:
-        con.execute("CHECKPOINT")
-    build_db.with_name(build_db.name + ".wal").unlink(missing_ok=True)
-    published.parent.mkdir(parents=True, exist_ok=True)
-    if published.exists():
-        backup = published.with_name(published.stem + ".previous" + published.suffix)
-        tmp = backup.with_name(backup.name + ".tmp")
-        tmp.unlink(missing_ok=True)
-        os.link(published, tmp)
-        os.replace(tmp, backup)
-    os.replace(build_db, published)
-    (settings.build_dir() / _MARKER).unlink(missing_ok=True)
-    return published
+def holder_pid(message: str) -> int | None:
+    found = re.search(r"PID (\d+)", message)
+    return int(found.group(1)) if found else None

@@ -15,7 +15,8 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 @lru_cache(maxsize=1)
 def parser_fingerprint() -> str:
     digest = hashlib.sha256()
-    sources = sorted((_PACKAGE / "parse").glob("*.py")) + [_PACKAGE / "load" / "staging.py", _PACKAGE / "vocab.py"]
+    sources = sorted((_PACKAGE / "parse").glob("*.py")) + [_PACKAGE / "load" / "staging.py", _PACKAGE / "vocab.py",
+                                                           _PACKAGE / "raw" / "report_file.py"]
     sources += sorted((_PACKAGE.parent / "dbt_project" / "seeds").glob("*.csv"))
     for path in sources:
         digest.update(path.name.encode())

@@ -44,6 +44,15 @@ def _balanced_html(html: str) -> bool:
     return opened.count("ul") == closed.count("ul") and opened.count("li") == closed.count("li")
 
 
+_LI_TAG = re.compile(r"<li\b", re.I)
+
+
+def _unread_list_items(html: str, items) -> int:
+    """`<li>` tags of the source that did not become items."""
+    n_source = len(_LI_TAG.findall(html)) if "<" in html else 0
+    return max(0, n_source - sum(1 for item in items if not item[2]))
+
+
 def _is_header(cells: list[str]) -> bool:
     return cells[0].strip().replace(" ", "") == HEADER_FIRST_CELL
 
@@ -85,6 +94,18 @@ def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> P
         html = "\t".join(cells[4:])
         items = cell_items(html)
         n_items += len(items)
+        unread = _unread_list_items(html, items)
+        if unread:
+            # Counted from the source, not from what the HTML parser kept: lxml stops reading
+            # below a nesting depth, and an item it drops must not pass as accounted for.
+            n_items += unread
+            n_issue_items += unread
+            issues.append(ParseIssue(
+                source_line=line_no, pledge_code=pledge_code, kind="unread_items", severity="error",
+                message=f"{unread} list item(s) of the row could not be read (nested too deep, or outside "
+                        "a list); they are not in the warehouse",
+                text=html[:200],
+            ))
 
         if not _SERIAL.match(serial_cell):
             n_issue_items += len(items)

@@ -1,6 +1,8 @@
 """Discovering the reports in `raw/`: one partition per reporting period."""
 from __future__ import annotations
 
+import datetime as dt
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,10 +15,28 @@ REPORT_SUFFIXES = {".txt", ".tsv"}
 class Discovery:
     reports: dict[str, RawReport] = field(default_factory=dict)  # partition key -> report
     refused: dict[str, str] = field(default_factory=dict)  # file name -> reason
+    warnings: dict[str, str] = field(default_factory=dict)  # file name -> what looks wrong (still loaded)
 
 
 def partition_key(report: RawReport) -> str:
     return report.report_date.isoformat()
+
+
+def _not_a_regular_file(path: Path) -> str | None:
+    """Why `path` is not a readable regular file (never opened: a FIFO would block), or None."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "a dangling link" if path.is_symlink() else "gone"
+    except OSError as exc:
+        return f"cannot be inspected ({exc.strerror or exc})"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if not stat.S_ISREG(mode):
+        return "a special file"
+    return None
 
 
 def discover_reports(raw_dir: Path) -> Discovery:
@@ -30,13 +50,25 @@ def discover_reports(raw_dir: Path) -> Discovery:
         return found
     by_key: dict[str, list[RawReport]] = {}
     for path in sorted(raw_dir.iterdir()):
-        if not path.is_file() or path.name.startswith(".") or path.suffix.lower() not in REPORT_SUFFIXES:
+        if path.name.startswith(".") or path.suffix.lower() not in REPORT_SUFFIXES:
+            continue
+        not_a_file = _not_a_regular_file(path)
+        if not_a_file:
+            found.refused[path.name] = f"{path.name}: {not_a_file}, not a report file"
             continue
         try:
             report, _ = read_report(path)
         except ReportFileError as exc:
             found.refused[path.name] = str(exc)
             continue
+        except OSError as exc:  # unreadable: refused by name, the other files go on
+            found.refused[path.name] = f"{path.name}: cannot be read ({exc.strerror or exc})"
+            continue
+        if report.report_date > dt.date.today():
+            found.warnings[path.name] = (
+                f"{path.name}:{report.header_line}: header date {report.report_date} is in the future; "
+                "if it is a typo, fix the file, or retract the period (see README, Operating it)"
+            )
         by_key.setdefault(partition_key(report), []).append(report)
     for key, reports in sorted(by_key.items()):
         if len(reports) == 1:

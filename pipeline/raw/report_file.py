@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import codecs
 import re
 from pathlib import Path
 
@@ -18,6 +19,16 @@ HEADER_SEARCH_LINES = 40
 # Encodings tried in order. cp949 is a superset of EUC-KR, common for Korean
 # public documents.
 ENCODINGS = ("utf-8-sig", "cp949")
+
+
+# Full-width ASCII forms (５-１, ２０．１０．) and the ideographic space read as their ASCII forms, so codes,
+# dates and labels typed in a full-width input mode match. Full-width < > & stay as they are: mapped,
+# they would turn text into markup.
+_WIDTH_MAP = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in "＜＞＆"} | {0x3000: 0x20}
+
+
+def normalise_width(text: str) -> str:
+    return text.translate(_WIDTH_MAP)
 
 
 class ReportFileError(ValueError):
@@ -38,21 +49,40 @@ def decode_report(data: bytes, file_name: str) -> tuple[str, str]:
     """Bytes -> (text with '\\n' line ends, encoding used)."""
     if not data.strip():
         raise ReportFileError(f"{file_name}: file is empty")
-    if b"\x00" in data[:4096]:
-        raise ReportFileError(f"{file_name}: binary content (NUL bytes), not a text report")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ReportFileError(f"{file_name}: cannot be decoded: it starts with a UTF-16 byte-order mark "
+                                  f"but is not UTF-16 ({exc.reason})") from None
+        if "\n" not in text[:65536]:
+            raise ReportFileError(f"{file_name}: cannot be decoded: it starts with a UTF-16 byte-order mark "
+                                  "but holds no lines of text")
+        _refuse_nul(text.encode("utf-8"), file_name)
+        return normalise_width(text.replace("\r\n", "\n").replace("\r", "\n")), "utf-16"
+    _refuse_nul(data, file_name)
     for encoding in ENCODINGS:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
+        return normalise_width(text.replace("\r\n", "\n").replace("\r", "\n")), encoding
     raise ReportFileError(
         f"{file_name}: cannot be decoded as UTF-8 or CP949/EUC-KR"
     )
 
 
+def _refuse_nul(data: bytes, file_name: str) -> None:
+    """One rule wherever it is: a NUL byte means binary content, not a text report."""
+    at = data.find(b"\x00")
+    if at >= 0:
+        line = data.count(b"\n", 0, at) + 1
+        raise ReportFileError(f"{file_name}: binary content (NUL bytes, the first on line {line}), not a text report")
+
+
 def find_report_date(text: str, file_name: str) -> tuple[dt.date, int]:
     """The period printed in the report header, and its 1-based line number."""
+    found: list[tuple[dt.date, int]] = []
     for line_no, line in enumerate(text.split("\n", HEADER_SEARCH_LINES)[:HEADER_SEARCH_LINES], 1):
         m = HEADER_DATE_RE.search(line)
         if not m:
@@ -61,11 +91,16 @@ def find_report_date(text: str, file_name: str) -> tuple[dt.date, int]:
         if year < 100:
             year += 2000
         try:
-            return dt.date(year, month, day), line_no
+            found.append((dt.date(year, month, day), line_no))
         except ValueError as exc:
             raise ReportFileError(
                 f"{file_name}:{line_no}: header date {m.group(0)!r} is not a valid date ({exc})"
             ) from None
+    if len(found) > 1:
+        lines = ", ".join(f"line {n} ({d})" for d, n in found)
+        raise ReportFileError(f"{file_name}:{found[1][1]}: two header dates ({lines}); a report has one period")
+    if found:
+        return found[0]
     raise ReportFileError(
         f"{file_name}: no report date header like '【2020. 12. 31.】' in its first "
         f"{HEADER_SEARCH_LINES} lines"

@@ -18,7 +18,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from pipeline import settings
 from pipeline.dbt_project import dbt_project
-from pipeline.load import changes, warehouse
+from pipeline.load import changes
+from pipeline.defs.warehouse_resource import WarehouseResource
 
 
 class PledgeDbtTranslator(DagsterDbtTranslator):
@@ -36,9 +37,9 @@ class PledgeDbtTranslator(DagsterDbtTranslator):
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
     ),
 )
-def pledge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+def pledge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """dbt build (models, seeds and tests) in the run's working database."""
-    build_db = warehouse.begin_build(context.run.run_id)
+    build_db = warehouse.build_path()
     # dbt runs from the build folder and names the database relative to it: see
     # pipeline/defs/bin/dbt-in-build-dir for why the profile must not hold an absolute path.
     os.environ.update(

@@ -31,7 +31,8 @@ from pipeline.identity.match import (
     KeyHistory,
     matcher_fingerprint,
 )
-from pipeline.load import changes, warehouse
+from pipeline.load import changes
+from pipeline.defs.warehouse_resource import WarehouseResource
 
 EVENT_KEYS = AssetKey(["staging", "event_keys"])
 STAGING_EVENTS = AssetKey(["staging", "events"])
@@ -357,9 +358,8 @@ def stored_methods(con: duckdb.DuckDBPyConnection) -> dict[str, Counter]:
         "and only periods whose keys changed are rewritten."
     ),
 )
-def event_keys(context: AssetExecutionContext) -> MaterializeResult:
-    build_db = warehouse.begin_build(context.run.run_id)
-    with duckdb.connect(str(build_db)) as con:
+def event_keys(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    with warehouse.connect_build() as con:
         update = update_keys(con)
         per_period = stored_methods(con)
         key_continuity = stored_continuity(con)

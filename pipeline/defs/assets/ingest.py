@@ -29,7 +29,8 @@ from dagster import (
 
 from pipeline import settings
 from pipeline.defs.partitions import reporting_periods
-from pipeline.load import changes, staging, warehouse
+from pipeline.defs.warehouse_resource import WarehouseResource
+from pipeline.load import changes, staging
 from pipeline.raw.discover import discover_reports
 from pipeline.raw.report_file import RawReport, ReportFileError, decode_report
 
@@ -326,7 +327,7 @@ def parsed_activities(context: AssetExecutionContext):
     ],
     can_subset=False,
 )
-def staging_tables(context: AssetExecutionContext):
+def staging_tables(context: AssetExecutionContext, warehouse: WarehouseResource):
     """Unpartitioned on purpose: one step and one event per table, however many periods a run
     loads (a partitioned asset writes events per partition, which dominated runs of hundreds of
     reports). What to load comes from comparing the parse cache with `staging.report_files`."""
@@ -334,7 +335,7 @@ def staging_tables(context: AssetExecutionContext):
 
     periods = context.instance.get_dynamic_partitions(reporting_periods.name)
     full = context.run.tags.get(changes.FULL_REBUILD_TAG) == "true"
-    with warehouse.connect_build(context.run.run_id) as con:
+    with warehouse.connect_build() as con:
         held = staging.loaded_fingerprints(con)
         to_load: dict[dt.date, Path] = {}
         for key in periods:

@@ -1,11 +1,9 @@
 """Publishing: the audited working database replaces the published warehouse."""
 
-import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from pipeline import settings
 from pipeline.defs.assets.dbt import pledge_dbt_models
-from pipeline.load import warehouse
+from pipeline.defs.warehouse_resource import WarehouseResource
 from pipeline.load.export import export_parquet
 from pipeline.report import markdown_preview
 from pipeline.report.preview import row_counts
@@ -20,14 +18,12 @@ from pipeline.report.preview import row_counts
         "Replaced atomically, only after the dbt tests and the asset checks of this run passed."
     ),
 )
-def published_warehouse(context: AssetExecutionContext) -> MaterializeResult:
-    build_db = warehouse.begin_build(context.run.run_id)
-    with duckdb.connect(str(build_db)) as con:
+def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    with warehouse.connect_build() as con:
         counts = row_counts(con, "marts")
         periods = [str(r[0]) for r in con.execute("select report_date from marts.dim_period order by 1").fetchall()]
         preview = markdown_preview(con, "marts.fct_events", 5)
-    path = warehouse.publish(context.run.run_id)
-    warehouse.release_lock()
+    path = warehouse.publish()
     exported = export_parquet(path, path.parent / "parquet")
     context.log.info(f"published {path}: {counts}")
     return MaterializeResult(
