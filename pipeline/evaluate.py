@@ -35,8 +35,8 @@ TARGETS: dict[str, float] = {
     "people_stated": 0.95,
     "approx": 0.95,
     "format": 0.88,
-    "venue_recall": 0.75,
-    "venue_precision": 0.80,
+    "venue_recall": 0.90,
+    "venue_precision": 0.90,
 }
 EVENT_COLUMNS = (
     "pledge_code", "event_seq", "title", "start_date", "start_precision", "end_date", "end_precision",
@@ -195,7 +195,7 @@ def _score_event(m: dict[str, Metric], code: str, g: Mapping, o: Mapping | None)
     shown = ("online" if online else "") + (f" {venue}" if venue else "")
     gv = g["venue"]
     if gv not in (None, UNDECIDED):
-        found = online if gv == ONLINE else (venue is not None or online)
+        found = online if gv == ONLINE else venue_matches(venue, gv)  # the place itself, not any place
         m["venue_recall"].add(found, f"{where}: {shown or 'null'} want {gv}")
     if (venue is not None or online) and gv != UNDECIDED:
         if gv is None:
