@@ -5,6 +5,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from pipeline.defs.assets.dbt import pledge_dbt_models
 from pipeline.defs.warehouse_resource import WarehouseResource
 from pipeline.load.export import export_parquet
+from pipeline.load.workbook import export_workbook
 from pipeline.report import markdown_preview
 from pipeline.report.preview import row_counts
 
@@ -25,6 +26,7 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
         preview = markdown_preview(con, "marts.fct_events", 5)
     path = warehouse.publish()
     exported = export_parquet(path, path.parent / "parquet")
+    workbook = export_workbook(path, path.parent / "export")
     context.log.info(f"published {path}: {counts}")
     return MaterializeResult(
         metadata={
@@ -36,5 +38,8 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
             "preview_fct_events": MetadataValue.md(preview),
             "parquet": MetadataValue.path(str(path.parent / "parquet")),
             "parquet_rows": MetadataValue.json(exported),
+            "workbook": MetadataValue.path(workbook["workbook"]),
+            "workbook_csv": MetadataValue.path(workbook["csv_dir"]),
+            "workbook_rows": MetadataValue.json(workbook["rows"]),
         }
     )
