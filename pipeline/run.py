@@ -22,7 +22,10 @@ from pathlib import Path
 import duckdb
 
 from pipeline import settings
+from pipeline.plan import PlanError, make_plan
 from pipeline.raw.discover import Discovery, discover_reports
+
+PLAN_TAG = "pledge/plan"  # the run's change plan (JSON), recorded with the run
 
 # One "materialization planned" event per asset for the run's whole partition range, instead of
 # one per partition and asset (400 SQLite writes at 200 reports, ~20 ms each). Dagster's
@@ -60,14 +63,14 @@ def published_fingerprints() -> dict[str, tuple[str, str]]:
         return {}
 
 
-def periods_to_load(found: Discovery, full: bool) -> list[str]:
-    from pipeline.parse.fingerprint import parser_fingerprint
+def current_dbt_fingerprint() -> str | None:
+    """The fingerprint of the dbt project as prepared (`make manifest`); None if not prepared."""
+    import json
 
-    if full:
-        return sorted(found.reports)
-    published = published_fingerprints()
-    fingerprint = parser_fingerprint()
-    return sorted(key for key, r in found.reports.items() if published.get(key) != (r.sha256, fingerprint))
+    from pipeline.dbt_state import project_fingerprint
+
+    manifest = settings.DBT_PROJECT_DIR / "target" / "manifest.json"
+    return project_fingerprint(json.loads(manifest.read_text())) if manifest.exists() else None
 
 
 def sync_partitions(instance, found: Discovery) -> list[str]:
@@ -88,6 +91,9 @@ def sync_partitions(instance, found: Discovery) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--full", action="store_true", help="re-load every period, not only changed ones")
+    parser.add_argument("--retract", action="append", default=[], metavar="YYYY-MM-DD",
+                        help="take a period whose file was removed from raw/ out of the warehouse (recorded "
+                             "in staging.retracted_periods)")
     args = parser.parse_args(argv)
 
     ensure_dagster_home()
@@ -113,30 +119,44 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     instance = DagsterInstance.get()
     mark_stale_runs_failed(instance)
+    try:
+        plan = make_plan(found, warehouse.path, full=args.full, dbt_fingerprint=current_dbt_fingerprint(),
+                         retract=args.retract)
+    except PlanError as exc:
+        print(f"REFUSED: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if plan.nothing_to_do:
+        print(f"{plan.describe()}; the published warehouse was left as it is")
+        for reason in sorted(found.refused.values()):
+            print(f"REFUSED {reason}", file=sys.stderr)
+        return EXIT_REFUSED_INPUT if found.refused else EXIT_OK
     ordered = sync_partitions(instance, found)
-    to_load = periods_to_load(found, args.full)
+    to_load = plan.to_load
     job = defs.resolve_job_def("build_warehouse")
 
-    print(f"raw/: {len(found.reports)} readable report(s), {len(found.refused)} refused; "
+    print(f"raw/: {len(found.reports)} readable report(s), {len(found.refused)} refused; {plan.describe()}; "
           f"{len(to_load)} period(s) to (re)load: {', '.join(to_load) or 'none'}")
+    tags = {PLAN_TAG: plan.as_json()}
     if to_load:
         positions = sorted(ordered.index(k) for k in to_load)
-        tags = range_tags(ordered[positions[0]], ordered[positions[-1]])
+        tags.update(range_tags(ordered[positions[0]], ordered[positions[-1]]))
         if args.full:
-            tags = {**tags, changes.FULL_REBUILD_TAG: "true"}
+            tags[changes.FULL_REBUILD_TAG] = "true"
         selection = None
     else:
-        tags = {}
-        # Nothing to parse: rebuild the marts from the staging rows already there.
+        # Nothing to parse (the matcher or the dbt project changed): rebuild from the staging rows there.
         selection = [k for k in defs.resolve_all_asset_keys() if k not in PARTITIONED_KEYS]
     ok, refused = True, dict(found.refused)
-    if found.reports:
+    if found.reports or plan.retract:
         result = job.execute_in_process(
             instance=instance,
             tags={**tags, **process_tags()},
             asset_selection=selection,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": os.environ.get("PLEDGE_LOG_LEVEL", "INFO")}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": os.environ.get("PLEDGE_LOG_LEVEL", "INFO")}}},
+                "ops": {"staging_tables": {"config": {"full_refresh": args.full, "retract": plan.retract}}},
+            },
         )
         ok = result.success
         if not ok:

@@ -3,7 +3,7 @@ import copy
 import json
 
 from pipeline.dbt_project import dbt_project
-from pipeline.defs.assets.dbt import project_fingerprint
+from pipeline.dbt_state import project_fingerprint
 
 
 def _manifest() -> dict:

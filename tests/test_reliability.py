@@ -292,3 +292,25 @@ def test_a_failed_copy_leaves_no_copying_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="No space"):
         w.start_build("run-1")
     assert not list(w.build_dir.glob("*.copying"))
+
+
+# 8 ---------------------------------------------------------------------------------------------
+def test_a_future_period_warns_and_can_be_retracted(ws, capsys):
+    (ws.raw_dir / "typo.txt").write_text(redated(SEED_TEXT, "2099-12-31"), encoding="utf-8")
+    assert ws.run() == 0
+    assert "WARNING typo.txt:3: header date 2099-12-31 is in the future" in capsys.readouterr().err
+    assert periods(ws.warehouse) == ["2020-12-31", "2099-12-31"]
+    assert ws.run("--retract", "2099-12-31") == 2  # refused while its file is still in raw/
+    assert "remove the file first" in capsys.readouterr().err
+    (ws.raw_dir / "typo.txt").unlink()
+    assert ws.run("--full") == 0
+    assert periods(ws.warehouse) == ["2020-12-31", "2099-12-31"]  # removing the file alone deletes nothing
+    assert ws.run("--retract", "2099-12-31") == 0
+    assert periods(ws.warehouse) == ["2020-12-31"]
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_events where report_date = '2099-12-31'").fetchone() == (0,)
+        assert con.execute("select count(*) from staging.event_keys where report_date = '2099-12-31'").fetchone() == (0,)
+        assert con.execute("select report_date::varchar, source_file from staging.retracted_periods").fetchall() == [
+            ("2099-12-31", "typo.txt")]
+    assert ws.run("--retract", "2099-12-31") == 2  # not there any more
+    assert ws.run() == 0

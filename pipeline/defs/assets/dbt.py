@@ -2,7 +2,6 @@
 Python staging assets (same asset keys), so the lineage is one graph; groups come
 from the dbt folder names (staging, intermediate, marts)."""
 
-import hashlib
 import json
 import os
 import shutil
@@ -18,6 +17,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from pipeline import settings
 from pipeline.dbt_project import dbt_project
+from pipeline.dbt_state import built_project_fingerprint, project_fingerprint, record_project_fingerprint
 from pipeline.load import changes
 from pipeline.defs.warehouse_resource import WarehouseResource
 
@@ -67,42 +67,6 @@ def pledge_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, wareh
         pruning.join()
     with duckdb.connect(str(build_db)) as con:
         record_project_fingerprint(con, fingerprint)
-
-
-STATE_TABLE = "staging.dbt_build_state"
-
-
-def project_fingerprint(manifest: Mapping[str, Any]) -> str:
-    """What the dbt models compute: the dbt version, the checksums of the project's models, seeds and
-    snapshots and the text of its macros (tests and docs left out). A change in any of them calls for a
-    full refresh."""
-    project = manifest["metadata"].get("project_name")
-    parts = [f"dbt={manifest['metadata'].get('dbt_version')}"] + sorted(
-        f"{uid}={node['checksum']['checksum']}" for uid, node in manifest["nodes"].items()
-        if node["resource_type"] in ("model", "seed", "snapshot")
-    )
-    parts += sorted(
-        f"{uid}={hashlib.sha256(macro['macro_sql'].encode()).hexdigest()}"
-        for uid, macro in manifest["macros"].items() if macro.get("package_name") == project
-    )
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
-def built_project_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The fingerprint of the dbt project that last built this database (None: never, or unknown)."""
-    schema, table = STATE_TABLE.split(".")
-    exists = con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                         [schema, table]).fetchone()[0]
-    if not exists:
-        return None
-    row = con.execute(f"select project_fingerprint from {STATE_TABLE}").fetchone()
-    return row[0] if row else None
-
-
-def record_project_fingerprint(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
-    con.execute(f"create schema if not exists {STATE_TABLE.split('.')[0]}")
-    con.execute(f"create or replace table {STATE_TABLE} as "
-                "select ?::varchar as project_fingerprint, current_timestamp as built_at", [fingerprint])
 
 
 KEEP_INVOCATIONS = 20  # dagster-dbt gives every dbt call its own target folder; keep the latest ones

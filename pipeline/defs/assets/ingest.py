@@ -21,6 +21,7 @@ from dagster import (
     AssetKey,
     AssetSpec,
     BackfillPolicy,
+    Config,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -311,6 +312,12 @@ def parsed_activities(context: AssetExecutionContext):
     )
 
 
+class StagingConfig(Config):
+    """Run configuration of the staging load (`make run ARGS=--full`, `--retract PERIOD`)."""
+    full_refresh: bool = False  # reload every period, whether or not it changed
+    retract: list[str] = []  # periods (YYYY-MM-DD) to remove from the warehouse, recorded in staging.retracted_periods
+
+
 @multi_asset(
     specs=[
         AssetSpec(
@@ -327,14 +334,15 @@ def parsed_activities(context: AssetExecutionContext):
     ],
     can_subset=False,
 )
-def staging_tables(context: AssetExecutionContext, warehouse: WarehouseResource):
+def staging_tables(context: AssetExecutionContext, config: StagingConfig, warehouse: WarehouseResource):
     """Unpartitioned on purpose: one step and one event per table, however many periods a run
     loads (a partitioned asset writes events per partition, which dominated runs of hundreds of
     reports). What to load comes from comparing the parse cache with `staging.report_files`."""
     from pipeline.parse.fingerprint import parser_fingerprint
 
     periods = context.instance.get_dynamic_partitions(reporting_periods.name)
-    full = context.run.tags.get(changes.FULL_REBUILD_TAG) == "true"
+    full = config.full_refresh or context.run.tags.get(changes.FULL_REBUILD_TAG) == "true"
+    retract = [dt.date.fromisoformat(p) for p in config.retract]
     with warehouse.connect_build() as con:
         held = staging.loaded_fingerprints(con)
         to_load: dict[dt.date, Path] = {}
@@ -350,6 +358,10 @@ def staging_tables(context: AssetExecutionContext, warehouse: WarehouseResource)
                 to_load[info.report_date] = folder
         loaded = staging.load_periods(con, to_load)
         changes.start(con, to_load, "loaded")  # read by the incremental dbt facts
+        retracted = changes.retract(con, retract, context.run.run_id)
+        if retracted:
+            context.log.info(f"retracted {', '.join(map(str, retracted))}")
+        changes.record_run(con, context.run.run_id, to_load, context.run.tags.get("pledge/plan"))
         totals = {
             t: con.execute(f"select count(*) from {staging.SCHEMA}.{t}").fetchone()[0] for t in staging.STAGING_TABLES
         }

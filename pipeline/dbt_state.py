@@ -1,0 +1,48 @@
+"""What dbt project built a warehouse: its fingerprint, kept in `staging.dbt_build_state`.
+
+The incremental facts keep the rows of unchanged periods; if the dbt project changed since the
+warehouse was built, those rows may be stale, so the change plan asks for a full refresh.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+import duckdb
+
+
+STATE_TABLE = "staging.dbt_build_state"
+
+
+def project_fingerprint(manifest: Mapping[str, Any]) -> str:
+    """What the dbt models compute: the dbt version, the checksums of the project's models, seeds and
+    snapshots and the text of its macros (tests and docs left out). A change in any of them calls for a
+    full refresh."""
+    project = manifest["metadata"].get("project_name")
+    parts = [f"dbt={manifest['metadata'].get('dbt_version')}"] + sorted(
+        f"{uid}={node['checksum']['checksum']}" for uid, node in manifest["nodes"].items()
+        if node["resource_type"] in ("model", "seed", "snapshot")
+    )
+    parts += sorted(
+        f"{uid}={hashlib.sha256(macro['macro_sql'].encode()).hexdigest()}"
+        for uid, macro in manifest["macros"].items() if macro.get("package_name") == project
+    )
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def built_project_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The fingerprint of the dbt project that last built this database (None: never, or unknown)."""
+    schema, table = STATE_TABLE.split(".")
+    exists = con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                         [schema, table]).fetchone()[0]
+    if not exists:
+        return None
+    row = con.execute(f"select project_fingerprint from {STATE_TABLE}").fetchone()
+    return row[0] if row else None
+
+
+def record_project_fingerprint(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
+    con.execute(f"create schema if not exists {STATE_TABLE.split('.')[0]}")
+    con.execute(f"create or replace table {STATE_TABLE} as "
+                "select ?::varchar as project_fingerprint, current_timestamp as built_at", [fingerprint])

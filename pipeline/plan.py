@@ -1,0 +1,105 @@
+"""What a run must do, decided in one place: `make_plan` compares the files in `raw/` and the code
+fingerprints (parser, matcher, dbt project) with what the published warehouse was built from."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pipeline.raw.discover import Discovery
+
+
+@dataclass
+class ChangePlan:
+    new: list[str] = field(default_factory=list)  # periods not in the published warehouse
+    changed: list[str] = field(default_factory=list)  # file or parser differs from what it was built from
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # in the warehouse, no longer in raw/ (kept, see README)
+    matcher_changed: bool = False  # activity keys must be derived again
+    dbt_changed: bool = False  # the dbt project differs: full refresh of the incremental facts
+    full: bool = False  # asked for (`--full`)
+    retract: list[str] = field(default_factory=list)  # removed periods to take out of the warehouse (`--retract`)
+
+    @property
+    def to_load(self) -> list[str]:
+        return sorted(self.new + self.changed)
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not (self.to_load or self.matcher_changed or self.dbt_changed or self.full or self.retract)
+
+    def describe(self) -> str:
+        if self.nothing_to_do:
+            return "nothing to do: no report file, parser, matcher or dbt project changed since the last publish"
+        parts = [f"{len(self.new)} new", f"{len(self.changed)} changed", f"{len(self.unchanged)} unchanged",
+                 f"{len(self.removed)} removed (kept)"]
+        why = [w for w, on in ((f"retract {', '.join(self.retract)}", self.retract), ("--full", self.full), ("matcher changed", self.matcher_changed),
+                               ("dbt project changed: full refresh", self.dbt_changed)) if on]
+        return "periods: " + ", ".join(parts) + (f"; {'; '.join(why)}" if why else "")
+
+    def as_json(self) -> str:
+        return json.dumps({"new": self.new, "changed": self.changed, "unchanged": self.unchanged,
+                           "removed": self.removed, "matcher_changed": self.matcher_changed,
+                           "dbt_changed": self.dbt_changed, "full": self.full,
+                           "retract": self.retract})
+
+
+def _published_state(path: Path) -> tuple[dict[str, tuple[str, str]], set[str], str | None] | None:
+    """(period -> (sha256, parser fingerprint), matcher fingerprints, dbt fingerprint) of the
+    published warehouse; None if there is none or it cannot be read."""
+    from pipeline.dbt_state import built_project_fingerprint
+    from pipeline.load.staging import loaded_fingerprints
+
+    if not path.exists():
+        return None
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            periods = {d.isoformat(): fp for d, fp in loaded_fingerprints(con).items()}
+            has_keys = con.execute("select count(*) from information_schema.tables where table_schema = 'staging' "
+                                   "and table_name = 'event_keys_state'").fetchone()[0]
+            matchers = {r[0] for r in con.execute(
+                "select distinct matcher_fingerprint from staging.event_keys_state").fetchall()} if has_keys else set()
+            return periods, matchers, built_project_fingerprint(con)
+    except duckdb.Error:
+        return None
+
+
+class PlanError(ValueError):
+    """What was asked cannot be planned (the message says why)."""
+
+
+def make_plan(found: Discovery, published: Path, *, full: bool = False, dbt_fingerprint: str | None = None,
+              retract: list[str] = ()) -> ChangePlan:
+    from pipeline.identity.match import matcher_fingerprint
+    from pipeline.parse.fingerprint import parser_fingerprint
+
+    state = _published_state(published)
+    plan = ChangePlan(full=full)
+    held, matchers, built_with = state if state else ({}, set(), None)
+    parser = parser_fingerprint()
+    for key, report in sorted(found.reports.items()):
+        if key not in held:
+            plan.new.append(key)
+        elif full or held[key] != (report.sha256, parser):
+            plan.changed.append(key)
+        else:
+            plan.unchanged.append(key)
+    plan.removed = sorted(set(held) - set(found.reports))
+    for key in retract:
+        if key in found.reports:
+            raise PlanError(f"period {key} cannot be retracted while its file {found.reports[key].file_name} is in "
+                            "raw/: remove the file first, or the next run would load it again")
+        if key not in held:
+            raise PlanError(f"period {key} is not in the published warehouse: nothing to retract")
+    plan.retract = sorted(set(retract))
+    if state is not None and held:
+        plan.matcher_changed = matchers != {matcher_fingerprint()}
+        plan.dbt_changed = dbt_fingerprint is not None and built_with != dbt_fingerprint
+    return plan
+
+
+def report_dates(keys: list[str]) -> list[dt.date]:
+    return [dt.date.fromisoformat(k) for k in keys]
