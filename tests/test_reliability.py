@@ -314,3 +314,31 @@ def test_a_future_period_warns_and_can_be_retracted(ws, capsys):
             ("2099-12-31", "typo.txt")]
     assert ws.run("--retract", "2099-12-31") == 2  # not there any more
     assert ws.run() == 0
+
+
+# the Dagster UI -----------------------------------------------------------------------------------
+def test_report_text_and_file_names_stay_text_in_dagster_markdown(tmp_path, monkeypatch):
+    from pipeline.report.preview import markdown_preview, md_text
+
+    hostile = '<img src=x onerror="alert(1)"> [click](javascript:alert(2)) ![i](http://x/y.png) `code` **b**'
+    cell = md_text(hostile)
+    assert "<" not in cell and ">" not in cell
+    for active in "[]()`*!":
+        assert all(cell[i - 1] == "\\" for i, ch in enumerate(cell) if ch == active), (active, cell)
+    with duckdb.connect() as con:
+        con.execute("create table t as select ? as title", [hostile])
+        preview = markdown_preview(con, "t", 1, max_chars=500)
+    assert preview.splitlines()[2] == f"| {cell} |"
+
+    ws = make_workspace(tmp_path, monkeypatch, reports=[])
+    name = '<b onmouseover="x">[a](javascript:b).txt'
+    (ws.raw_dir / name).write_bytes(SEED_REPORT.read_bytes())
+    from dagster import DagsterInstance
+
+    from pipeline.defs.assets.ingest import RAW_REPORT
+
+    assert ws.run() == 0
+    instance = DagsterInstance.from_config(str(ws.dagster_home))
+    event = instance.get_latest_materialization_event(RAW_REPORT)
+    files = event.asset_materialization.metadata["files"].value
+    assert md_text(name) in files and "<b" not in files

@@ -8,11 +8,25 @@ import duckdb
 _QUALIFIED_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
 
 
-def _cell(value, max_chars: int) -> str:
+# Report text and file names are untrusted: in Markdown they must stay text. HTML's three characters
+# become entities (shown as themselves, never parsed as tags), and Markdown's active characters are
+# backslash-escaped, so no link, image, emphasis or code span can be made from a title.
+_HTML_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_MARKDOWN_ACTIVE = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+
+
+def md_text(value, max_chars: int | None = None) -> str:
+    """`value` as literal text in one Markdown table cell."""
     if value is None:
         return ""
-    text = str(value).replace("\r", " ").replace("\n", " ").replace("|", "\\|")
-    return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+    text = " ".join(str(value).split())
+    if max_chars is not None and len(text) > max_chars:
+        text = text[: max_chars - 1] + "…"
+    return _MARKDOWN_ACTIVE.sub(r"\\\1", text.translate(_HTML_ENTITIES))
+
+
+def _cell(value, max_chars: int) -> str:
+    return md_text(value, max_chars)
 
 
 def markdown_preview(con: duckdb.DuckDBPyConnection, table: str, n: int = 5, *, max_chars: int = 40) -> str:

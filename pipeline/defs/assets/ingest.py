@@ -33,6 +33,7 @@ from pipeline.defs.partitions import reporting_periods
 from pipeline.defs.warehouse_resource import WarehouseResource
 from pipeline.load import changes, staging
 from pipeline.raw.discover import discover_reports
+from pipeline.report.preview import md_text
 from pipeline.raw.report_file import RawReport, ReportFileError, decode_report
 
 RAW_REPORT = AssetKey("raw_report")
@@ -141,7 +142,7 @@ def raw_report(context: AssetExecutionContext) -> MaterializeResult:
         rows.append(info)  # per-period details go in the metadata table: one log event per run, not per period
     context.log.info(f"{len(rows)} report file(s) snapshotted")
     files = "| period | file | bytes | encoding | sha256 |\n|---|---|---|---|---|\n" + "\n".join(
-        f"| {r.report_date} | {r.file_name} | {r.n_bytes} | {r.encoding} | `{r.sha256[:12]}` |" for r in rows
+        f"| {r.report_date} | {md_text(r.file_name)} | {r.n_bytes} | {r.encoding} | `{r.sha256[:12]}` |" for r in rows
     )
     return MaterializeResult(
         metadata={
