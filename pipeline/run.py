@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     instance = DagsterInstance.get()
     mark_stale_runs_failed(instance)
+    ordered = sync_partitions(instance, found)
     try:
         plan = make_plan(found, warehouse.path, full=args.full, dbt_fingerprint=current_dbt_fingerprint(),
                          retract=args.retract)
@@ -130,7 +131,6 @@ def main(argv: list[str] | None = None) -> int:
         for reason in sorted(found.refused.values()):
             print(f"REFUSED {reason}", file=sys.stderr)
         return EXIT_REFUSED_INPUT if found.refused else EXIT_OK
-    ordered = sync_partitions(instance, found)
     to_load = plan.to_load
     job = defs.resolve_job_def("build_warehouse")
 
