@@ -5,7 +5,7 @@
 
 Events are mappings with the columns of `marts.fct_events`: pledge_code, event_seq,
 title, start_date, start_precision, end_date, end_precision, attendee_count,
-attendee_is_approx, venue_name, is_online, format_code. A gold value "?" is left out
+attendee_is_approx, attendee_kind, venue_name, is_online, format_code. A gold value "?" is left out
 of every metric. Exits non-zero when a metric misses its target.
 """
 from __future__ import annotations
@@ -34,13 +34,14 @@ TARGETS: dict[str, float] = {
     "people_all": 0.98,
     "people_stated": 0.95,
     "approx": 0.95,
+    "attendee_kind": 0.85,
     "format": 0.88,
     "venue_recall": 0.90,
     "venue_precision": 0.90,
 }
 EVENT_COLUMNS = (
     "pledge_code", "event_seq", "title", "start_date", "start_precision", "end_date", "end_precision",
-    "attendee_count", "attendee_is_approx", "venue_name", "is_online", "format_code",
+    "attendee_count", "attendee_is_approx", "attendee_kind", "venue_name", "is_online", "format_code",
 )
 
 _NORMALISE = re.compile(r"[\s\W_]+")
@@ -148,7 +149,7 @@ def score(events: Iterable[Mapping], gold_rows: Iterable[Mapping]) -> EvalResult
     for g in gold_rows:
         gold_by_pledge[str(g["pledge_code"])].append(g)
 
-    names = ["segmentation", "start", "end", "people_all", "people_stated", "approx", "format",
+    names = ["segmentation", "start", "end", "people_all", "people_stated", "approx", "attendee_kind", "format",
              "venue_recall", "venue_precision"]
     m = {name: Metric(name) for name in names}
 
@@ -188,6 +189,10 @@ def _score_event(m: dict[str, Metric], code: str, g: Mapping, o: Mapping | None)
     if g.get("attendees_approx", UNDECIDED) != UNDECIDED:
         got = bool(o.get("attendee_is_approx"))
         m["approx"].add(got == g["attendees_approx"], f"{where}: {got} want {g['attendees_approx']}")
+    # the kind of a stated figure (gold: null when there is no figure, "?" when undecidable)
+    if g.get("attendees_kind") not in (None, UNDECIDED) and g["attendees"] not in (None, UNDECIDED):
+        got = o.get("attendee_kind")
+        m["attendee_kind"].add(got == g["attendees_kind"], f"{where}: {got} want {g['attendees_kind']}")
     if g["format"] != UNDECIDED:
         m["format"].add(o.get("format_code") == g["format"], f"{where}: {o.get('format_code')} want {g['format']}")
 

@@ -72,3 +72,13 @@ def test_the_parser_meets_every_target_on_the_gold_set(capsys):
 def test_cli_exits_zero_when_targets_are_met(capsys):
     assert main(["--quiet"]) == 0
     assert "segmentation" in capsys.readouterr().out
+
+
+def test_attendee_kind_is_scored_on_stated_figures_only():
+    r = score([event(attendee_kind="attended")], [gold(attendees_kind="attended")])
+    assert (r.metrics["attendee_kind"].hits, r.metrics["attendee_kind"].n) == (1, 1)
+    r = score([event(attendee_kind="served")], [gold(attendees_kind="attended")])
+    assert r.metrics["attendee_kind"].share == 0
+    r = score([event(attendee_count=None, attendee_kind=None)], [gold(attendees=None, attendees_kind=None)])
+    assert r.metrics["attendee_kind"].n == 0
+    assert score([event()], [gold(attendees_kind="?")]).metrics["attendee_kind"].n == 0

@@ -115,6 +115,14 @@ def create_staging_tables(con: duckdb.DuckDBPyConnection) -> None:
             f'"{f.name}" {_DUCKDB_TYPES[f.type]}{"" if f.nullable else " NOT NULL"}' for f in schema
         )
         con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{table} ({columns})")
+        # a column the records gained since the table was made (e.g. attendee_kind): added, null for the
+        # old rows until their period is reloaded (a new parser reloads every period)
+        have = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [SCHEMA, table]).fetchall()}
+        for f in schema:
+            if f.name not in have:
+                con.execute(f'ALTER TABLE {SCHEMA}.{table} ADD COLUMN "{f.name}" {_DUCKDB_TYPES[f.type]}')
 
 
 def to_arrow(raw: RawReport, parsed: ParsedReport, ingested_at: dt.datetime) -> dict[str, pa.Table]:

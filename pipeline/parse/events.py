@@ -188,6 +188,7 @@ def _event(draft: EventDraft, report_date: dt.date, readings: _Readings) -> tupl
         "session_count": readings.session_count,
         "attendee_count": people.count,
         "attendee_is_approx": people.is_approx,
+        "attendee_kind": people.kind,
         "attendees": people.figures,
         "venue_name": place.name,
         "is_online": place.is_online,

@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Precision = Literal["day", "month", "year"]
+# what a people figure counts (SPEC.md, attendees_kind); `mixed`: a total over groups of different kinds
+AttendeeKind = Literal["attended", "surveyed", "trained", "served", "appointed", "mixed"]
 
 
 class _Record(BaseModel):
@@ -59,6 +61,7 @@ class AttendeeFigure(_Record):
     is_per_session: bool = Field(default=False, description="'매회' per-session figure")
     is_total: bool = Field(description="this figure is the activity's total")
     raw: str = Field(description="the figure as printed, e.g. '30여명'")
+    attendee_kind: AttendeeKind = Field(default="attended", description="what the figure counts (참석/설문/교육/...)")
 
 
 class Event(_Record):
@@ -79,6 +82,7 @@ class Event(_Record):
     attendee_count: int | None = None
     attendee_is_approx: bool = False
     attendees: list[AttendeeFigure] = Field(default_factory=list)
+    attendee_kind: AttendeeKind | None = Field(default=None, description="what attendee_count counts; None without it")
     venue_name: str | None = Field(default=None, description="place as in the text; None if none")
     is_online: bool = False
     format_code: str = "other"

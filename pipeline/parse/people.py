@@ -5,6 +5,15 @@ are ignored by construction. How figures combine (SPEC.md, attendees):
 a cumulative figure beats per-session ones; a stated total (`총`, or a figure equal
 to the sum of the others) beats its breakdown; separate groups without a total add up.
 `X 외 N명` ("X and N others") is N+1 people, alone or as one of the groups.
+
+What a figure counts (SPEC.md, attendees_kind) is read from the words near it, nearest
+first: a keyword right after the figure (`1,200명 응답`, `16명 위촉`), then the nearest
+keyword before it in the same group (`설문 응답자 300명`, `교육생 50명`), then the last
+keyword of the activity's own line (the head of the phrase), then the rest of the figure's
+line, else `attended`. Presence words after the figure (`30명 참석/참여/참가`) make
+`attended`, or `trained` / `surveyed` when the context is a course or a survey. A member
+word alone (`위원 15명`, `단원`) makes `appointed` only when nothing else speaks. The activity's kind is the kind of the
+figure(s) its count comes from; groups of different kinds summed make `mixed`.
 """
 from __future__ import annotations
 
@@ -35,11 +44,102 @@ _LABEL = re.compile(r"([가-힣A-Za-z·]+)[\s:]*$")
 _GENERIC_LABELS = frozenset(("참석인원", "참여인원", "인원", "대상", "참석", "참여", "등", "총", "및", "외"))
 
 
+# keyword -> kind; longer words first so that `방문상담` is not read as `방문`
+_KIND_WORDS: dict[str, str] = {
+    # surveyed: answered a survey, poll, vote or idea contest
+    "설문": "surveyed", "응답": "surveyed", "의견조사": "surveyed", "인식도조사": "surveyed",
+    "만족도조사": "surveyed", "만족도 조사": "surveyed", "선호도조사": "surveyed", "선호도 조사": "surveyed",
+    "수요조사": "surveyed", "요구도조사": "surveyed", "실태조사": "surveyed", "여론조사": "surveyed",
+    "조사 참여": "surveyed", "조사참여": "surveyed", "조사": "surveyed", "투표": "surveyed", "응모": "surveyed", "인터뷰": "surveyed",
+    # trained: enrolled in or completed a course, class, training or mentoring
+    "교육": "trained", "수강": "trained", "연수": "trained", "수료": "trained", "강좌": "trained",
+    "아카데미": "trained", "양성": "trained", "강의": "trained", "교육생": "trained", "멘토링": "trained",
+    "특강": "trained", "학교": "trained",
+    # served: received goods, money, services, care, consultation, support or a visit
+    "지원": "served", "수혜": "served", "배부": "served", "지급": "served", "전달": "served",
+    "제공": "served", "상담": "served", "방문상담": "served", "대상자": "served", "수급": "served",
+    "보급": "served", "혜택": "served", "이용": "served", "돌봄": "served",
+    # appointed: selected, recruited, appointed or registered as members
+    "위촉": "appointed", "임명": "appointed", "선발": "appointed", "모집": "appointed", "구성": "appointed",
+    "선정": "appointed", "등록": "appointed", "발대": "appointed", "가입": "appointed",
+    # attended: present at an event
+    "참석": "attended", "참여": "attended", "참가": "attended", "관람": "attended", "방문객": "attended",
+    "방청": "attended", "관객": "attended", "청중": "attended", "견학": "attended", "체험": "attended",
+    "간담회": "attended", "회의": "attended", "설명회": "attended", "공청회": "attended", "토론회": "attended",
+    "포럼": "attended", "세미나": "attended", "워크숍": "attended", "워크샵": "attended", "행사": "attended",
+    "축제": "attended", "공연": "attended", "대회": "attended", "기념식": "attended", "협약식": "attended",
+    "개소식": "attended", "방문": "attended", "협의회": "attended", "위원회": "attended", "총회": "attended", "좌담": "attended", "집담회": "attended", "모임": "attended",
+}
+# words that hold a keyword but mean something else (a place, an institution, a body)
+_NOT_KIND = ("지원센터", "지원단", "교육청", "교육장", "교육원", "학교장", "이용자협의")
+# presence words: the people were there; at a course that makes them `trained`, at a survey `surveyed`
+_PRESENCE = frozenset(("참석", "참여", "참가"))
+# member words: `appointed` only when no other word speaks
+_MEMBER_WORDS = re.compile(r"위원(?!회)|단원|서포터즈|봉사단|기자단|모니터단")
+_KIND_RE = re.compile("|".join(sorted(map(re.escape, _KIND_WORDS), key=len, reverse=True)))
+_NOT_KIND_RE = re.compile("|".join(map(re.escape, _NOT_KIND)))
+# a figure's group ends at these (`공무원 6, 교수 2`; `10명 / 문화전문가`)
+_GROUP_END = re.compile(r"[,/;·]")
+_AFTER_SPAN = 8  # characters after the figure read for `참석`, `응답`, `위촉`...
+
+
+def _masked(text: str) -> str:
+    """`text` with the look-alike words blanked (same length, so positions hold)."""
+    if not _NOT_KIND_RE.search(text):
+        return text
+    return _NOT_KIND_RE.sub(lambda m: "#" * len(m.group(0)), text)
+
+
+def _last_kind(text: str) -> str | None:
+    kinds = [_KIND_WORDS[m.group(0)] for m in _KIND_RE.finditer(text)]
+    return kinds[-1] if kinds else None
+
+
+def _first_kind(text: str) -> str | None:
+    m = _KIND_RE.search(text)
+    return _KIND_WORDS[m.group(0)] if m else None
+
+
+def figure_kind(text: str, start: int, end: int, title: str | None = None) -> str:
+    """What the figure at text[start:end] counts, from the words near it (see the module doc)."""
+    masked = _masked(text)
+    after = masked[end:end + _AFTER_SPAN]
+    cut = _GROUP_END.search(after)
+    if cut:
+        after = after[:cut.start()]
+    word = _KIND_RE.search(after)
+    if word and word.group(0) not in _PRESENCE:
+        return _KIND_WORDS[word.group(0)]  # `16명 위촉`, `1,200명 응답`
+    context = _context_kind(masked, start, end, title)
+    if word:  # `100명 참석`: present; at a course or a survey that is what they did
+        return context if context in ("trained", "surveyed") else "attended"
+    if context:
+        return context
+    if _MEMBER_WORDS.search(text) or (title and _MEMBER_WORDS.search(title)):
+        return "appointed"  # `위원 16명` and no other word
+    return "attended"
+
+
+def _context_kind(masked: str, start: int, end: int, title: str | None) -> str | None:
+    """The nearest keyword before the figure in its group, else the head of the activity's own
+    line, else the last keyword of the rest of the figure's line."""
+    groups = _GROUP_END.split(masked[max(0, start - 25):start])
+    kind = _last_kind(groups[-1])
+    if kind:
+        return kind
+    if title is not None:
+        kind = _last_kind(_masked(title))
+        if kind:
+            return kind
+    return _last_kind(masked[:start] + " " + masked[end:])
+
+
 @dataclass(slots=True)
 class Attendance:
     count: int | None
     is_approx: bool
     figures: list[AttendeeFigure]
+    kind: str | None = None
 
 
 def _label(before: str) -> str | None:
@@ -50,14 +150,18 @@ def _label(before: str) -> str | None:
     return None if word in _GENERIC_LABELS else word
 
 
-def find_figures(text: str) -> list[AttendeeFigure]:
+def find_figures(text: str, title: str | None = None) -> list[AttendeeFigure]:
+    """The people figures of one text; `title`, the activity's own line, settles their kind
+    when the text itself has no word for it."""
     figures: list[AttendeeFigure] = []
     if "명" not in text:  # every `_FIGURE` holds 명
         # (a list of two groups or more has a comma after the first)
         if "," in text and _UNITLESS_LIST.match(text):
-            for label, n in _UNITLESS_ITEM.findall(text):
+            for item in _UNITLESS_ITEM.finditer(text):
+                label, n = item.groups()
                 figures.append(AttendeeFigure(group_label=label.strip(), people_count=int(n), is_approx=False,
-                                              is_cumulative=False, is_total=False, raw=f"{label.strip()} {n}"))
+                                              is_cumulative=False, is_total=False, raw=f"{label.strip()} {n}",
+                                              attendee_kind=figure_kind(text, item.start(2), item.end(), title)))
         return figures
     if not _FIGURE_HINT.search(text):
         return figures
@@ -78,6 +182,7 @@ def find_figures(text: str) -> list[AttendeeFigure]:
                 is_per_session=pre in _PER_SESSION,
                 is_total=pre == "총",
                 raw=m.group(0).strip(),
+                attendee_kind=figure_kind(text, m.start(), m.end(), title),
             )
         )
     return figures
@@ -85,7 +190,8 @@ def find_figures(text: str) -> list[AttendeeFigure]:
 
 def attendance(texts: list[str]) -> Attendance:
     """The activity's people count from its own line and all its details."""
-    figures = [f for t in texts for f in find_figures(t)]
+    title = texts[0] if texts else None
+    figures = [f for t in texts for f in find_figures(t, title)]
     if not figures:
         return Attendance(None, False, [])
     counted = [f for f in figures if not f.is_per_session]
@@ -111,4 +217,10 @@ def attendance(texts: list[str]) -> Attendance:
     if len(chosen) == 1:
         chosen[0].is_total = True
     count = sum(f.people_count for f in chosen)
-    return Attendance(count, any(f.is_approx for f in chosen), figures)
+    return Attendance(count, any(f.is_approx for f in chosen), figures, _event_kind(chosen))
+
+
+def _event_kind(chosen: list[AttendeeFigure]) -> str:
+    """The kind of the activity's count: its figure's, or `mixed` when it sums groups of different kinds."""
+    kinds = {f.attendee_kind for f in chosen}
+    return kinds.pop() if len(kinds) == 1 else "mixed"
