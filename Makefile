@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 DBT_VENV := .venv-dbt
 DBT_BIN := $(DBT_VENV)/bin
 DBT_STAMP := $(DBT_VENV)/.installed
+CLI_DIR := .venv-cli
+CLI_STAMP := $(CLI_DIR)/.installed
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print 2>/dev/null)
 
@@ -21,13 +23,14 @@ export PLEDGE_DBT_DATABASE := pledge_activity.duckdb
 export PLEDGE_WAREHOUSE ?= $(CURDIR)/warehouse/pledge_activity.duckdb
 export DO_NOT_TRACK := 1
 
-.PHONY: prepare run test eval dev docs docs-serve bench manifest clean help
+.PHONY: prepare run test eval dev docs docs-serve bench manifest clean help sql
 
 help:
 	@echo "make run    - build the warehouse from the reports in raw/ (through Dagster)"
 	@echo "make test   - run the test suite"
 	@echo "make eval   - score the built warehouse against the gold annotations"
 	@echo "make dev    - Dagster UI on http://localhost:3000 (runs, asset graph, checks)"
+	@echo "make sql    - DuckDB shell on the warehouse, read-only; make sql Q=\"select count(*) from dim_event\""
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,7 +64,7 @@ prepare: $(MANIFEST) | $(DAGSTER_HOME)
 run: prepare
 	$(BIN)/python -m pipeline.run $(ARGS)
 
-test: $(MANIFEST)
+test: $(MANIFEST) $(CLI_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 eval: $(STAMP)
@@ -86,3 +89,20 @@ bench: $(MANIFEST)
 
 clean:
 	rm -rf warehouse/.build warehouse/.cache dbt_project/target dbt_project/logs
+
+# The DuckDB command-line client (PyPI duckdb-cli, the same version as the duckdb in .venv), in its own
+# folder: `pip install --target` puts it outside .venv's site-packages, so .venv keeps exactly the
+# dependencies of pyproject.toml and the 60 MB binary is no part of the Dagster environment.
+# The binary is .venv-cli/duckdb_cli/duckdb; pipeline/sql_shell.py starts it.
+$(CLI_STAMP): $(STAMP)
+	rm -rf $(CLI_DIR)
+	$(BIN)/python -m pip install --quiet --no-deps --target $(CLI_DIR) \
+	  "duckdb-cli==$$($(BIN)/python -c 'import duckdb; print(duckdb.__version__)')"
+	echo '*' > $(CLI_DIR)/.gitignore
+	touch $(CLI_STAMP)
+
+# Read-only SQL shell on the published warehouse, `marts` on the search path; Q="..." runs one query.
+# The query goes through the environment, never through the shell, so any quotes in it are fine.
+sql: export PLEDGE_SQL_QUERY = $(value Q)
+sql: $(CLI_STAMP)
+	@$(BIN)/python -m pipeline.sql_shell

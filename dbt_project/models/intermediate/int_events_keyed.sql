@@ -29,6 +29,7 @@ select
     events.session_count,
     events.attendee_count,
     events.attendee_is_approx,
+    events.attendee_kind,
     events.venue_name,
     events.is_online,
     events.format_code

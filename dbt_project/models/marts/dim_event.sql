@@ -26,6 +26,7 @@ select
     session_count,
     attendee_count,
     attendee_is_approx,
+    attendee_kind,
     venue_key,
     venue_name,
     is_online,

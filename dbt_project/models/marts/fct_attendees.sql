@@ -27,6 +27,7 @@ select
     figures.is_cumulative,
     figures.is_per_session,
     figures.is_total,
+    figures.attendee_kind,
     figures.raw_text,
     figures.pledge_code,
     figures.event_seq,

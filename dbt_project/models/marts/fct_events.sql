@@ -37,6 +37,7 @@ select
     events.session_count,
     events.attendee_count,
     events.attendee_is_approx,
+    events.attendee_kind,
     venues.venue_key,
     events.venue_name,
     events.is_online,

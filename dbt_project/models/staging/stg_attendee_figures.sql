@@ -16,6 +16,7 @@ renamed as (
         is_cumulative,
         is_per_session,
         is_total,
+        attendee_kind,
         raw as raw_text
     from source
 )

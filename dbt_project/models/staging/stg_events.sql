@@ -19,6 +19,7 @@ renamed as (
         session_count,
         attendee_count,
         attendee_is_approx,
+        attendee_kind,
         nullif(trim(venue_name), '') as venue_name,
         is_online,
         format_code

@@ -1,0 +1,50 @@
+"""`make sql`: the DuckDB command-line client on the published warehouse, read-only,
+with `marts` on the search path. Interactive without a query; with one (argument, or
+PLEDGE_SQL_QUERY as `make sql Q=...` sets it) it runs it, prints the result and exits.
+SQL piped on stdin runs too: `make sql < queries/monthly_activity_timeline.sql`.
+
+The client is the PyPI package duckdb-cli, the same version as the duckdb of .venv,
+installed by the Makefile into .venv-cli/ (PLEDGE_DUCKDB_CLI overrides its path)."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from pipeline import settings
+
+CLI_ENV = "PLEDGE_DUCKDB_CLI"
+SEARCH_PATH = "SET search_path='marts'"
+
+
+def cli_path() -> Path:
+    return Path(os.environ.get(CLI_ENV) or settings.PROJECT_ROOT / ".venv-cli" / "duckdb_cli" / "duckdb")
+
+
+def command(warehouse: Path, query: str | None = None, *, cli: Path | None = None,
+            options: tuple[str, ...] = ()) -> list[str]:
+    """The client's command line: read-only, marts first on the search path, then the query if any."""
+    argv = [str(cli or cli_path()), "-readonly", *options, "-cmd", SEARCH_PATH, str(warehouse)]
+    if query:
+        argv.append(query)
+    return argv
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    query = " ".join(args) or os.environ.get("PLEDGE_SQL_QUERY") or None
+    warehouse = settings.warehouse_path()
+    if not warehouse.is_file():
+        print(f"No warehouse at {warehouse} yet: run `make run` first.", file=sys.stderr)
+        return 1
+    cli = cli_path()
+    if not os.access(cli, os.X_OK):
+        print(f"The DuckDB CLI is not installed at {cli}: `make sql` installs it.", file=sys.stderr)
+        return 1
+    argv_cli = command(warehouse, query, cli=cli)
+    os.execv(argv_cli[0], argv_cli)  # the client gets the terminal itself (history, line editing)
+    return 0  # not reached
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
