@@ -23,6 +23,8 @@ select
     start_precision,
     end_date,
     end_precision,
+    reference_date,
+    reference_precision,
     session_count,
     attendee_count,
     attendee_is_approx,

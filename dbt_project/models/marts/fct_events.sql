@@ -34,6 +34,9 @@ select
     events.start_precision,
     events.end_date,
     events.end_precision,
+    coalesce(events.start_date, events.end_date) as reference_date,
+    case when events.start_date is not null then events.start_precision else events.end_precision end
+        as reference_precision,
     events.session_count,
     events.attendee_count,
     events.attendee_is_approx,
