@@ -161,12 +161,24 @@ def test_activities_new_in_latest_period_against_the_previous_report(tmp_path, b
 def test_monthly_activity_timeline(built_warehouse, compiled, events):
     rows = query(built_warehouse.warehouse, compiled["monthly_activity_timeline"])
     dated = [e for e in latest_versions(events)
-             if e["start_date"] is not None and e["start_precision"] in ("day", "month")]
-    direct = Counter(dt.date(e["start_date"].year, e["start_date"].month, 1) for e in dated)
+             if e["reference_date"] is not None and "year" not in (e["start_precision"], e["end_precision"])]
+
+    def months(e):  # every month from the start's (else the end's) to the end's
+        first = e["reference_date"]
+        last = max(first, e["end_date"] or first)
+        m = dt.date(first.year, first.month, 1)
+        while m <= last:
+            yield m
+            m = dt.date(m.year + m.month // 12, m.month % 12 + 1, 1)
+
+    direct = Counter(m for e in dated for m in months(e))
+    starting = Counter(dt.date(e["reference_date"].year, e["reference_date"].month, 1) for e in dated)
     assert {r["activity_month"]: r["n_activities"] for r in rows} == dict(direct)
+    assert {r["activity_month"]: r["n_starting"] for r in rows if r["n_starting"]} == dict(starting)
     assert [r["activity_month"] for r in rows] == sorted(direct)
     for r in rows:
         assert r["n_day_precision"] + r["n_month_precision"] == r["n_activities"]
+    assert any(sum(1 for _ in months(e)) > 1 for e in dated)  # spans count in every month they cover
     assert len(dated) >= 0.5 * len(latest_versions(events))  # most activities carry a month
 
 
