@@ -24,10 +24,10 @@ def cli_path() -> Path:
 def command(warehouse: Path, query: str | None = None, *, cli: Path | None = None,
             options: tuple[str, ...] = ()) -> list[str]:
     """The client's command line: read-only, marts first on the search path, then the query if any."""
-    argv = [str(cli or cli_path()), "-readonly", *options, "-cmd", SEARCH_PATH, str(warehouse)]
+    argv = [str(cli or cli_path()), "-readonly", *options, "-cmd", SEARCH_PATH]
     if query:
-        argv.append(query)
-    return argv
+        argv += ["-c", query]  # as an option's value: a query starting with `--` is no option
+    return argv + [str(warehouse)]
 
 
 def main(argv: list[str] | None = None) -> int:
