@@ -1,22 +1,29 @@
 -- Generated from dbt_project/analyses/monthly_activity_timeline.sql by pipeline/report/plain_sql.py: edit that file,
 -- then run `.venv/bin/python -m pipeline.report.plain_sql`. Runs as is in `make sql` and in Python.
--- Monthly timeline: activities by the month they started (start_date).
--- Each activity counted once (dim_event: its row in the latest report that lists it).
--- Only day- and month-precision start dates can be placed in a month: year-precision
--- and undated activities are left out (see data_quality_overview for how many).
-with activities as (
-    select * from marts.dim_event
-    where start_date is not null
-        and start_precision in ('day', 'month')
+-- Monthly timeline: activities per calendar month their span covers (fct_event_months), so that a
+-- range '20. 10. ~ 12. counts in October, November and December, not October only.
+-- Each activity counted once per month (its latest version, as in dim_event); an activity with one
+-- date, or an open range, counts in the month of its reference_date. Year-precision spans cannot be
+-- placed in a month and undated activities have none: both are left out (see data_quality_overview).
+with months as (
+    select * from marts.fct_event_months
+    where span_precision in ('day', 'month')
+),
+
+activities as (
+    select event_key, attendee_count from marts.dim_event
 )
 
 select
-    cast(date_trunc('month', start_date) as date) as activity_month,
+    months.activity_month,
     count(*) as n_activities,
-    sum(case when start_precision = 'day' then 1 else 0 end) as n_day_precision,
-    sum(case when start_precision = 'month' then 1 else 0 end) as n_month_precision,
-    count(attendee_count) as n_with_attendance,
-    sum(attendee_count) as people
-from activities
+    sum(case when months.month_seq = 1 then 1 else 0 end) as n_starting,
+    sum(case when months.span_precision = 'day' then 1 else 0 end) as n_day_precision,
+    sum(case when months.span_precision = 'month' then 1 else 0 end) as n_month_precision,
+    count(activities.attendee_count) as n_with_attendance,
+    sum(activities.attendee_count) as people
+from months
+inner join activities
+    on months.event_key = activities.event_key
 group by 1
 order by 1
