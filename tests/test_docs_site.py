@@ -97,7 +97,7 @@ def test_source_exposure_and_analysis_pages_render(browser):
     text = show(browser, f"exposure/exposure.{PROJECT}.analyst_report", "warehouse/report/index.html")
     assert "fct_events" in text
     text = show(browser, f"analysis/analysis.{PROJECT}.monthly_activity_timeline", "월별 활동 추이")
-    assert "start_precision" in text  # the query's code is shown
+    assert "span_precision" in text  # the query's code is shown
 
 
 def test_example_queries_are_exposures(manifest):
