@@ -1,0 +1,205 @@
+"""The Excel workbook and CSV files that every run writes beside the published warehouse
+(`warehouse/export/`): read back with openpyxl and LibreOffice, and compared with the warehouse."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline.load.workbook import (CSV_DIR, README_SHEET, SHEETS, WORKBOOK_NAME, default_manifest_path,
+                                    export_workbook, header, plain_text)
+
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.fixture(scope="module")
+def export_dir(built_warehouse) -> Path:
+    """The export written by the run itself (the publish asset's hook)."""
+    return built_warehouse.warehouse.parent / "export"
+
+
+@pytest.fixture(scope="module")
+def workbook(export_dir):
+    return openpyxl.load_workbook(export_dir / WORKBOOK_NAME)
+
+
+@pytest.fixture(scope="module")
+def manifest_docs() -> dict[str, dict]:
+    manifest = json.loads(default_manifest_path().read_text(encoding="utf-8"))
+    return {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+
+
+def table_rows(built_warehouse, sheet) -> tuple[list[str], list[tuple]]:
+    with built_warehouse.connect() as con:
+        cursor = con.execute(f"select * from {sheet.relation} order by {sheet.order_by}")
+        return [d[0] for d in cursor.description], cursor.fetchall()
+
+
+def test_the_run_writes_the_workbook_and_one_csv_per_sheet(export_dir):
+    assert (export_dir / WORKBOOK_NAME).is_file()
+    assert sorted(p.name for p in (export_dir / CSV_DIR).iterdir()) == sorted(f"{s.name}.csv" for s in SHEETS)
+    assert not list(export_dir.rglob("*.tmp"))
+
+
+def test_sheets_are_the_readme_then_the_analyst_tables(workbook):
+    assert workbook.sheetnames == [README_SHEET, *(s.name for s in SHEETS)]
+    assert {s.table for s in SHEETS} == {"dim_event", "fct_events", "dim_pledge", "fct_attendees",
+                                         "fct_event_lifecycle", "stg_parse_issues"}
+    assert workbook.active.title == README_SHEET
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=lambda s: s.table)
+def test_every_sheet_equals_its_table_row_for_row(workbook, built_warehouse, manifest_docs, sheet):
+    ws = workbook[sheet.name]
+    columns, rows = table_rows(built_warehouse, sheet)
+    assert rows, f"{sheet.table} is empty: nothing to compare"
+    descriptions = manifest_docs[sheet.table]["columns"]
+    headers = [c.value for c in ws[1]]
+    assert headers == [header(c, descriptions[c]["description"]) for c in columns]
+    assert all(" (" in h for h in headers), "every header is the Korean term with the English name"
+
+    cells = list(ws.iter_rows(min_row=2))
+    assert len(cells) == len(rows)
+    for expected, got in zip(rows, cells, strict=True):
+        for column, value, cell in zip(columns, expected, got, strict=True):
+            where = f"{sheet.name}!{cell.coordinate} ({column})"
+            if value is None:
+                assert cell.value is None, where
+            elif isinstance(value, bool):
+                assert cell.data_type == "b" and cell.value is value, where
+            elif isinstance(value, dt.datetime):
+                assert cell.is_date and cell.value == value.replace(tzinfo=None), where
+            elif isinstance(value, dt.date):
+                assert cell.is_date and "yyyy-mm-dd" in cell.number_format, where
+                assert isinstance(cell.value, dt.datetime) and cell.value.date() == value, where
+            elif isinstance(value, (int, float)):
+                assert cell.data_type == "n" and isinstance(cell.value, (int, float)), where
+                assert cell.value == value, where
+            else:
+                assert cell.data_type == "s" and cell.value == value, where
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=lambda s: s.table)
+def test_header_is_frozen_and_filtered_and_columns_are_sized(workbook, built_warehouse, sheet):
+    ws = workbook[sheet.name]
+    assert ws.freeze_panes == "A2"
+    last = openpyxl.utils.get_column_letter(ws.max_column)
+    assert ws.auto_filter.ref == f"A1:{last}{ws.max_row}"
+    widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width for i in range(1, ws.max_column + 1)]
+    assert all(8 <= w <= 62 for w in widths), widths
+    assert ws[1][0].font.bold
+
+
+def test_readme_explains_every_sheet_and_column_with_the_dbt_descriptions(workbook, built_warehouse,
+                                                                          manifest_docs):
+    text = [[c for c in row] for row in workbook[README_SHEET].iter_rows(values_only=True)]
+    flat = "\n".join(str(c) for row in text for c in row if c is not None)
+    for sheet in SHEETS:
+        node = manifest_docs[sheet.table]
+        assert plain_text(node["description"]) in flat, sheet.table
+        sheet_row = next(r for r in text if r[0] == sheet.name and r[1] == f"{sheet.schema}.{sheet.table}")
+        assert sheet_row[2] == len(table_rows(built_warehouse, sheet)[1])
+        columns, _ = table_rows(built_warehouse, sheet)
+        for column in columns:
+            description = node["columns"][column]["description"]
+            assert description.strip(), f"{sheet.table}.{column} has no description in the dbt docs"
+            assert [sheet.name, header(column, description)] in [list(r[:2]) for r in text], column
+            row = next(r for r in text if r[0] == sheet.name and r[1] == header(column, description))
+            assert row[3] == plain_text(description)
+    assert "`" not in flat
+
+
+def csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=lambda s: s.table)
+def test_each_csv_has_a_bom_and_equals_its_table(export_dir, workbook, built_warehouse, sheet):
+    path = export_dir / CSV_DIR / f"{sheet.name}.csv"
+    assert path.read_bytes().startswith(BOM), "Excel needs the BOM to read Hangul"
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        got = list(csv.reader(handle))
+    columns, rows = table_rows(built_warehouse, sheet)
+    assert got[0] == [c.value for c in workbook[sheet.name][1]]
+    assert got[1:] == [[csv_cell(v) for v in row] for row in rows]
+
+
+def test_export_replaces_files_atomically_and_drops_stale_csvs(built_warehouse, tmp_path):
+    out = tmp_path / "export"
+    (out / CSV_DIR).mkdir(parents=True)
+    (out / CSV_DIR / "gone.csv").write_text("old")
+    (out / WORKBOOK_NAME).write_bytes(b"old")
+    result = export_workbook(built_warehouse.warehouse, out)
+    assert result["workbook"] == str(out / WORKBOOK_NAME)
+    assert openpyxl.load_workbook(out / WORKBOOK_NAME).sheetnames[0] == README_SHEET
+    assert not (out / CSV_DIR / "gone.csv").exists()
+    assert sorted(result["rows"]) == sorted(s.name for s in SHEETS)
+    assert sorted(p.name for p in out.rglob("*")) == sorted(
+        [CSV_DIR, WORKBOOK_NAME, *(Path(p).name for p in result["csv"].values())]), "no temporary file left"
+
+
+# --- LibreOffice: the workbook as another spreadsheet program shows it -------------------------------------
+
+def shown(value) -> str:
+    """A value as the workbook's formats display it: dates yyyy-mm-dd, counts with thousands separators."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+@pytest.fixture(scope="module")
+def libreoffice_csv(export_dir, tmp_path_factory) -> dict[str, list[list[str]]]:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:  # not a skip: .ci/run installs it, and CI must run this test
+        pytest.fail("LibreOffice is missing: apt-get install --no-install-recommends libreoffice-calc")
+    work = tmp_path_factory.mktemp("libreoffice")
+    # every sheet as shown (token 9), UTF-8 (76), all sheets (-1): <name>-<sheet>.csv
+    options = "44,34,76,1,,0,false,true,true,false,false,-1"
+    subprocess.run([soffice, f"-env:UserInstallation=file://{work / 'profile'}", "--headless",
+                    "--convert-to", f"csv:Text - txt - csv (StarCalc):{options}", "--outdir", str(work),
+                    str(export_dir / WORKBOOK_NAME)], check=True, timeout=300,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stem = Path(WORKBOOK_NAME).stem
+    sheets = {}
+    for path in work.glob(f"{stem}-*.csv"):
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            sheets[path.stem[len(stem) + 1:]] = list(csv.reader(handle))
+    return sheets
+
+
+def test_libreoffice_reads_every_sheet(libreoffice_csv):
+    assert sorted(libreoffice_csv) == sorted([README_SHEET, *(s.name for s in SHEETS)])
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=lambda s: s.table)
+def test_libreoffice_shows_the_table_with_hangul_dates_and_numbers(libreoffice_csv, workbook, built_warehouse,
+                                                                   sheet):
+    got = libreoffice_csv[sheet.name]
+    columns, rows = table_rows(built_warehouse, sheet)
+    assert got[0] == [c.value for c in workbook[sheet.name][1]]
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in "".join(got[0])), "Hangul headers"
+    assert got[1:] == [[shown(v) for v in row] for row in rows]
+
+
+def test_libreoffice_shows_the_readme(libreoffice_csv, manifest_docs):
+    text = "\n".join(",".join(r) for r in libreoffice_csv[README_SHEET])
+    assert "전주시 민선7기 공약사업 주민소통 활동내역" in text
+    assert plain_text(manifest_docs["fct_events"]["columns"]["start_date"]["description"]) in text
