@@ -367,12 +367,8 @@ def _write_readme(ws, styles, docs: Mapping[str, ModelDocs], layouts, counts, pe
                                        "(run `make manifest`).", styles["note"])
         row += 1
 
-    row += 1
-    ws.write_string(row, 0, "시트 (sheets)", styles["section"])
-    row += 1
-    for col, text in enumerate(("시트 (sheet)", "표 (table)", "행 수 (rows)", "설명 (description)")):
-        ws.write_string(row, col, text, styles["header"])
-    row += 1
+    row = _section(ws, row + 1, "시트 (sheets)", ("시트 (sheet)", "표 (table)", "행 수 (rows)", "설명 (description)"),
+                   styles)
     for sheet in SHEETS:
         model = docs.get(sheet.table)
         ws.write_string(row, 0, sheet.name, styles["text"])
@@ -386,12 +382,8 @@ def _write_readme(ws, styles, docs: Mapping[str, ModelDocs], layouts, counts, pe
         ws.write_string(row, 3, description, styles["wrap"])
         row += 1
 
-    row += 1
-    ws.write_string(row, 0, "열 (columns)", styles["section"])
-    row += 1
-    for col, text in enumerate(("시트 (sheet)", "열 (column)", "형식 (type)", "설명 (description)")):
-        ws.write_string(row, col, text, styles["header"])
-    row += 1
+    row = _section(ws, row + 1, "열 (columns)", ("시트 (sheet)", "열 (column)", "형식 (type)", "설명 (description)"),
+                   styles)
     for sheet in SHEETS:
         model = docs.get(sheet.table)
         for column, duck_type in layouts[sheet.name]:
@@ -402,6 +394,14 @@ def _write_readme(ws, styles, docs: Mapping[str, ModelDocs], layouts, counts, pe
             ws.write_string(row, 2, _type_label(duck_type), styles["text"])
             ws.write_string(row, 3, plain_text(description), styles["wrap"])
             row += 1
+
+
+def _section(ws, row: int, title: str, headers: tuple[str, ...], styles) -> int:
+    """A section title and its header row on the 읽어보기 sheet; returns the first row below them."""
+    ws.write_string(row, 0, title, styles["section"])
+    for col, text in enumerate(headers):
+        ws.write_string(row + 1, col, text, styles["header"])
+    return row + 2
 
 
 def _wrapped_height(text: str, width: float) -> float:
