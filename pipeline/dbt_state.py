@@ -6,7 +6,10 @@ warehouse was built, those rows may be stale, so the change plan asks for a full
 from __future__ import annotations
 
 import hashlib
+import shutil
+import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -46,3 +49,21 @@ def record_project_fingerprint(con: duckdb.DuckDBPyConnection, fingerprint: str)
     con.execute(f"create schema if not exists {STATE_TABLE.split('.')[0]}")
     con.execute(f"create or replace table {STATE_TABLE} as "
                 "select ?::varchar as project_fingerprint, current_timestamp as built_at", [fingerprint])
+
+
+KEEP_INVOCATIONS = 20  # dagster-dbt gives every dbt call its own target folder; keep the latest ones
+KEEP_YOUNGER_THAN_S = 3600  # never touch a folder that a run elsewhere may still be writing
+
+
+def prune_invocation_folders(target: Path, now: float | None = None) -> list[Path]:
+    """Remove old per-invocation dbt target folders (manifest, compiled SQL, logs: ~2 MB each),
+    which would otherwise pile up with every run. Returns the folders removed."""
+    now = time.time() if now is None else now
+    folders = sorted((p for p in target.glob("pledge_dbt_models-*") if p.is_dir()),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    removed = []
+    for folder in folders[KEEP_INVOCATIONS:]:
+        if now - folder.stat().st_mtime > KEEP_YOUNGER_THAN_S:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed

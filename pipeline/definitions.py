@@ -1,15 +1,14 @@
 """The Dagster code location: `dagster dev` (make dev) and `make run` load this."""
-from dagster import Definitions, EnvVar
+from dagster import Definitions
 
-from pipeline import settings
-from pipeline.dbt_project import dbt_project
 from pipeline.defs.assets.dbt import pledge_dbt_models
 from pipeline.defs.assets.identity import event_keys
-from pipeline.defs.assets.ingest import parsed_activities, raw_report, staging_tables
+from pipeline.defs.assets.parsed import parsed_activities
+from pipeline.defs.assets.raw import raw_report
+from pipeline.defs.assets.staging import staging_tables
 from pipeline.defs.assets.publish import published_warehouse
 from pipeline.defs.assets.report import analyst_report
-from pipeline.defs.resources import PledgeDbtCliResource
-from pipeline.defs.warehouse_resource import WarehouseResource
+from pipeline.defs.resources import resources
 from pipeline.defs.automation import build_warehouse_job, raw_reports_sensor, yearly_rebuild
 
 defs = Definitions(
@@ -18,9 +17,5 @@ defs = Definitions(
     jobs=[build_warehouse_job],
     schedules=[yearly_rebuild],
     sensors=[raw_reports_sensor],
-    resources={
-        "dbt": PledgeDbtCliResource(project_dir=dbt_project, dbt_executable=settings.dbt_in_build_dir()),
-        # One setting names the warehouse: `make` and `pipeline.run` export PLEDGE_WAREHOUSE (absolute).
-        "warehouse": WarehouseResource(database=EnvVar(settings.WAREHOUSE_ENV)),
-    },
+    resources=resources(),
 )

@@ -99,10 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     ensure_dagster_home()
     from dagster import DagsterInstance
 
-    from pipeline.defs.assets.ingest import PARTITIONED_KEYS, refusals
+    from pipeline.defs.assets.parsed import PARTITIONED_KEYS
+    from pipeline.raw.store import refusals
     from pipeline.defs.automation import range_tags
     from pipeline.defs.warehouse_resource import process_tags
-    from pipeline.load import changes
     from pipeline.load.warehouse import Warehouse
     from pipeline.definitions import defs
 
@@ -140,8 +140,6 @@ def main(argv: list[str] | None = None) -> int:
     if to_load:
         positions = sorted(ordered.index(k) for k in to_load)
         tags.update(range_tags(ordered[positions[0]], ordered[positions[-1]]))
-        if args.full:
-            tags[changes.FULL_REBUILD_TAG] = "true"
         selection = None
     else:
         # Nothing to parse (the matcher or the dbt project changed): rebuild from the staging rows there.
@@ -155,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             raise_on_error=False,
             run_config={
                 "loggers": {"console": {"config": {"log_level": os.environ.get("PLEDGE_LOG_LEVEL", "INFO")}}},
-                "ops": {"staging_tables": {"config": {"full_refresh": args.full, "retract": plan.retract}}},
+                "ops": {"staging_tables": {"config": {"full_refresh": args.full, "retract": plan.retract}},
+                        "pledge_dbt_models": {"config": {"full_refresh": args.full}}},
             },
         )
         ok = result.success

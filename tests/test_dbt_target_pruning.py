@@ -2,7 +2,7 @@
 import os
 from pathlib import Path
 
-from pipeline.defs.assets.dbt import KEEP_INVOCATIONS, KEEP_YOUNGER_THAN_S, prune_invocation_folders
+from pipeline.dbt_state import KEEP_INVOCATIONS, KEEP_YOUNGER_THAN_S, prune_invocation_folders
 
 
 def test_prune_keeps_the_latest_and_the_recent(tmp_path: Path):

@@ -234,7 +234,7 @@ def test_keying_can_resume_from_a_history(reports, split):
 
 
 def test_writing_keys_is_idempotent():
-    from pipeline.defs.assets.identity import read_activities, write_keys
+    from pipeline.identity.store import read_activities, write_keys
 
     con = duckdb.connect(":memory:")
     con.execute("create schema staging")

@@ -1,4 +1,4 @@
-"""Incremental activity keys (pipeline/defs/assets/identity.py `update_keys`) give exactly the keys of
+"""Incremental activity keys (pipeline/identity/store.py `update_keys`) give exactly the keys of
 the full recomputation (`assign_keys` over every period from the oldest).
 
 The asset keeps the stored keys of the periods before the earliest one that changed and re-derives
@@ -13,8 +13,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from pipeline.defs.assets import identity
-from pipeline.defs.assets.identity import (
+from pipeline.identity import store as identity
+from pipeline.identity.store import (
     STATE_TABLE,
     TABLE,
     continuity,

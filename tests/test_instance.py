@@ -1,6 +1,9 @@
 """The project's Dagster instance: its dagster.yaml, Dagster's public storage settings."""
+import re
+import subprocess
 from pathlib import Path
 
+import pytest
 from dagster import AssetKey, DagsterInstance, Definitions, asset, define_asset_job
 
 from pipeline.defs.instance import dagster_yaml, ensure_dagster_yaml
@@ -44,14 +47,29 @@ def test_dagster_yaml_is_written_and_kept_up_to_date_but_a_foreign_one_is_left(t
     assert config.read_text() == "telemetry:\n  enabled: false\n"
 
 
-def test_dbt_core_version_from_the_dbt_environment_without_starting_dbt():
-    from importlib.metadata import PackageNotFoundError, version
+def _launcher(args, **env):
+    import os
+    import subprocess
 
     from pipeline import settings
-    from pipeline.defs.resources import dbt_core_version
 
-    found = dbt_core_version(settings.dbt_executable())
-    assert (found.major, found.minor) == (1, 11)  # dbt_project/requirements.txt pins dbt-core 1.11
+    return subprocess.run([settings.dbt_in_build_dir(), *args], capture_output=True, text=True, check=True,
+                          env={**os.environ, **env}).stdout
+
+
+def test_dbt_launcher_tells_dagster_dbt_the_dbt_core_version_without_starting_dbt(tmp_path: Path):
+    """dagster-dbt asks `--version` before every dbt call; the launcher answers from the dbt
+    environment's metadata, in the format dagster-dbt parses, without running dbt."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    never = tmp_path / "env" / "bin" / "dbt"
+    never.parent.mkdir(parents=True)
+    never.write_text("#!/bin/sh\necho started >&2; exit 9\n")  # no dbt-core metadata beside it
+    never.chmod(0o755)
+    real = _launcher(["--version"])
+    assert re.fullmatch(r"Core:\n  - installed: 1\.11\.\d+\n", real)  # requirements.txt pins dbt-core 1.11
+    with pytest.raises(subprocess.CalledProcessError):  # no metadata: dbt itself is asked
+        _launcher(["--version"], PLEDGE_DBT_EXECUTABLE=str(never))
     try:  # and dbt-core is not importable here, in Dagster's environment
         version("dbt-core")
         raise AssertionError("dbt-core is installed in the Dagster environment")
@@ -59,11 +77,15 @@ def test_dbt_core_version_from_the_dbt_environment_without_starting_dbt():
         pass
 
 
-def test_dbt_core_version_falls_back_to_asking_dbt(tmp_path: Path):
-    from pipeline.defs.resources import dbt_core_version
+def test_dbt_launcher_starts_dbt_in_the_build_folder_of_the_warehouse(tmp_path: Path):
+    from pipeline.load.warehouse import Warehouse
 
-    fake = tmp_path / "env" / "bin" / "dbt"
-    fake.parent.mkdir(parents=True)
-    fake.write_text("#!/bin/sh\nprintf 'Core:\\n  - installed: 1.11.3\\n  - latest:    1.11.9\\n'\n")
+    fake = tmp_path / "bin" / "dbt"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\necho "$(pwd) $PLEDGE_DBT_DATABASE $*"\n')
     fake.chmod(0o755)
-    assert str(dbt_core_version(str(fake))) == "1.11.3"
+    published = tmp_path / "somewhere" / "wh.duckdb"
+    build = Warehouse(published).build_dir
+    build.mkdir(parents=True)
+    out = _launcher(["build", "--quiet"], PLEDGE_DBT_EXECUTABLE=str(fake), PLEDGE_WAREHOUSE=str(published))
+    assert out.split() == [str(build), "wh.duckdb", "build", "--quiet"]

@@ -31,7 +31,7 @@ def _materializations(instance: DagsterInstance, run_id: str):
 
 
 def test_many_periods_log_the_table_once_few_keep_it_in_the_metadata(tmp_path, monkeypatch: pytest.MonkeyPatch):
-    from pipeline.defs.assets.ingest import PER_PERIOD_METADATA_MAX
+    from pipeline.defs.assets.raw import PER_PERIOD_METADATA_MAX
     from pipeline.run import ensure_dagster_home, sync_partitions
     from pipeline import settings
     from pipeline.raw.discover import discover_reports

@@ -335,7 +335,7 @@ def test_report_text_and_file_names_stay_text_in_dagster_markdown(tmp_path, monk
     (ws.raw_dir / name).write_bytes(SEED_REPORT.read_bytes())
     from dagster import DagsterInstance
 
-    from pipeline.defs.assets.ingest import RAW_REPORT
+    from pipeline.defs.assets.raw import RAW_REPORT
 
     assert ws.run() == 0
     instance = DagsterInstance.from_config(str(ws.dagster_home))

@@ -28,7 +28,7 @@ Keys of a report depend only on the reports before it, through a small `KeyHisto
 report's keyed activities, the last appearance of every key): keying can resume from a history
 rebuilt from stored keys and give the keys of one pass from the oldest report.
 
-Everything here is pure: no database, no Dagster. `pipeline/defs/assets/identity.py` feeds it.
+Everything here is pure: no database, no Dagster. `pipeline/identity/store.py` feeds it from the warehouse.
 """
 from __future__ import annotations
 

@@ -15,8 +15,6 @@ from collections.abc import Iterable
 import duckdb
 
 TABLE = "staging.periods_changed"
-# Run tag of `make run ARGS=--full`: reload every period into staging and rebuild every dbt model.
-FULL_REBUILD_TAG = "pledge/full_rebuild"
 _DDL = f"create table if not exists {TABLE} (report_date date not null, reason varchar not null)"
 
 

@@ -211,3 +211,8 @@ def load_periods(con: duckdb.DuckDBPyConnection, folders: dict[dt.date, Path]) -
         con.execute("ROLLBACK")
         raise
     return loaded
+
+
+def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows of every staging table."""
+    return {t: con.execute(f"select count(*) from {SCHEMA}.{t}").fetchone()[0] for t in STAGING_TABLES}

@@ -1,0 +1,61 @@
+"""The staging tables of the run's working database: every period's parsed rows (pipeline/load/staging.py)."""
+import datetime as dt
+
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, MaterializeResult, MetadataValue, multi_asset
+
+from pipeline.defs.assets.parsed import PARSED_ACTIVITIES
+from pipeline.defs.partitions import reporting_periods
+from pipeline.defs.warehouse_resource import WarehouseResource
+from pipeline.load import changes, parse_cache, staging
+
+STAGING_KEYS = {table: AssetKey(["staging", table]) for table in staging.STAGING_TABLES}
+
+
+class StagingConfig(Config):
+    """Run configuration of the staging load (`make run ARGS=--full`, `--retract PERIOD`)."""
+    full_refresh: bool = False  # reload every period, whether or not it changed
+    retract: list[str] = []  # periods (YYYY-MM-DD) to remove from the warehouse, recorded in staging.retracted_periods
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            key,
+            deps=[PARSED_ACTIVITIES],
+            group_name="staging",
+            description=(
+                f"적재 테이블 `staging.{table}` in the warehouse: every period's rows. Each period whose "
+                "parsed file differs from what the table holds (new file, changed file, new parser) is "
+                "replaced as a whole; the others are left as they are."
+            ),
+        )
+        for table, key in STAGING_KEYS.items()
+    ],
+    can_subset=False,
+)
+def staging_tables(context: AssetExecutionContext, config: StagingConfig, warehouse: WarehouseResource):
+    """Unpartitioned on purpose: one step and one event per table, however many periods a run
+    loads (a partitioned asset writes events per partition, which dominated runs of hundreds of
+    reports). What to load comes from comparing the parse cache with `staging.report_files`."""
+    periods = context.instance.get_dynamic_partitions(reporting_periods.name)
+    retract = [dt.date.fromisoformat(p) for p in config.retract]
+    with warehouse.connect_build() as con:
+        to_load = parse_cache.periods_to_load(periods, staging.loaded_fingerprints(con), config.full_refresh)
+        loaded = staging.load_periods(con, to_load)
+        changes.start(con, to_load, "loaded")  # read by the incremental dbt facts
+        retracted = changes.retract(con, retract, context.run.run_id)
+        if retracted:
+            context.log.info(f"retracted {', '.join(map(str, retracted))}")
+        changes.record_run(con, context.run.run_id, to_load, context.run.tags.get("pledge/plan"))
+        totals = staging.row_counts(con)
+    context.log.info(f"loaded {len(to_load)} period(s): {', '.join(str(d) for d in sorted(to_load)) or 'none'}")
+    for table, key in STAGING_KEYS.items():
+        yield MaterializeResult(
+            asset_key=key,
+            metadata={
+                "periods_loaded": MetadataValue.json(sorted(str(d) for d in to_load)),
+                "rows_loaded": loaded[table],
+                "dagster/row_count": totals[table],
+                "table": f"{staging.SCHEMA}.{table}",
+            },
+        )

@@ -1,0 +1,342 @@
+"""Storage of the activity keys across reporting periods: `staging.event_keys` and its state.
+
+Unpartitioned: the key of an activity depends on every earlier report, so keys are assigned in date
+order from the `staging.events` rows of the run's working database. They are assigned incrementally:
+the keys of a period depend only on the periods before it, so when the earliest period whose staging
+rows changed (or that has no keys yet, or that disappeared) is C, the keys of the periods before C are
+kept as stored, the matcher's history is rebuilt from them in SQL (the report before C, and the latest
+appearance of every key), and only the periods from C on are matched again. Which periods are still
+valid is told by `staging.event_keys_state`: per period, a fingerprint of the `staging.events` columns
+the matcher reads and of the matcher's code, as they were when its keys were derived. The result is the
+same as assigning every period from the oldest (tests/test_identity_incremental.py).
+
+Of the periods matched again, only those whose keys actually changed are rewritten; a re-run with the
+same staging rows matches nothing and rewrites nothing, and adding a report in the middle re-keys the
+periods from it onwards and rewrites those it affects.
+"""
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from pipeline.identity.match import (
+    MATCH_METHODS,
+    ActivityRecord,
+    KeyedActivity,
+    KeyHistory,
+    matcher_fingerprint,
+)
+from pipeline.load import changes
+
+SCHEMA = "staging"
+TABLE = f"{SCHEMA}.event_keys"
+STATE_TABLE = f"{SCHEMA}.event_keys_state"
+
+EVENT_KEYS_SCHEMA = pa.schema([
+    pa.field("report_date", pa.date32(), nullable=False),
+    pa.field("pledge_code", pa.string(), nullable=False),
+    pa.field("event_seq", pa.int64(), nullable=False),
+    pa.field("event_key", pa.string(), nullable=False),
+    pa.field("match_method", pa.string(), nullable=False),
+    pa.field("matched_report_date", pa.date32()),
+])
+_DDL = f"""
+create table if not exists {TABLE} (
+    report_date date not null,
+    pledge_code varchar not null,
+    event_seq bigint not null,
+    event_key varchar not null,
+    match_method varchar not null,
+    matched_report_date date
+)"""
+# One row per period keyed: what its keys were derived from. A period whose row is missing or differs
+# from the current staging rows / matcher is re-keyed, with every period after it.
+_STATE_DDL = f"""
+create table if not exists {STATE_TABLE} (
+    report_date date not null,
+    events_fingerprint varchar not null,
+    matcher_fingerprint varchar not null,
+    n_events bigint not null
+)"""
+_COLUMNS = [f.name for f in EVENT_KEYS_SCHEMA]
+EVENT_KEYS_STATE_SCHEMA = pa.schema([
+    pa.field("report_date", pa.date32(), nullable=False),
+    pa.field("events_fingerprint", pa.string(), nullable=False),
+    pa.field("matcher_fingerprint", pa.string(), nullable=False),
+    pa.field("n_events", pa.int64(), nullable=False),
+])
+_STATE_COLUMNS = [f.name for f in EVENT_KEYS_STATE_SCHEMA]
+# the columns of staging.events the matcher reads (ActivityRecord), in its order
+_RECORD_COLUMNS = ["report_date", "pledge_code", "event_seq", "title", "start_date", "start_precision",
+                   "end_date", "end_precision", "raw_text"]
+# Fingerprint of a period's rows, order-independent, computed in SQL in milliseconds. DuckDB's hash() is
+# deterministic but not promised stable across DuckDB versions: another version at worst re-keys every
+# period once (same keys), never keeps stale ones.
+_FINGERPRINT_SQL = (
+    "count(*)::varchar || ':' || sum(hash(" + ", ".join(_RECORD_COLUMNS[1:]) + ")::hugeint)::varchar"
+)
+PERIODS_PER_READ = 50  # periods read from staging.events per query while re-keying
+
+
+def _events_exist(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = 'events'", [SCHEMA]
+    ).fetchone()[0] > 0
+
+
+def _record(row: Sequence) -> ActivityRecord:
+    return ActivityRecord(*row[:8], raw_text=row[8] or "")
+
+
+def read_activities(con: duckdb.DuckDBPyConnection) -> list[ActivityRecord]:
+    """Every activity of every period (the full recomputation; the asset reads only what it re-keys)."""
+    if not _events_exist(con):
+        return []
+    rows = con.execute(f"""
+        select {', '.join(_RECORD_COLUMNS)}
+        from {SCHEMA}.events
+        order by report_date, pledge_code, event_seq
+    """).fetchall()
+    return [_record(row) for row in rows]
+
+
+def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {SCHEMA}")
+    con.execute(_DDL)
+    con.execute(_STATE_DDL)
+
+
+# ---------------------------------------------------------------- which periods to re-key
+
+
+@dataclass
+class KeyPlan:
+    periods: list[dt.date]  # the periods of staging.events, oldest first
+    fingerprints: dict[dt.date, str]  # their events fingerprints
+    first_to_rekey: dt.date | None  # C: the earliest period changed, new, unkeyed or removed; None: none
+
+    @property
+    def reused(self) -> list[dt.date]:
+        """Periods whose stored keys are kept without matching them again."""
+        return [d for d in self.periods if self.first_to_rekey is None or d < self.first_to_rekey]
+
+    @property
+    def rekeyed(self) -> list[dt.date]:
+        return [d for d in self.periods if self.first_to_rekey is not None and d >= self.first_to_rekey]
+
+
+def plan_keys(con: duckdb.DuckDBPyConnection) -> KeyPlan:
+    """From which period on the keys must be derived again (see the module's docstring)."""
+    _ensure_tables(con)
+    fingerprints: dict[dt.date, str] = {}
+    if _events_exist(con):
+        fingerprints = dict(con.execute(
+            f"select report_date, {_FINGERPRINT_SQL} from {SCHEMA}.events group by report_date").fetchall())
+    state = {d: (efp, mfp, n) for d, efp, mfp, n in con.execute(
+        f"select report_date, events_fingerprint, matcher_fingerprint, n_events from {STATE_TABLE}").fetchall()}
+    # the stored keys of a period must be one row per activity, each joining its staging row
+    join = f"left join {SCHEMA}.events e using (report_date, pledge_code, event_seq)" if fingerprints else ""
+    joined = "count(e.event_seq)" if fingerprints else "0"
+    stored = {d: (n, n_joined, n_distinct) for d, n, n_joined, n_distinct in con.execute(f"""
+        select k.report_date, count(*), {joined}, count(distinct (k.pledge_code, k.event_seq))
+        from {TABLE} k {join} group by 1""").fetchall()}
+    matcher = matcher_fingerprint()
+    stale = set()
+    for d, fp in fingerprints.items():
+        n_events = int(fp.split(":", 1)[0])
+        if state.get(d) != (fp, matcher, n_events) or stored.get(d) != (n_events, n_events, n_events):
+            stale.add(d)
+    removed = (set(state) | set(stored)) - set(fingerprints)
+    changed = stale | removed
+    return KeyPlan(sorted(fingerprints), fingerprints, min(changed) if changed else None)
+
+
+# ---------------------------------------------------------------- the matcher's history before C
+
+
+def seed_history(con: duckdb.DuckDBPyConnection, before: dt.date) -> KeyHistory:
+    """The matcher's history after the periods before `before`, from their stored keys and staging rows.
+
+    Only what matching needs: the activities of the last period before `before`, and the latest
+    appearance of every key, ordered by the key's first appearance (as `KeyHistory` keeps them).
+    """
+    history = KeyHistory()
+    cols = ", ".join(f"e.{c}" for c in _RECORD_COLUMNS)
+    rows = con.execute(f"""
+        select {cols}, k.event_key
+        from {SCHEMA}.events e join {TABLE} k using (report_date, pledge_code, event_seq)
+        where e.report_date = (select max(report_date) from {SCHEMA}.events where report_date < ?)
+        order by e.pledge_code, e.event_seq
+    """, [before]).fetchall()
+    history.previous = [(_record(row[:9]), row[9]) for row in rows]
+    rows = con.execute(f"""
+        with keys as (
+            select event_key,
+                   max(report_date) as last_date,
+                   arg_max(pledge_code, report_date) as last_pledge,
+                   arg_max(event_seq, report_date) as last_seq,
+                   min(report_date) as first_date,
+                   arg_min(pledge_code, report_date) as first_pledge,
+                   arg_min(event_seq, report_date) as first_seq
+            from {TABLE} where report_date < ?
+            group by event_key
+        )
+        select {cols}, k.event_key
+        from keys k join {SCHEMA}.events e
+          on e.report_date = k.last_date and e.pledge_code = k.last_pledge and e.event_seq = k.last_seq
+        order by k.first_date, k.first_pledge, k.first_seq
+    """, [before]).fetchall()
+    history.last_seen = {row[9]: _record(row[:9]) for row in rows}
+    return history
+
+
+def _periods_of_records(con: duckdb.DuckDBPyConnection, periods: list[dt.date]
+                        ) -> Iterator[tuple[dt.date, list[ActivityRecord]]]:
+    """The activities of `periods` (ascending), period by period, a few dozen periods per query."""
+    for i in range(0, len(periods), PERIODS_PER_READ):
+        chunk = periods[i:i + PERIODS_PER_READ]
+        by_period: dict[dt.date, list[ActivityRecord]] = defaultdict(list)
+        for row in con.execute(f"""
+            select {', '.join(_RECORD_COLUMNS)} from {SCHEMA}.events
+            where report_date between ? and ?
+            order by report_date, pledge_code, event_seq
+        """, [chunk[0], chunk[-1]]).fetchall():
+            by_period[row[0]].append(_record(row))
+        for d in chunk:
+            yield d, by_period.pop(d, [])
+
+
+def _to_table(keyed: list[KeyedActivity]) -> pa.Table:
+    return pa.Table.from_pydict(
+        {c: [getattr(k, c) for k in keyed] for c in _COLUMNS}, schema=EVENT_KEYS_SCHEMA)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _replace_periods(con: duckdb.DuckDBPyConnection, incoming: pa.Table, since: dt.date | None,
+                     state_rows: list[tuple] | None) -> list[dt.date]:
+    """Make the keys of the periods >= `since` (all when None) those of `incoming`, rewriting only the
+    periods whose rows differ, in one transaction with the state: with `state_rows`, they become the
+    state of the periods >= `since`; without, the state of the periods rewritten is dropped (their keys
+    came from elsewhere). Returns the periods rewritten."""
+    cols = ", ".join(_COLUMNS)
+    where = "where report_date >= ?" if since is not None else ""
+    params = [since] if since is not None else []
+    con.register("incoming_event_keys", incoming)
+    try:
+        rewrite = [r[0] for r in con.execute(f"""
+            select distinct report_date from (
+                (select {cols} from incoming_event_keys except select {cols} from {TABLE} {where})
+                union all
+                (select {cols} from {TABLE} {where} except select {cols} from incoming_event_keys)
+            ) order by 1""", params + params).fetchall()]
+        con.register("rewrite_periods", pa.table({"report_date": pa.array(rewrite, pa.date32())}))
+        con.register("incoming_state", pa.Table.from_pylist(
+            [dict(zip(_STATE_COLUMNS, row)) for row in state_rows or []], schema=EVENT_KEYS_STATE_SCHEMA))
+        con.execute("begin transaction")
+        try:
+            if rewrite:
+                changes.add(con, rewrite, "rekeyed")  # read by the incremental dbt facts
+                con.execute(f"delete from {TABLE} where report_date in (select report_date from rewrite_periods)")
+                con.execute(f"""insert into {TABLE} ({cols}) select {cols} from incoming_event_keys
+                                where report_date in (select report_date from rewrite_periods)""")
+                if state_rows is None:
+                    con.execute(f"delete from {STATE_TABLE} "
+                                "where report_date in (select report_date from rewrite_periods)")
+            if state_rows is not None:
+                con.execute(f"delete from {STATE_TABLE} {where}", params)
+                con.execute(f"insert into {STATE_TABLE} ({', '.join(_STATE_COLUMNS)}) "
+                            f"select {', '.join(_STATE_COLUMNS)} from incoming_state")
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    finally:
+        for view in ("incoming_event_keys", "rewrite_periods", "incoming_state"):
+            try:
+                con.unregister(view)
+            except Exception:  # not registered: the comparison failed before
+                pass
+    return rewrite
+
+
+def write_keys(con: duckdb.DuckDBPyConnection, keyed: list[KeyedActivity]) -> tuple[list[dt.date], list[dt.date]]:
+    """Make `keyed` the keys of every period (periods absent from it lose theirs), rewriting only the
+    periods whose keys changed. The asset uses `update_keys`; this one takes keys derived elsewhere, so
+    it drops the state of the periods it rewrites (the next `update_keys` re-derives them).
+
+    Returns (periods rewritten, periods kept as they were).
+    """
+    _ensure_tables(con)
+    rewrite = _replace_periods(con, _to_table(keyed), None, None)
+    kept = sorted({k.report_date for k in keyed} - set(rewrite))
+    return rewrite, kept
+
+
+@dataclass
+class KeyUpdate:
+    rewritten: list[dt.date]  # periods whose rows in staging.event_keys changed (or were removed)
+    kept: list[dt.date]  # current periods whose rows did not change
+    rekeyed: list[dt.date]  # periods matched again (from the first changed one on)
+    reused: list[dt.date]  # periods whose stored keys were kept without matching them again
+
+
+def update_keys(con: duckdb.DuckDBPyConnection) -> KeyUpdate:
+    """Bring `staging.event_keys` up to date with `staging.events`, matching only the periods that need it."""
+    plan = plan_keys(con)
+    if plan.first_to_rekey is None:
+        return KeyUpdate([], plan.periods, [], plan.periods)
+    since = plan.first_to_rekey
+    history = seed_history(con, since) if plan.reused else KeyHistory()
+    tables = [_to_table(history.key_period(records)) for _, records in _periods_of_records(con, plan.rekeyed)
+              if records]
+    incoming = pa.concat_tables(tables) if tables else EVENT_KEYS_SCHEMA.empty_table()
+    matcher = matcher_fingerprint()
+    state_rows = [[d, plan.fingerprints[d], matcher, int(plan.fingerprints[d].split(":", 1)[0])]
+                  for d in plan.rekeyed]
+    rewrite = _replace_periods(con, incoming, since, state_rows)
+    rewritten = set(rewrite)
+    return KeyUpdate(rewrite, [d for d in plan.periods if d not in rewritten], plan.rekeyed, plan.reused)
+
+
+# ---------------------------------------------------------------- what the table holds
+
+
+def continuity(keyed: list[KeyedActivity]) -> dict[str, float]:
+    """Per pair of consecutive periods: share of the earlier period's keys found again in the later one."""
+    keys: dict[dt.date, set[str]] = defaultdict(set)
+    for k in keyed:
+        keys[k.report_date].add(k.event_key)
+    periods = sorted(keys)
+    return {
+        f"{a} -> {b}": round(len(keys[a] & keys[b]) / len(keys[a]), 4)
+        for a, b in zip(periods, periods[1:]) if keys[a]
+    }
+
+
+def stored_continuity(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """`continuity` of the keys in `staging.event_keys`, computed in SQL."""
+    rows = con.execute(f"""
+        with periods as (select distinct report_date from {TABLE}),
+        pairs as (select report_date as a, lead(report_date) over (order by report_date) as b from periods)
+        select p.a, p.b, count(*) as n, count(k2.event_key) as n_again
+        from pairs p
+        join {TABLE} k1 on k1.report_date = p.a
+        left join {TABLE} k2 on k2.report_date = p.b and k2.event_key = k1.event_key
+        where p.b is not null
+        group by 1, 2 order by 1""").fetchall()
+    return {f"{a} -> {b}": round(n_again / n, 4) for a, b, n, n_again in rows}
+
+
+def stored_methods(con: duckdb.DuckDBPyConnection) -> dict[str, Counter]:
+    """Period -> match method -> activities, from `staging.event_keys`."""
+    per_period: dict[str, Counter] = defaultdict(Counter)
+    for d, method, n in con.execute(
+            f"select report_date, match_method, count(*) from {TABLE} group by 1, 2 order by 1, 2").fetchall():
+        per_period[str(d)][method] = n
+    return per_period

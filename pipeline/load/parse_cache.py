@@ -1,0 +1,150 @@
+"""The parse cache: each report parsed once per (file content, parser version) into Parquet files
+that the staging load reads. Parsing is pure and writes only its own cache folder, so periods
+parse in parallel; the warehouse itself is written later, by one process."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import settings
+from pipeline.load import staging
+from pipeline.raw.report_file import RawReport, ReportFileError, decode_report
+from pipeline.raw.store import load_snapshot
+
+PARALLEL_PARSE_MIN = 8  # below this many uncached periods a process pool costs more than it saves
+
+
+def cache_folder(info: RawReport) -> Path:
+    from pipeline.parse.fingerprint import parser_fingerprint
+
+    return settings.cache_dir() / "parsed" / f"{info.sha256}-{parser_fingerprint()}"
+
+
+def is_cached(key: str) -> bool:
+    try:
+        info, _ = load_snapshot(key)
+    except ReportFileError:
+        return False
+    return (cache_folder(info) / "summary.json").exists()
+
+
+def parse_one(info: RawReport, snapshot: Path) -> dict:
+    """Parse one report into the cache (unless cached); returns its summary."""
+    folder = cache_folder(info)
+    summary_path = folder / "summary.json"
+    if summary_path.exists():
+        return {**json.loads(summary_path.read_text()), "cached": True}
+    from pipeline.parse.report import parse_report_text  # heavy: import on use
+
+    text, _ = decode_report(snapshot.read_bytes(), info.file_name)
+    parsed = parse_report_text(text, source_file=info.file_name, report_date=info.report_date)
+    tables = staging.to_arrow(info, parsed, ingested_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+    pledge_codes = {row.pledge_code for row in parsed.rows}
+    summary = {
+        "report_date": info.report_date.isoformat(),
+        "file_name": info.file_name,
+        "n_rows": len(parsed.rows),
+        "n_pledges": len(pledge_codes),
+        "n_events": len(parsed.events),
+        "n_events_dated": sum(e.start_date is not None or e.end_date is not None for e in parsed.events),
+        "n_events_orphan": sum(e.pledge_code not in pledge_codes for e in parsed.events),
+        "n_issues": len(parsed.issues),
+        "n_list_items": parsed.n_list_items,
+        "n_items_as_event": parsed.n_items_as_event,
+        "n_items_as_detail": parsed.n_items_as_detail,
+        "n_items_as_issue": parsed.n_items_as_issue,
+        "rows_per_table": {t: tables[t].num_rows for t in tables},
+    }
+    staging.write_parquet(tables, folder)
+    summary_path.write_text(json.dumps(summary, indent=2))
+    return {**summary, "cached": False}
+
+
+def parse_checked(key: str) -> dict | str:
+    """Summary of one period's parse, or the reason it was refused."""
+    try:
+        info, snapshot = load_snapshot(key)
+        summary = parse_one(info, snapshot)
+        if summary["n_rows"] == 0:
+            raise ReportFileError(f"{info.file_name}: no data rows (연번/분야/관리번호/공약사업명/시민소통실적) found")
+        return summary
+    except Exception as exc:  # one bad report must not stop the good ones
+        return str(exc) if isinstance(exc, ReportFileError) else f"period {key}: parsing failed: {exc!r}"
+
+
+def parse_all(keys: list[str]):
+    """(key, summary or refusal reason) for each period; uncached ones parsed on every core."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    uncached = [k for k in keys if not is_cached(k)]
+    workers = min(os.cpu_count() or 1, len(uncached))
+    if len(uncached) < PARALLEL_PARSE_MIN or workers < 2:
+        for key in keys:
+            yield key, parse_checked(key)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        parsed = dict(zip(uncached, pool.map(parse_checked, uncached, chunksize=4)))
+    for key in keys:
+        yield key, parsed[key] if key in parsed else parse_checked(key)
+
+
+@dataclass
+class ParseTotals:
+    """The figures of a run's parse that its checks read."""
+    n_periods: int
+    n_events: int
+    n_pledges: int
+    n_issues: int
+    n_list_items: int
+    n_accounted: int  # list items that became an activity, a detail or a parse issue
+    n_as_content: int  # list items that became an activity or a detail
+    n_dated: int
+    n_orphans: int
+    n_cached: int
+
+    @property
+    def coverage(self) -> float:
+        """Share of list items read as an activity or a detail."""
+        return self.n_as_content / self.n_list_items if self.n_list_items else 1.0
+
+    @property
+    def dated_share(self) -> float:
+        return self.n_dated / self.n_events if self.n_events else 1.0
+
+
+def totals(summaries: list[dict]) -> ParseTotals:
+    return ParseTotals(
+        n_periods=len(summaries),
+        n_events=sum(s["n_events"] for s in summaries),
+        n_pledges=sum(s["n_pledges"] for s in summaries),
+        n_issues=sum(s["n_issues"] for s in summaries),
+        n_list_items=sum(s["n_list_items"] for s in summaries),
+        n_accounted=sum(s["n_items_as_event"] + s["n_items_as_detail"] + s["n_items_as_issue"] for s in summaries),
+        n_as_content=sum(s["n_items_as_event"] + s["n_items_as_detail"] for s in summaries),
+        n_dated=sum(s["n_events_dated"] for s in summaries),
+        n_orphans=sum(s["n_events_orphan"] for s in summaries),
+        n_cached=sum(s["cached"] for s in summaries),
+    )
+
+
+def periods_to_load(keys, held: dict, full: bool) -> dict[dt.date, Path]:
+    """The parsed cache folder of each period whose staging rows must be (re)loaded: every period with
+    a parse (not refused) whose (sha256, parser) differs from what staging holds, or all with `full`."""
+    from pipeline.parse.fingerprint import parser_fingerprint
+
+    to_load: dict[dt.date, Path] = {}
+    for key in keys:
+        try:
+            info, _ = load_snapshot(key)
+        except ReportFileError:
+            continue  # never ingested (refused): nothing to load
+        folder = cache_folder(info)
+        if not (folder / "summary.json").exists():
+            continue  # refused at parsing, or not parsed with this parser yet
+        if full or held.get(info.report_date) != (info.sha256, parser_fingerprint()):
+            to_load[info.report_date] = folder
+    return to_load

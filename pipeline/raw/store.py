@@ -1,0 +1,63 @@
+"""What a run keeps of its input: a content-addressed snapshot of each period's report file (so a
+file changed or removed mid-run cannot change what the run parses), and the refusals of the
+periods it could not ingest (read by `make run`'s summary)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pipeline import settings
+from pipeline.raw.report_file import RawReport, ReportFileError
+
+
+def snapshot_dir() -> Path:
+    return settings.cache_dir() / "raw"
+
+
+def _info_path(partition_key: str) -> Path:
+    return snapshot_dir() / f"{partition_key}.json"
+
+
+def save_snapshot(partition_key: str, info: RawReport) -> Path:
+    """Copy the report file into the snapshot store (once per content) and record it for the period."""
+    snapshot_dir().mkdir(parents=True, exist_ok=True)
+    snapshot = snapshot_dir() / f"{info.sha256}.bin"
+    if not snapshot.exists():
+        tmp = snapshot.with_suffix(".tmp")
+        shutil.copyfile(info.path, tmp)
+        tmp.replace(snapshot)
+    _info_path(partition_key).write_text(info.model_dump_json(indent=2))
+    return snapshot
+
+
+def load_snapshot(partition_key: str) -> tuple[RawReport, Path]:
+    """The report file as ingested by `raw_report` for this period."""
+    info_path = _info_path(partition_key)
+    if not info_path.exists():
+        raise ReportFileError(f"period {partition_key}: raw_report has not been materialized")
+    info = RawReport.model_validate_json(info_path.read_text())
+    return info, snapshot_dir() / f"{info.sha256}.bin"
+
+
+def _refusals_dir() -> Path:
+    return settings.build_dir() / "refused"
+
+
+def record_refusal(partition_key: str, reason: str) -> None:
+    """A period this run could not ingest: its previously published rows stay as they were."""
+    _refusals_dir().mkdir(parents=True, exist_ok=True)
+    (_refusals_dir() / f"{partition_key}.txt").write_text(reason)
+
+
+def clear_refusal(partition_key: str) -> None:
+    (_refusals_dir() / f"{partition_key}.txt").unlink(missing_ok=True)
+
+
+def refusals(partition_keys) -> dict[str, str]:
+    """Refusal reasons recorded for these periods (by the last run that covered them)."""
+    found = {}
+    for key in partition_keys:
+        path = _refusals_dir() / f"{key}.txt"
+        if path.exists():
+            found[key] = path.read_text()
+    return found
