@@ -34,6 +34,16 @@ def project_fingerprint(manifest: Mapping[str, Any]) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
+def prepared_project_fingerprint() -> str | None:
+    """The fingerprint of the dbt project as prepared (`make manifest`); None if not prepared."""
+    import json
+
+    from pipeline import settings
+
+    manifest = settings.DBT_PROJECT_DIR / "target" / "manifest.json"
+    return project_fingerprint(json.loads(manifest.read_text())) if manifest.exists() else None
+
+
 def built_project_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     """The fingerprint of the dbt project that last built this database (None: never, or unknown)."""
     schema, table = STATE_TABLE.split(".")

@@ -47,6 +47,11 @@ class ChangePlan:
                            "retract": self.retract})
 
 
+    @classmethod
+    def from_json(cls, text: str) -> "ChangePlan":
+        return cls(**json.loads(text))
+
+
 def _published_state(path: Path) -> tuple[dict[str, tuple[str, str]], set[str], str | None] | None:
     """(period -> (sha256, parser fingerprint), matcher fingerprints, dbt fingerprint) of the
     published warehouse; None if there is none or it cannot be read."""
@@ -71,11 +76,19 @@ class PlanError(ValueError):
     """What was asked cannot be planned (the message says why)."""
 
 
-def make_plan(found: Discovery, published: Path, *, full: bool = False, dbt_fingerprint: str | None = None,
+PREPARED = "prepared"  # make_plan's default: the dbt project as `make manifest` prepared it
+
+
+def make_plan(found: Discovery, published: Path, *, full: bool = False, dbt_fingerprint: str | None = PREPARED,
               retract: list[str] = ()) -> ChangePlan:
+    """What a run must do to make the warehouse at `published` hold the reports `found` (see ChangePlan).
+    `dbt_fingerprint`: the dbt project to build with (default: as prepared; None: leave dbt out)."""
+    from pipeline.dbt_state import prepared_project_fingerprint
     from pipeline.identity.match import matcher_fingerprint
     from pipeline.parse.fingerprint import parser_fingerprint
 
+    if dbt_fingerprint == PREPARED:
+        dbt_fingerprint = prepared_project_fingerprint()
     state = _published_state(published)
     plan = ChangePlan(full=full)
     held, matchers, built_with = state if state else ({}, set(), None)

@@ -25,8 +25,6 @@ from pipeline import settings
 from pipeline.plan import PlanError, make_plan
 from pipeline.raw.discover import Discovery, discover_reports
 
-PLAN_TAG = "pledge/plan"  # the run's change plan (JSON), recorded with the run
-
 # One "materialization planned" event per asset for the run's whole partition range, instead of
 # one per partition and asset (400 SQLite writes at 200 reports, ~20 ms each). Dagster's
 # documented trade-off: if the run fails, its partitions show as missing, not as failed.
@@ -63,16 +61,6 @@ def published_fingerprints() -> dict[str, tuple[str, str]]:
         return {}
 
 
-def current_dbt_fingerprint() -> str | None:
-    """The fingerprint of the dbt project as prepared (`make manifest`); None if not prepared."""
-    import json
-
-    from pipeline.dbt_state import project_fingerprint
-
-    manifest = settings.DBT_PROJECT_DIR / "target" / "manifest.json"
-    return project_fingerprint(json.loads(manifest.read_text())) if manifest.exists() else None
-
-
 def sync_partitions(instance, found: Discovery) -> list[str]:
     """Make the instance's periods exactly the readable files in raw/; returns them in instance order."""
     from pipeline.defs.partitions import reporting_periods
@@ -99,9 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     ensure_dagster_home()
     from dagster import DagsterInstance
 
-    from pipeline.defs.assets.parsed import PARTITIONED_KEYS
     from pipeline.raw.store import refusals
-    from pipeline.defs.automation import range_tags
+    from pipeline.defs.automation import run_request_for
     from pipeline.defs.warehouse_resource import process_tags
     from pipeline.load.warehouse import Warehouse
     from pipeline.definitions import defs
@@ -121,8 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     mark_stale_runs_failed(instance)
     ordered = sync_partitions(instance, found)
     try:
-        plan = make_plan(found, warehouse.path, full=args.full, dbt_fingerprint=current_dbt_fingerprint(),
-                         retract=args.retract)
+        plan = make_plan(found, warehouse.path, full=args.full, retract=args.retract)
     except PlanError as exc:
         print(f"REFUSED: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -136,25 +122,17 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"raw/: {len(found.reports)} readable report(s), {len(found.refused)} refused; {plan.describe()}; "
           f"{len(to_load)} period(s) to (re)load: {', '.join(to_load) or 'none'}")
-    tags = {PLAN_TAG: plan.as_json()}
-    if to_load:
-        positions = sorted(ordered.index(k) for k in to_load)
-        tags.update(range_tags(ordered[positions[0]], ordered[positions[-1]]))
-        selection = None
-    else:
-        # Nothing to parse (the matcher or the dbt project changed): rebuild from the staging rows there.
-        selection = [k for k in defs.resolve_all_asset_keys() if k not in PARTITIONED_KEYS]
+    request = run_request_for(plan, found, ordered)
     ok, refused = True, dict(found.refused)
     if found.reports or plan.retract:
         result = job.execute_in_process(
             instance=instance,
-            tags={**tags, **process_tags()},
-            asset_selection=selection,
+            tags={**request.tags, **process_tags()},
+            asset_selection=request.asset_selection,
             raise_on_error=False,
             run_config={
                 "loggers": {"console": {"config": {"log_level": os.environ.get("PLEDGE_LOG_LEVEL", "INFO")}}},
-                "ops": {"staging_tables": {"config": {"full_refresh": args.full, "retract": plan.retract}},
-                        "pledge_dbt_models": {"config": {"full_refresh": args.full}}},
+                **request.run_config,
             },
         )
         ok = result.success
@@ -165,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
                           file=sys.stderr)
                 elif event.event_type_value == "PIPELINE_FAILURE" and event.message:
                     print(f"FAILED run: {event.message.strip()}", file=sys.stderr)
-        in_run = ordered[positions[0]: positions[-1] + 1] if to_load else []
+        positions = [ordered.index(k) for k in to_load]
+        in_run = ordered[min(positions): max(positions) + 1] if to_load else []
         for key, reason in refusals(in_run).items():
             refused[f"period {key}"] = reason
         if ok:

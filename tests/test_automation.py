@@ -1,7 +1,7 @@
 """The sensor on raw/ and the yearly schedule."""
 import shutil
 
-from dagster import DagsterInstance, SensorResult, build_schedule_context, build_sensor_context
+from dagster import DagsterInstance, SensorResult, SkipReason, build_schedule_context, build_sensor_context
 
 from pipeline.defs.automation import raw_reports_sensor, yearly_rebuild
 from pipeline.definitions import defs
@@ -13,6 +13,7 @@ def test_sensor_registers_a_new_report_and_requests_its_run(tmp_path, monkeypatc
     raw = tmp_path / "raw"
     raw.mkdir()
     monkeypatch.setenv("PLEDGE_RAW_DIR", str(raw))
+    monkeypatch.setenv("PLEDGE_WAREHOUSE", str(tmp_path / "warehouse" / "none_yet.duckdb"))
     with DagsterInstance.ephemeral() as instance:
         context = build_sensor_context(instance=instance, definitions=defs)
         first = raw_reports_sensor(context)
@@ -21,17 +22,31 @@ def test_sensor_registers_a_new_report_and_requests_its_run(tmp_path, monkeypatc
         shutil.copyfile(SEED_REPORT, raw / "new report (final).txt")
         result = raw_reports_sensor(context)
         assert isinstance(result, SensorResult)
-        assert [r.partition_key for r in result.run_requests] == ["2020-12-31"]
+        [request] = result.run_requests
+        assert request.tags["dagster/asset_partition_range_start"] == "2020-12-31"
+        assert request.tags["dagster/asset_partition_range_end"] == "2020-12-31"
+        assert '"new": ["2020-12-31"]' in request.tags["pledge/plan"]  # the change plan, with the run
         assert [req.partition_keys for req in result.dynamic_partitions_requests] == [["2020-12-31"]]
 
-        # the same file again: nothing to do; a changed file: a new run for its period
+        # the same file again, not yet published: the same request (Dagster starts a run_key once)
         instance.add_dynamic_partitions("reporting_periods", ["2020-12-31"])
-        again = raw_reports_sensor(build_sensor_context(instance=instance, cursor=result.cursor, definitions=defs))
-        assert not isinstance(again, SensorResult)
+        again = raw_reports_sensor(build_sensor_context(instance=instance, definitions=defs))
+        assert [r.run_key for r in again.run_requests] == [request.run_key]
+        assert again.dynamic_partitions_requests == []
+        # a changed file: a new request for its period
         (raw / "new report (final).txt").write_bytes(SEED_REPORT.read_bytes() + "\n".encode())
-        changed = raw_reports_sensor(build_sensor_context(instance=instance, cursor=result.cursor, definitions=defs))
-        assert [r.partition_key for r in changed.run_requests] == ["2020-12-31"]
-        assert changed.dynamic_partitions_requests == []
+        changed = raw_reports_sensor(build_sensor_context(instance=instance, definitions=defs))
+        assert [r.run_key for r in changed.run_requests] != [request.run_key]
+        assert changed.run_requests[0].tags["dagster/asset_partition_range_end"] == "2020-12-31"
+
+
+def test_sensor_does_nothing_when_the_published_warehouse_holds_raw(tmp_path, monkeypatch, built_warehouse):
+    monkeypatch.setenv("PLEDGE_RAW_DIR", str(built_warehouse.raw_dir))
+    monkeypatch.setenv("PLEDGE_WAREHOUSE", str(built_warehouse.warehouse))
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("reporting_periods", ["2020-12-31"])
+        result = raw_reports_sensor(build_sensor_context(instance=instance, definitions=defs))
+    assert isinstance(result, SkipReason) and "nothing to do" in result.skip_message, result
 
 
 def test_yearly_schedule_runs_every_period_on_january_15(tmp_path):

@@ -1,6 +1,6 @@
 """How runs start: the job, a yearly schedule, and a sensor on `raw/`."""
 
-import json
+import hashlib
 
 from dagster import (
     AssetSelection,
@@ -19,7 +19,10 @@ from dagster import (
 
 from pipeline import settings
 from pipeline.defs.partitions import reporting_periods
-from pipeline.raw.discover import discover_reports
+from pipeline.plan import ChangePlan, make_plan
+from pipeline.raw.discover import Discovery, discover_reports
+
+PLAN_TAG = "pledge/plan"  # the run's change plan (JSON), recorded with the run and in staging.run_history
 
 # Dagster's documented run tags for a run over a range of partitions (what a single-run backfill sets).
 ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -54,27 +57,50 @@ def yearly_rebuild(context: ScheduleEvaluationContext):
     return RunRequest(run_key=f"yearly-{context.scheduled_execution_time:%Y}", tags=range_tags(keys[0], keys[-1]))
 
 
+def run_request_for(plan: ChangePlan, found: Discovery, ordered: list[str]) -> RunRequest:
+    """The one run that carries out `plan` (`make run` and the sensor both start it): the partition
+    range of the periods to load (`ordered`: the instance's periods in order), or, with none to load
+    (the matcher or the dbt project changed, or a retraction), the unpartitioned assets only; the
+    plan as a tag; full refresh and retractions as typed run configuration."""
+    from pipeline.defs.assets.parsed import PARTITIONED_KEYS
+    from pipeline.definitions import defs
+
+    tags, selection = {PLAN_TAG: plan.as_json()}, None
+    if plan.to_load:
+        positions = sorted(ordered.index(k) for k in plan.to_load)
+        tags.update(range_tags(ordered[positions[0]], ordered[positions[-1]]))
+    else:
+        selection = [k for k in defs.resolve_all_asset_keys() if k not in PARTITIONED_KEYS]
+    # the same plan over the same files is the same request: Dagster starts a run_key once
+    what = plan.as_json() + "".join(f"{k}={found.reports[k].sha256}" for k in plan.to_load)
+    return RunRequest(
+        run_key=hashlib.sha256(what.encode()).hexdigest()[:20],
+        tags=tags,
+        asset_selection=selection,
+        run_config={"ops": {"staging_tables": {"config": {"full_refresh": plan.full, "retract": plan.retract}},
+                            "pledge_dbt_models": {"config": {"full_refresh": plan.full}}}},
+    )
+
+
 @sensor(
     job=build_warehouse_job,
     minimum_interval_seconds=60,
     default_status=DefaultSensorStatus.STOPPED,
-    description="Watches raw/ for new or changed report files: registers their period and requests a run for it.",
+    description="Watches raw/ for new or changed report files: registers their period and requests the run "
+                "that the change plan asks for (pipeline/plan.py), once per plan.",
 )
 def raw_reports_sensor(context: SensorEvaluationContext):
-    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     found = discover_reports(settings.raw_dir())
-    current = {key: report.sha256 for key, report in found.reports.items()}
-    known = set(context.instance.get_dynamic_partitions(reporting_periods.name))
-    new_keys = sorted(set(current) - known)
-    changed = sorted(key for key, sha in current.items() if seen.get(key) != sha)
     for name, reason in found.refused.items():
         context.log.warning(f"refused {name}: {reason}")
     for warning in found.warnings.values():
         context.log.warning(warning)
-    if not changed and not new_keys:
-        return SkipReason(f"no new or changed report in {settings.raw_dir()}")
+    known = context.instance.get_dynamic_partitions(reporting_periods.name)
+    new_keys = sorted(set(found.reports) - set(known))
+    plan = make_plan(found, settings.warehouse_path())
+    if plan.nothing_to_do:
+        return SkipReason(f"{settings.raw_dir()}: {plan.describe()}")
     return SensorResult(
-        run_requests=[RunRequest(run_key=f"{key}:{current[key]}", partition_key=key) for key in changed],
+        run_requests=[run_request_for(plan, found, [k for k in known if k in found.reports] + new_keys)],
         dynamic_partitions_requests=[reporting_periods.build_add_request(new_keys)] if new_keys else [],
-        cursor=json.dumps(current, sort_keys=True),
     )

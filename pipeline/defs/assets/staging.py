@@ -1,9 +1,11 @@
 """The staging tables of the run's working database: every period's parsed rows (pipeline/load/staging.py)."""
 import datetime as dt
+import json
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, MaterializeResult, MetadataValue, multi_asset
 
 from pipeline.defs.assets.parsed import PARSED_ACTIVITIES
+from pipeline.defs.automation import PLAN_TAG
 from pipeline.defs.partitions import reporting_periods
 from pipeline.defs.warehouse_resource import WarehouseResource
 from pipeline.load import changes, parse_cache, staging
@@ -46,7 +48,7 @@ def staging_tables(context: AssetExecutionContext, config: StagingConfig, wareho
         retracted = changes.retract(con, retract, context.run.run_id)
         if retracted:
             context.log.info(f"retracted {', '.join(map(str, retracted))}")
-        changes.record_run(con, context.run.run_id, to_load, context.run.tags.get("pledge/plan"))
+        changes.record_run(con, context.run.run_id, to_load, context.run.tags.get(PLAN_TAG))
         totals = staging.row_counts(con)
     context.log.info(f"loaded {len(to_load)} period(s): {', '.join(str(d) for d in sorted(to_load)) or 'none'}")
     for table, key in STAGING_KEYS.items():
@@ -54,6 +56,7 @@ def staging_tables(context: AssetExecutionContext, config: StagingConfig, wareho
             asset_key=key,
             metadata={
                 "periods_loaded": MetadataValue.json(sorted(str(d) for d in to_load)),
+                "change_plan": MetadataValue.json(json.loads(context.run.tags.get(PLAN_TAG, "{}"))),
                 "rows_loaded": loaded[table],
                 "dagster/row_count": totals[table],
                 "table": f"{staging.SCHEMA}.{table}",
