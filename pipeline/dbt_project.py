@@ -4,15 +4,19 @@
 import os
 import subprocess
 
-from dagster_dbt import DbtProject
-from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
+from dagster_dbt import DbtProject, DbtProjectPreparer
 
 from pipeline import settings
 
 
-class PledgeDbtProjectPreparer(DagsterDbtProjectPreparer):
+class PledgeDbtProjectPreparer(DbtProjectPreparer):
     """`dbt parse` with dbt from its own environment (settings.dbt_executable) and the database
-    named as every run names it, so the runs reuse this parse (see pipeline/defs/bin/dbt-in-build-dir)."""
+    named as every run names it, so the runs reuse this parse (see pipeline/defs/bin/dbt-in-build-dir).
+    dagster-dbt's default preparer would start `dbt` from this environment, where dbt is not."""
+
+    def prepare_if_dev(self, project: DbtProject) -> None:
+        if self.using_dagster_dev():
+            self.prepare(project)
 
     def prepare(self, project: DbtProject) -> None:
         env = {**os.environ, "PLEDGE_DBT_DATABASE": settings.build_db_path().name,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
-from bench import run_bench, synthetic
+from bench import measure, phases, run_bench
+from bench import table as bench_table
+from synthetic import bench_reports as synthetic
 from pipeline.raw.discover import discover_reports
 
 
@@ -39,10 +41,10 @@ def test_parse_phase_writes_json_and_table(tmp_path, capsys):
 
 
 def test_child_measurement_and_trivial_dagster_floor(tmp_path):
-    child = run_bench.run_child([sys.executable, "-c", "x = bytearray(50 * 2**20); print(len(x))"],
-                                run_bench.base_env(), tmp_path, tmp_path / "child.log")
+    child = measure.run_child([sys.executable, "-c", "x = bytearray(50 * 2**20); print(len(x))"],
+                                measure.base_env(), tmp_path, tmp_path / "child.log")
     assert child.returncode == 0 and child.max_rss_bytes > 50 * 2**20 and child.wall_s > 0
-    floor = run_bench.trivial_dagster(tmp_path / "work", repeat=1)
+    floor = phases.trivial_dagster(tmp_path / "work", repeat=1)
     assert floor["wall_s"] > 0 and floor["max_rss_bytes"] > 0
 
 
@@ -59,6 +61,8 @@ def test_table_and_targets_from_a_result():
                    "max_rss_bytes": 900 * 2**20},
             "Tinc": {"label": "Tinc", "n_reports": 201, "n_activities": 81400, "wall_s": 40.0, "cpu_s": 40.0,
                      "max_rss_bytes": 900 * 2**20},
+            "Tnoop": {"label": "Tnoop", "n_reports": 201, "n_activities": 81400, "wall_s": 3.0, "cpu_s": 3.0,
+                      "max_rss_bytes": 100 * 2**20},
             "Tbig": {"label": "T2000", "n_reports": 2000, "n_activities": 810000, "wall_s": 400.0, "cpu_s": 400.0,
                      "max_rss_bytes": 3 * 2**30},
         },
@@ -66,11 +70,12 @@ def test_table_and_targets_from_a_result():
         "parse": None,
         "queries": {"q": {"ms": 3.0, "rows": 10}},
     }
-    verdicts = {t.name: t.passed for t in run_bench.targets(result)}
+    verdicts = {t.name: t.passed for t in bench_table.targets(result)}
     assert verdicts["T200 <= 2 x T1"] is True
     assert verdicts["Tinc <= 1.2 x T1"] is False
+    assert verdicts["no-op run <= 0.3 x T1"] is True
     assert verdicts["T1 <= 1.3 x (Dagster + dbt floors)"] is True
     assert verdicts["peak RSS at 2000 reports < 2 GB"] is False
-    result["targets"] = [t.__dict__ for t in run_bench.targets(result)]
-    table = run_bench.render_table(result)
+    result["targets"] = [t.__dict__ for t in bench_table.targets(result)]
+    table = bench_table.render_table(result)
     assert "FAIL" in table and "PASS" in table and "T2000" in table

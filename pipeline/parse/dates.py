@@ -48,8 +48,8 @@ _CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
 _Y = r"(?:'\s?(?P<{0}q>\d{{2}})|(?P<{0}f>(?:19|20)\d{{2}})|(?P<{0}b>\d{{2}}))"
 # Every alternative starts with a digit, `'`, `~` or `현`: the leading lookahead lets the
 # engine pass over other characters without trying the alternatives one by one.
-_TOKEN = re.compile(
-    r"(?=[\d'~현])(?:" + "|".join(
+_TOKEN_BODY = (
+    "(?:" + "|".join(
         [
             # '19. 3. 22.  19.4.8  (the no-quote two-digit year is checked in code)
             r"(?P<ymd>(?<![\d.,])" + _Y.format("a") + r"\s*\.\s*(?P<am>\d{1,2})\s*\.\s*(?P<ad>\d{1,2})(?!\d)(?!\s*[월년])(?:\s*\.)?)",
@@ -75,6 +75,7 @@ _TOKEN = re.compile(
         ]
     ) + ")"
 )
+_TOKEN = re.compile(r"(?=[\d'~현])" + _TOKEN_BODY)
 _RANGE_GAP = re.compile(r"\s*")  # gap allowed between a date and its `~`
 _MD_CONTEXT_AFTER = re.compile(r"\s*(?:[.)~/,(\[]|$)")
 _MD_CONTEXT_BEFORE = frozenset("(/:~-,")

@@ -9,7 +9,6 @@ import pytest
 
 from pipeline.parse.report import parse_report_text
 from pipeline.raw.report_file import find_report_date
-from pipeline.parse.segment import cell_items
 
 REPO = Path(__file__).resolve().parents[2]
 REPORT = REPO / "raw" / "jeonju_pledge_communication_2020-12-31.txt"
@@ -155,29 +154,3 @@ def test_the_real_report_flags_its_known_anomalies(real):
     assert kinds["date_after_report"] >= 3  # Jan/Feb 2021 items
     assert kinds["month_without_year"] >= 1
     assert all(i.source_line for i in real.issues)
-
-
-def test_segmentation_is_at_least_half_as_fast_as_lxml_html_parsing_the_same_cells():
-    """HTML -> items must keep up with lxml.html parsing the same bytes (fragment per cell).
-
-    Against the bare C parser (`etree.HTML`, no lxml.html element classes) the ratio is
-    about 45-70% on this machine; the tree walk's proxy objects are the floor.
-    """
-    import time
-
-    import lxml.html
-
-    cells = [line.split("\t", 4)[4] for line in REPORT.read_text(encoding="utf-8").split("\n")
-             if line.count("\t") >= 4 and not line.startswith("연번")]
-
-    def best(fn) -> float:
-        times = []
-        for _ in range(15):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        return min(times)
-
-    bare = best(lambda: [lxml.html.fragment_fromstring(c, create_parent="div") for c in cells])
-    ours = best(lambda: [cell_items(c) for c in cells])
-    assert bare / ours >= 0.5, f"segmentation at {bare / ours:.0%} of lxml.html's parse"

@@ -1,0 +1,108 @@
+"""The benchmark's table: each target measured as a ratio of one run, PASS or FAIL."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bench.measure import GB
+
+# --------------------------------------------------------------------------------------------------
+# The table
+
+
+@dataclass
+class Target:
+    name: str
+    measured: str
+    limit: str
+    passed: bool | None  # None: not measured in this run
+
+
+def targets(r: dict) -> list[Target]:
+    out = []
+    runs, floors, parse = r.get("runs", {}), r.get("floors", {}), r.get("parse")
+    n = r["config"]["main_size"]
+    t1 = runs.get("T1", {}).get("wall_s")
+    if t1 and "Tn" in runs:
+        ratio = runs["Tn"]["wall_s"] / t1
+        out.append(Target(f"T{n} <= 2 x T1", f"{ratio:.2f} x T1", "2.00", ratio <= 2))
+    if t1 and "Tinc" in runs:
+        ratio = runs["Tinc"]["wall_s"] / t1
+        out.append(Target("Tinc <= 1.2 x T1", f"{ratio:.2f} x T1", "1.20", ratio <= 1.2))
+    if t1 and "Tnoop" in runs:
+        ratio = runs["Tnoop"]["wall_s"] / t1
+        out.append(Target("no-op run <= 0.3 x T1", f"{ratio:.2f} x T1", "0.30", ratio <= 0.3))
+    if parse:
+        ceiling = f" (ceiling {parse['records_only_vs_lxml']:.0%})" if "records_only_vs_lxml" in parse else ""
+        out.append(Target("parse >= 50% of lxml floor", f"{parse['whole_vs_lxml']:.0%}{ceiling}", "50%",
+                          parse["whole_vs_lxml"] >= 0.5))
+    if t1 and "dagster" in floors and "dbt" in floors:
+        base = floors["dagster"]["wall_s"] + floors["dbt"]["wall_s"]
+        out.append(Target("T1 <= 1.3 x (Dagster + dbt floors)", f"{t1 / base:.2f} x", "1.30", t1 / base <= 1.3))
+    big = runs.get("Tbig")
+    if big and big["n_reports"] >= 2000:
+        out.append(Target(f"peak RSS at {big['n_reports']} reports < 2 GB",
+                          f"{big['max_rss_bytes'] / GB:.2f} GB", "2.00 GB", big["max_rss_bytes"] < 2 * GB))
+    else:
+        out.append(Target("peak RSS at 2000 reports < 2 GB", "not run (make bench SIZE=2000)", "2.00 GB", None))
+    return out
+
+
+def render_table(r: dict) -> str:
+    lines = []
+    add = lines.append
+    add(f"== make bench  ({r['config']['started']}, {r['machine']['cpus']} CPUs, load {r['machine']['load_before']})")
+    parse = r.get("parse")
+    if parse:
+        add(f"\n-- parse throughput ({parse['n_reports']} reports, {parse['html_mb']:.2f} MB of HTML cells; "
+            f"median of {r['config']['repeat']})")
+        add(f"{'':28}{'MB/s':>9}{'s':>9}{'vs lxml':>9}")
+        add(f"{'lxml etree.HTML (floor)':28}{parse['lxml_floor_mb_s']:9.2f}{parse['lxml_floor_s']:9.3f}{1:9.0%}")
+        add(f"{'HTML step (cell_items)':28}{parse['html_step_mb_s']:9.2f}{parse['html_step_s']:9.3f}"
+            f"{parse['html_step_vs_lxml']:9.0%}")
+        add(f"{'whole parser':28}{parse['whole_parser_mb_s']:9.2f}{parse['whole_parser_s']:9.3f}"
+            f"{parse['whole_vs_lxml']:9.0%}")
+        if "records_only_s" in parse:
+            add(f"{'pydantic records alone':28}{'':9}{parse['records_only_s']:9.3f}"
+                f"{parse['records_only_vs_lxml']:9.0%}  (validating the parser's {parse['n_records']:,d} output "
+                f"records, no parsing: the ceiling of any parser keeping this contract)")
+    runs = r.get("runs", {})
+    if runs:
+        add("\n-- runs (`python -m pipeline.run` in a fresh workspace; peak RSS includes the dbt subprocess)")
+        add(f"{'':34}{'reports':>8}{'activities':>11}{'wall s':>9}{'cpu s':>8}{'peak RSS':>10}")
+        for key, run in runs.items():
+            add(f"{run['label']:34}{run['n_reports']:8d}{run.get('n_activities') or 0:11,d}{run['wall_s']:9.1f}"
+                f"{run['cpu_s']:8.1f}{run['max_rss_bytes'] / 2**20:8.0f} MB"
+                + (f"  (median of {run['samples_s']})" if run.get("samples_s") else ""))
+    floors = r.get("floors", {})
+    if floors:
+        add("\n-- floors")
+        if "dagster" in floors:
+            f = floors["dagster"]
+            add(f"{'trivial Dagster materialization':34}{f['wall_s']:9.1f} s  (samples {f['samples_s']})")
+        if "dbt" in floors:
+            f = floors["dbt"]
+            add(f"{'bare dbt build, 1-report data':34}{f['wall_s']:9.1f} s  (samples {f.get('samples_s')})")
+    for key, run in runs.items():
+        b = run.get("breakdown") or {}
+        if not b:
+            continue
+        steps = ", ".join(f"{k} {v:.1f}" for k, v in b["steps_s"].items())
+        add(f"\n-- {run['label']}: steps (s): {steps}; outside the Dagster run {b['outside_run_s']:.1f}")
+        d = b.get("dbt")
+        if d:
+            add(f"   dbt step: launch {d.get('launch_s', 0):.1f}, startup+parse {d.get('startup_parse_s', 0):.1f}"
+                f"{' (full re-parse)' if d.get('full_parse_reason') else ''}, execute {d.get('execute_s', 0):.1f}"
+                f" ({d.get('n_nodes', 0)} nodes: models {d.get('sum_model_s', 0):.1f}, tests "
+                f"{d.get('sum_test_s', 0):.1f}), after dbt {d.get('after_dbt_s', 0):.1f}")
+    queries = r.get("queries")
+    if queries:
+        add(f"\n-- example queries on the {r['config']['main_size']}-report warehouse (ms, median of "
+            f"{r['config']['repeat']})")
+        for name, q in queries.items():
+            add(f"{name:40}{q['ms']:10.1f} ms{q['rows']:8d} rows")
+    add("\n-- targets")
+    for t in r.get("targets", []):
+        verdict = "n/a" if t["passed"] is None else ("PASS" if t["passed"] else "FAIL")
+        add(f"{t['name']:42}{t['measured']:>32}  limit {t['limit']:>8}  {verdict}")
+    return "\n".join(lines)
+
