@@ -16,7 +16,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from synthetic import bench_reports as synthetic  # noqa: E402
+import testkit.workspace  # noqa: E402
+from testkit import bench_reports as synthetic  # noqa: E402
 from pipeline import settings  # noqa: E402
 
 DBT_DIR = settings.DBT_PROJECT_DIR
@@ -60,25 +61,11 @@ def base_env() -> dict[str, str]:
 # Workspaces: `make run` pointed at a temp folder
 
 
-@dataclass
-class Workspace:
-    root: Path
-
-    @property
-    def raw_dir(self) -> Path:
-        return self.root / "raw"
-
-    @property
-    def warehouse(self) -> Path:
-        return self.root / "warehouse" / "pledge_activity.duckdb"
-
-    @property
-    def dagster_home(self) -> Path:
-        return self.root / ".dagster"
+class Workspace(testkit.workspace.Workspace):
+    """A workspace whose runs are timed child processes (`python -m pipeline.run`)."""
 
     def env(self) -> dict[str, str]:
-        return {**base_env(), "PLEDGE_RAW_DIR": str(self.raw_dir), "PLEDGE_WAREHOUSE": str(self.warehouse),
-                "DAGSTER_HOME": str(self.dagster_home)}
+        return {**base_env(), **self.settings_env()}
 
     def run(self, label: str) -> ChildRun:
         child = run_child([sys.executable, "-m", "pipeline.run"], self.env(), REPO, self.root / f"{label}.log")

@@ -1,7 +1,7 @@
 """`make bench` (`make bench SIZE=2000`): how the pipeline's cost grows with the data, on this machine.
 
 In one run, in fresh temporary workspaces under `--work` (default `warehouse/bench/`), with synthetic
-reports derived from the real one (synthetic/bench_reports.py; never written to raw/):
+reports derived from the real one (testkit/bench_reports.py; never written to raw/):
 
 1. parse throughput: the whole parser (`parse_report_text`) and its HTML step (`segment.cell_items`)
    against the floor of lxml parsing the same HTML cells (`etree.HTML`), MB/s and ratios; beside them

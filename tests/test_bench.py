@@ -7,7 +7,7 @@ import sys
 
 from bench import measure, phases, run_bench
 from bench import table as bench_table
-from synthetic import bench_reports as synthetic
+from testkit import bench_reports as synthetic
 from pipeline.raw.discover import discover_reports
 
 

@@ -27,7 +27,7 @@ from pipeline.identity.store import (
 from pipeline.identity.match import KeyHistory, assign_keys
 from pipeline.load.staging import TABLE_SCHEMAS, create_staging_tables
 
-from synthetic.reports import build_series, correct_latest
+from testkit.reports import build_series, correct_latest
 
 EVENTS_SCHEMA = TABLE_SCHEMAS["events"]
 _NESTED = {"details", "attendees", "dates"}
@@ -78,7 +78,7 @@ def _check(con, rekeyed: list[dt.date] | None = None):
     return update
 
 
-# ---------------------------------------------------------------- the synthetic series of synthetic/reports.py
+# ---------------------------------------------------------------- the synthetic series of testkit/reports.py
 
 
 @pytest.fixture(scope="module")

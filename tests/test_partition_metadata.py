@@ -2,14 +2,14 @@
 
 Dagster copies a partitioned asset's metadata into the materialization of every partition of the
 run; a per-period table there grows the event log with the square of the periods (460 MB for one
-run of 2,000 reports). Real Dagster run of `raw_report` on SYNTHETIC reports (synthetic/bench_reports.py).
+run of 2,000 reports). Real Dagster run of `raw_report` on SYNTHETIC reports (testkit/bench_reports.py).
 """
 from __future__ import annotations
 
 import pytest
 from dagster import AssetKey, DagsterInstance
 
-from synthetic import bench_reports as synthetic
+from testkit import bench_reports as synthetic
 from tests.conftest import use_workspace
 
 RAW_REPORT = AssetKey("raw_report")

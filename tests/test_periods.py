@@ -1,6 +1,6 @@
 """Comparing reporting periods, end to end: real Dagster job, real dbt build, three periods.
 
-Synthetic 2019 and 2021 snapshots are derived from the real 2020 report (synthetic/reports.py)
+Synthetic 2019 and 2021 snapshots are derived from the real 2020 report (testkit/reports.py)
 and asserted against the builders' ground truth. One workspace is built for the whole module, the way
 a user would: the real report and a first 2021 file, then, in a second run, the older 2019 report added
 and the 2021 file replaced by a corrected one. That run must parse only those two periods and re-key
@@ -14,7 +14,7 @@ import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance
 
 from .conftest import SEED_REPORT, make_workspace, use_workspace
-from synthetic.reports import build_series, correct_latest, opaque_pledges, with_opaque_counts
+from testkit.reports import build_series, correct_latest, opaque_pledges, with_opaque_counts
 
 Y19, Y20, Y21 = dt.date(2019, 12, 31), dt.date(2020, 12, 31), dt.date(2021, 12, 31)
 MIN_KEY_CONTINUITY = 0.95

@@ -5,7 +5,7 @@ reporting periods, so report number k (k >= 1) is a re-dated copy of the real on
 2020-12-31 + k days) with small, deterministic variants so that cross-period matching has real work
 to do: an activity or two left out, a people count changed, one activity added, another page
 layout. Each file is labelled synthetic twice: its name starts with `SYNTHETIC_bench_` and its
-preamble carries the synthetic label right under the header date (see synthetic/reports.py,
+preamble carries the synthetic label right under the header date (see testkit/reports.py,
 whose report reader and renderer this reuses). Files are only ever written to the folder the
 caller gives (the bench uses a temp workspace), never to `raw/`.
 """
@@ -18,7 +18,7 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from synthetic.reports import (
+from testkit.reports import (
     SEED_REPORT,
     SYNTHETIC_LABEL,
     new_activity,
