@@ -21,15 +21,33 @@ from .test_operating import RUN_SCRIPT, SEED_TEXT, counts, file_digest, redated
 
 @pytest.fixture
 def ws(tmp_path, monkeypatch, built_warehouse) -> Workspace:
+    """A workspace with a published warehouse (the real report) and the one before it (`.previous`)."""
     ws = make_workspace(tmp_path, monkeypatch)
     ws.warehouse.parent.mkdir(parents=True)
     shutil.copyfile(built_warehouse.warehouse, ws.warehouse)
     shutil.copytree(built_warehouse.warehouse.parent / ".cache", ws.warehouse.parent / ".cache")
+    shutil.copyfile(built_warehouse.warehouse, previous_of(ws))
+    with duckdb.connect(str(previous_of(ws))) as con:  # the one before differs from the published one
+        con.execute("create table main.generation as select 'previous' as generation")
     return ws
 
 
 def previous_of(ws: Workspace) -> Path:
     return ws.warehouse.with_name("pledge_activity.previous.duckdb")
+
+
+def generations(ws: Workspace) -> tuple[str, str | None]:
+    """Digests of the published warehouse and of `.previous`."""
+    prev = previous_of(ws)
+    return file_digest(ws.warehouse), file_digest(prev) if prev.exists() else None
+
+
+def assert_last_good_kept(ws: Workspace, before: tuple[str, str | None], held: list[str]) -> None:
+    """After a fault: the published warehouse and `.previous` are the files they were, and both open."""
+    assert generations(ws) == before
+    assert periods(ws.warehouse) == held
+    if before[1] is not None:
+        assert periods(previous_of(ws))  # opens, and holds a warehouse
 
 
 def periods(path: Path) -> list[str]:
@@ -70,18 +88,17 @@ HOLD_WRITER = textwrap.dedent("""
 
 # 1 ---------------------------------------------------------------------------------------------
 def test_a_writer_on_the_published_file_refuses_the_publish_and_its_wal_never_poisons_it(ws, capsys):
-    digest = file_digest(ws.warehouse)
     holder = subprocess.Popen([sys.executable, "-c", HOLD_WRITER, str(ws.warehouse)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "holding"
         assert ws.warehouse.with_name(ws.warehouse.name + ".wal").exists()
         (ws.raw_dir / "second period.txt").write_text(redated(SEED_TEXT, "2021-06-30"), encoding="utf-8")
+        before = generations(ws)
         assert ws.run() == 2
         err = capsys.readouterr().err
         assert "open for writing in another process" in err, err
-        assert file_digest(ws.warehouse) == digest  # not replaced
-        assert not previous_of(ws).exists()  # and the backup was not rotated by a failed publish
+        assert generations(ws) == before  # not replaced, and the backup not rotated by a failed publish
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait()
@@ -99,7 +116,7 @@ def test_a_writer_on_the_published_file_refuses_the_publish_and_its_wal_never_po
 
 # 2 ---------------------------------------------------------------------------------------------
 def test_deleting_the_build_folder_mid_run_cannot_let_a_second_run_in_nor_report_old_data(ws, capsys):
-    digest = file_digest(ws.warehouse)
+    before = generations(ws)
     (ws.raw_dir / "second period.txt").write_text(redated(SEED_TEXT, "2021-06-30"), encoding="utf-8")
     first = start_run()
     try:
@@ -113,7 +130,7 @@ def test_deleting_the_build_folder_mid_run_cannot_let_a_second_run_in_nor_report
     code, out = finish(first)
     assert code == 2, out[-3000:]
     assert "is gone" in out
-    assert file_digest(ws.warehouse) == digest  # nothing half-published, nothing old re-published
+    assert_last_good_kept(ws, before, ["2020-12-31"])  # nothing half-published, nothing old re-published
     assert ws.run() == 0
     assert periods(ws.warehouse) == ["2020-12-31", "2021-06-30"]
 
@@ -129,8 +146,10 @@ def test_a_run_verifies_that_what_it_published_holds_what_it_planned(ws, monkeyp
         return self.path
 
     monkeypatch.setattr(wh.Warehouse, "publish", publish_without_the_swap)
+    before = generations(ws)
     assert ws.run() == 2
     assert "lacks period(s) this run planned: 2021-06-30" in capsys.readouterr().err
+    assert_last_good_kept(ws, before, ["2020-12-31"])
     monkeypatch.setattr(wh.Warehouse, "publish", original)
     assert ws.run() == 0
 
@@ -155,10 +174,12 @@ def test_the_stale_run_sweep_leaves_live_runs_alone_and_fails_dead_ones(ws):
     assert code == 0, out[-3000:]
     assert instance.get_run_by_id(run.run_id).status == DagsterRunStatus.SUCCESS
 
+    before = generations(ws)
     dead = start_run("--full")
     assert wait_for(dead, 'Started execution of step "parsed_activities"')
     dead.send_signal(signal.SIGKILL)
     dead.wait()
+    assert_last_good_kept(ws, before, ["2020-12-31", "2021-06-30"])
     mark_stale_runs_failed(instance)
     assert not instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED]))
 
@@ -221,6 +242,37 @@ def test_full_width_codes_dates_and_header_read_like_ascii(tmp_path, monkeypatch
         assert a.execute(query).fetchall() == b.execute(query).fetchall()
 
 
+def test_full_width_digits_and_dots_in_activity_dates_read_like_ascii():
+    """Dates inside the activity lists (`'２０．５．１．`, `１１．２２．～１２．３．`), read through the raw
+    boundary (decode_report) like the same text in ASCII: same dates, precisions and people figures."""
+    import datetime as dt
+
+    from pipeline.parse.report import parse_report_text
+    from pipeline.raw.report_file import decode_report
+
+    width = str.maketrans("0123456789.~", "０１２３４５６７８９．～")
+    lines = SEED_TEXT.split("\n")
+    n_changed = 0
+    for i, line in enumerate(lines):
+        cells = line.split("\t")
+        if len(cells) == 5 and cells[0].isdigit() and any(c.isdigit() for c in cells[4]):
+            cells[4] = cells[4].translate(width)
+            lines[i] = "\t".join(cells)
+            n_changed += 1
+    assert n_changed > 50
+    text, _ = decode_report("\n".join(lines).encode("utf-8"), "full width.txt")
+    report_date = dt.date(2020, 12, 31)
+    wide = parse_report_text(text, source_file="x.txt", report_date=report_date)
+    plain = parse_report_text(SEED_TEXT, source_file="x.txt", report_date=report_date)
+
+    def fields(parsed):
+        return [(e.pledge_code, e.event_seq, e.title, e.start_date, e.start_precision, e.end_date, e.end_precision,
+                 e.attendee_count) for e in parsed.events]
+
+    assert fields(wide) == fields(plain)
+    assert sum(e.start_date is not None for e in wide.events) > 300
+
+
 # 7 ---------------------------------------------------------------------------------------------
 def test_items_nested_deeper_than_the_html_parser_reads_are_parse_errors():
     import datetime as dt
@@ -268,12 +320,12 @@ def test_a_missing_raw_folder_is_refused_and_keeps_every_partition(ws, capsys):
     assert ws.run() == 0
     shutil.rmtree(ws.raw_dir)
     ws.raw_dir.symlink_to(ws.root / "gone")  # dangling
-    digest = file_digest(ws.warehouse)
+    before = generations(ws)
     assert ws.run() == 2
     assert "folder of input reports is missing" in capsys.readouterr().err
     instance = DagsterInstance.from_config(str(ws.dagster_home))
     assert instance.get_dynamic_partitions("reporting_periods") == ["2020-12-31"]
-    assert file_digest(ws.warehouse) == digest
+    assert_last_good_kept(ws, before, ["2020-12-31"])
 
 
 def test_a_failed_copy_leaves_no_copying_file(tmp_path, monkeypatch):
@@ -300,8 +352,10 @@ def test_a_future_period_warns_and_can_be_retracted(ws, capsys):
     assert ws.run() == 0
     assert "WARNING typo.txt:3: header date 2099-12-31 is in the future" in capsys.readouterr().err
     assert periods(ws.warehouse) == ["2020-12-31", "2099-12-31"]
+    before = generations(ws)
     assert ws.run("--retract", "2099-12-31") == 2  # refused while its file is still in raw/
     assert "remove the file first" in capsys.readouterr().err
+    assert generations(ws) == before
     (ws.raw_dir / "typo.txt").unlink()
     assert ws.run("--full") == 0
     assert periods(ws.warehouse) == ["2020-12-31", "2099-12-31"]  # removing the file alone deletes nothing
