@@ -85,8 +85,8 @@ def rendered(report, tmp_path_factory):
         title_fonts = browser.fonts_used("h1")
         screenshot = browser.screenshot(tmp / "report.png")
         # the activity table as a person filters it: a word typed, a field chosen
-        browser.type_text("#f-q", "간담회")
-        choose(browser, "f-field", "culture")
+        browser.type_text("#f-q", "설명회")
+        choose(browser, "f-field", "city")
         filtered = browser.screenshot_element("#activities", tmp / "report-filtered.png", max_height=1100)
         filtered_status = status(browser)
     if os.environ.get("PLEDGE_UPDATE_SCREENSHOT"):
@@ -218,8 +218,8 @@ def test_screenshots_are_pngs(rendered, built_warehouse):
     data = rendered["filtered"].read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24])[0] > 900
     with built_warehouse.connect() as con:
-        n = scalar(con, "select count(*) from marts.dim_event e where e.field_code = 'culture' and " + HAYSTACK.format(1),
-                   ["%간담회%"])
+        n = scalar(con, "select count(*) from marts.dim_event e where e.field_code = 'city' and " + HAYSTACK.format(1),
+                   ["%설명회%"])
     assert rendered["filtered_status"]["matches"] == n > 0  # the screenshot shows a filtered table
 
 
