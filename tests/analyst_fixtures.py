@@ -146,6 +146,47 @@ class Chromium:
         path.write_bytes(base64.b64decode(data))
         return path
 
+    def element_box(self, selector: str, *, scroll: bool = True) -> dict:
+        """The element's box in page coordinates (scrolled into view first, so it can be clicked)."""
+        return self.evaluate(f"""(() => {{
+            const el = document.querySelector({json.dumps(selector)});
+            if (!el) return null;
+            if ({'true' if scroll else 'false'}) el.scrollIntoView({{block: 'center'}});
+            const r = el.getBoundingClientRect();
+            return {{x: r.x, y: r.y, width: r.width, height: r.height, scrollY: window.scrollY}};
+        }})()""") or _raise(CdpError(f"no element matches {selector!r}"))
+
+    def click(self, selector: str) -> None:
+        """A real mouse click (pressed and released) at the middle of the element, as a user makes it."""
+        box = self.element_box(selector)
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            self.send("Input.dispatchMouseEvent", session=True, type=kind, x=x, y=y, button="left",
+                      clickCount=0 if kind == "mouseMoved" else 1)
+
+    def type_text(self, selector: str, text: str) -> None:
+        """Focus the element and type text one character at a time (each fires an `input` event, the way
+        a keyboard or a Korean input method does)."""
+        self.click(selector)
+        # typing continues the text already there, wherever the click put the caret
+        self.evaluate(f"(() => {{ const el = document.querySelector({json.dumps(selector)}); "
+                      "if (el.setSelectionRange) el.setSelectionRange(el.value.length, el.value.length); })()")
+        for ch in text:
+            self.send("Input.insertText", session=True, text=ch)
+
+    def screenshot_element(self, selector: str, path: Path, *, max_height: float | None = None) -> Path:
+        """A PNG of one element of the page, cut at max_height px."""
+        import base64
+
+        box = self.element_box(selector, scroll=False)
+        top = box["y"] + box["scrollY"]
+        height = min(box["height"], max_height) if max_height else box["height"]
+        data = self.send("Page.captureScreenshot", session=True, timeout=60, format="png",
+                         captureBeyondViewport=True,
+                         clip={"x": box["x"], "y": top, "width": box["width"], "height": height, "scale": 1})["data"]
+        path.write_bytes(base64.b64decode(data))
+        return path
+
     def close(self) -> None:
         try:
             self.send("Browser.close", timeout=5)
@@ -189,3 +230,7 @@ def serve_directory(directory: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _raise(error: Exception):
+    raise error

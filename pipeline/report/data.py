@@ -1,105 +1,112 @@
 """The numbers behind the report, read from the published warehouse's marts.
 
-Same definitions as the example queries in `dbt_project/analyses/`: figures per
-period use every row of `fct_events`; figures over all periods count each
-activity once (its row in the latest report that lists it, `event_key` being
-stable across periods); people are summed only over activities that state a
-figure.
+Every figure is plain SQL, defined once: an example query of `queries/` when one states it (those are
+generated from `dbt_project/analyses/`, so the report, `make sql` and the dbt docs show one query),
+else a block of `figures.sql` beside this module. No SQL is written here, so the report cannot drift
+from the queries an analyst runs.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 import duckdb
 
-# Each activity once: its row in the latest report that lists it.
-LATEST_ACTIVITIES = "select * from marts.dim_event"
+from pipeline.report import plain_sql
+
+FIGURES_FILE = Path(__file__).with_name("figures.sql")
+_FIGURE_MARK = re.compile(r"^-- figure: (\w+)[ \t]*$", re.M)
+
+# the figures the report takes from an example query, by the query's file name
+QUERY_FIGURES = ("activities_per_field_per_period", "format_mix_per_field", "monthly_activity_timeline",
+                 "data_quality_overview")
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
-    cursor = con.execute(sql, params or [])
+@cache
+def report_figures(path: Path = FIGURES_FILE) -> dict[str, str]:
+    """name -> SQL of every `-- figure: name` block of figures.sql."""
+    text = path.read_text(encoding="utf-8")
+    marks = list(_FIGURE_MARK.finditer(text))
+    blocks = {}
+    for mark, following in zip(marks, [*marks[1:], None]):
+        sql = text[mark.end(): following.start() if following else len(text)].strip().rstrip(";").strip()
+        if mark.group(1) in blocks:
+            raise ValueError(f"{path.name}: figure {mark.group(1)!r} is defined twice")
+        blocks[mark.group(1)] = sql
+    return blocks
+
+
+def figure_sql(name: str) -> str:
+    """The SQL of a figure: the example query `queries/<name>.sql`, else the block of figures.sql."""
+    query = plain_sql.QUERIES_DIR / f"{name}.sql"
+    if query.is_file():
+        if name in report_figures():
+            raise ValueError(f"figure {name!r} is defined both in {query} and in {FIGURES_FILE.name}")
+        return query.read_text(encoding="utf-8")
+    try:
+        return report_figures()[name]
+    except KeyError:
+        raise KeyError(f"no figure {name!r}: neither queries/{name}.sql nor a block of {FIGURES_FILE.name}") from None
+
+
+def figure(con: duckdb.DuckDBPyConnection, name: str) -> list[dict]:
+    cursor = con.execute(figure_sql(name))
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 @dataclass
 class ReportData:
+    headline: dict
+    people_by_kind: list[dict]
     periods: list[dict]
-    fields: list[dict]
     field_period: list[dict]
     monthly: list[dict]
-    undated: dict
+    outside_timeline: dict
     format_mix: list[dict]
-    formats: list[dict]
     attendance_per_field: list[dict]
-    top_pledges: list[dict]
+    pledges: list[dict]          # every pledge with an activity, ranked by people who attended
     issues: list[dict]
-    totals: dict = field(default_factory=dict)
+    activities: list[dict] = field(default_factory=list)
+    top_n: int = 15
+
+    @property
+    def fields(self) -> list[dict]:
+        return self.attendance_per_field
+
+    @property
+    def top_pledges(self) -> list[dict]:
+        return self.pledges[: self.top_n]
+
+    @property
+    def formats(self) -> list[dict]:
+        """Formats with at least one activity, most frequent first (summed from the format mix)."""
+        totals: dict[str, dict] = {}
+        for r in self.format_mix:
+            f = totals.setdefault(r["format_code"], {"format_code": r["format_code"], "n_activities": 0,
+                                                     "format_name_ko": r["format_name_ko"],
+                                                     "format_name_en": r["format_name_en"]})
+            f["n_activities"] += r["n_activities"]
+        return sorted(totals.values(), key=lambda f: (-f["n_activities"], f["format_code"]))
 
 
 def load(con: duckdb.DuckDBPyConnection, top_n: int = 15) -> ReportData:
-    periods = _rows(con, """
-        select report_date, source_file, n_pledges, n_events, n_parse_issues, n_list_items,
-               n_items_as_event, n_items_as_detail, n_items_as_issue
-        from marts.dim_period order by report_date""")
-    fields = _rows(con, "select field_code, field_name_ko, field_name_en from marts.dim_field order by sort_order")
-    field_period = _rows(con, """
-        select p.report_date, f.field_code, count(e.event_key) as n_activities, sum(e.attendee_count) as people
-        from marts.dim_period p
-        cross join marts.dim_field f
-        left join marts.fct_events e on e.report_date = p.report_date and e.field_code = f.field_code
-        group by p.report_date, f.field_code, f.sort_order
-        order by p.report_date, f.sort_order""")
-    monthly = _rows(con, f"""
-        select cast(date_trunc('month', start_date) as date) as month, count(*) as n_activities
-        from ({LATEST_ACTIVITIES}) as a
-        where start_date is not null and start_precision in ('day', 'month')
-        group by 1 order by 1""")
-    undated = _rows(con, f"""
-        select count(*) as n_activities,
-               count(*) filter (where start_date is null) as n_undated,
-               count(*) filter (where start_precision = 'year') as n_year_only
-        from ({LATEST_ACTIVITIES}) as a""")[0]
-    format_mix = _rows(con, f"""
-        select field_code, format_code, count(*) as n_activities
-        from ({LATEST_ACTIVITIES}) as a group by 1, 2""")
-    formats = _rows(con, """
-        select f.format_code, f.format_name_ko, f.format_name_en, count(a.event_key) as n_activities
-        from marts.dim_format f
-        left join ({}) as a on a.format_code = f.format_code
-        group by 1, 2, 3, f.sort_order
-        order by n_activities desc, f.sort_order""".format(LATEST_ACTIVITIES))
-    attendance_per_field = _rows(con, f"""
-        select f.field_code, f.field_name_ko, f.field_name_en,
-               count(a.event_key) as n_activities,
-               count(a.attendee_count) as n_with_attendance,
-               coalesce(sum(a.attendee_count), 0) as people,
-               count(*) filter (where a.attendee_is_approx) as n_approx
-        from marts.dim_field f
-        left join ({LATEST_ACTIVITIES}) as a on a.field_code = f.field_code
-        group by 1, 2, 3, f.sort_order
-        order by f.sort_order""")
-    top_pledges = _rows(con, f"""
-        select p.pledge_code, p.pledge_name_ko, p.field_code,
-               count(*) as n_activities, count(a.attendee_count) as n_with_attendance,
-               coalesce(sum(a.attendee_count), 0) as people
-        from ({LATEST_ACTIVITIES}) as a
-        join marts.dim_pledge p on p.pledge_code = a.pledge_code
-        group by 1, 2, 3
-        order by people desc, n_activities desc, p.pledge_code
-        limit ?""", [top_n])
-    issues = _rows(con, """
-        select report_date, severity, issue_kind, count(*) as n_issues
-        from staging.stg_parse_issues
-        group by 1, 2, 3
-        order by 1, case severity when 'error' then 1 when 'warning' then 2 else 3 end, n_issues desc, 3""")
-    totals = _rows(con, f"""
-        select count(*) as n_activities,
-               count(distinct pledge_code) as n_pledges,
-               coalesce(sum(attendee_count), 0) as people,
-               count(attendee_count) as n_with_attendance,
-               count(*) filter (where is_online) as n_online
-        from ({LATEST_ACTIVITIES}) as a""")[0]
-    return ReportData(periods=periods, fields=fields, field_period=field_period, monthly=monthly, undated=undated,
-                      format_mix=format_mix, formats=formats, attendance_per_field=attendance_per_field,
-                      top_pledges=top_pledges, issues=issues, totals=totals)
+    quality = figure(con, "data_quality_overview")
+    return ReportData(
+        headline=figure(con, "headline")[0],
+        people_by_kind=figure(con, "people_by_kind"),
+        periods=figure(con, "periods"),
+        field_period=figure(con, "activities_per_field_per_period"),
+        monthly=figure(con, "monthly_activity_timeline"),
+        outside_timeline=figure(con, "outside_the_timeline")[0],
+        format_mix=figure(con, "format_mix_per_field"),
+        attendance_per_field=figure(con, "attendance_per_field"),
+        pledges=figure(con, "pledges_by_attended_people"),
+        # data_quality_overview has one row per period and issue kind, and one row with no kind for a
+        # period without issues
+        issues=[r for r in quality if r["issue_kind"] is not None and r["n_issues"] > 0],
+        activities=figure(con, "activities"),
+        top_n=top_n,
+    )

@@ -1,15 +1,27 @@
-"""The static report page: one self-contained HTML file with inline SVG charts.
+"""The static report page: one self-contained HTML file with inline SVG charts and a browsable table.
 
-No script, no external stylesheet, font or image: it opens from disk, offline,
-in any browser. Korean labels use the viewer's Korean font (NanumGothic first,
-then the usual system Korean fonts, then the generic sans-serif).
+It opens from disk, offline, in any browser: the style, the script and the activity data are inline,
+nothing is fetched (no external script, stylesheet, font or image), and a Content-Security-Policy
+that allows only this page's own script and style (by hash) makes that a rule the browser enforces,
+so even a title that slipped through escaping could neither run a script nor reach the network.
+Korean labels use the viewer's Korean font (NanumGothic first, then the usual system Korean fonts,
+then the generic sans-serif).
+
+Every text from the reports (titles, pledge names, venues) is escaped for where it goes: HTML text via
+`html.escape`; the activity data as JSON in a `<script type="application/json">` with `<`, `>` and
+`&` written as `\\u003c`… so that no `</script>` or `<!--` can end or bend the block; the script puts
+it on the page with `textContent`, never as markup.
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import json
 import os
 from html import escape
 from pathlib import Path
+from urllib.parse import urlencode
 
 import duckdb
 
@@ -19,6 +31,8 @@ from pipeline.report.data import ReportData
 
 CHART_IDS = ("chart-field-period", "chart-monthly", "chart-format-mix", "chart-attendance-field",
              "chart-top-pledges", "chart-parse-coverage")
+ACTIVITY_TABLE_ID = "activities"
+PAGE_SIZE = 50  # rows drawn at first and per "show more": the table stays light with 80,000 activities
 
 CSS = """
 body { font-family: %(font)s; color: #222; margin: 0; background: #f6f6f4; }
@@ -29,18 +43,229 @@ header p { margin: 2px 0; color: #555; }
 .kpi { background: #fff; border: 1px solid #e2e2e2; border-radius: 6px; padding: 10px 14px; min-width: 120px; }
 .kpi b { display: block; font-size: 22px; }
 .kpi span { color: #666; font-size: 12px; }
+.kpi.headline { border-color: #4e79a7; border-width: 2px; }
+.kpi.headline b { font-size: 28px; color: #2b5b8a; }
+.kinds { background: #fff; border: 1px solid #e2e2e2; border-radius: 6px; padding: 8px 14px; margin: 0 0 8px;
+         font-size: 13px; color: #444; }
+.kinds ul { list-style: none; margin: 4px 0 0; padding: 0; display: flex; flex-wrap: wrap; gap: 4px 18px; }
+.kinds li b { font-variant-numeric: tabular-nums; }
 section { background: #fff; border: 1px solid #e2e2e2; border-radius: 6px; padding: 14px 20px 16px; margin: 16px 0; }
 section h2 { font-size: 18px; margin: 0 0 2px; }
 section h2 small { font-weight: normal; color: #666; font-size: 14px; }
 p.note { color: #555; font-size: 13px; margin: 4px 0 10px; }
 svg.chart { display: block; max-width: 100%%; height: auto; }
 svg.chart text { font-family: %(font)s; }
+svg.chart a:hover rect { opacity: 0.8; }
 details { margin-top: 8px; font-size: 13px; }
 table { border-collapse: collapse; margin-top: 6px; }
-th, td { border-bottom: 1px solid #eee; padding: 3px 10px 3px 0; text-align: left; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
+th, td { border-bottom: 1px solid #eee; padding: 3px 10px 3px 0; text-align: left; vertical-align: top; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.filters { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: flex-end; margin: 8px 0; font-size: 13px; }
+.filters label { display: flex; flex-direction: column; gap: 2px; color: #555; }
+.filters input, .filters select, .filters button { font: inherit; font-size: 14px; padding: 4px 6px; }
+.filters input[type=search] { width: 260px; }
+.filters select { max-width: 260px; }
+#activity-status { font-size: 14px; margin: 6px 0; }
+#activity-status b { font-variant-numeric: tabular-nums; }
+section.wide { box-sizing: border-box; width: min(1240px, calc(100vw - 40px));
+               margin-left: calc(50%% - min(620px, 50vw - 20px)); }
+table.activities { width: 100%%; font-size: 13px; }
+table.activities td.pledge { width: 190px; }
+table.activities td.format { width: 110px; }
+table.activities th { position: sticky; top: 0; background: #fafafa; border-bottom: 1px solid #ccc; }
+table.activities td.date { white-space: nowrap; font-variant-numeric: tabular-nums; }
+table.activities small { display: block; color: #777; }
+table.activities .tag { display: inline-block; font-size: 11px; color: #2b5b8a; border: 1px solid #b7cbe0;
+                        border-radius: 3px; padding: 0 3px; margin-left: 4px; }
+#activity-more { margin-top: 8px; }
 footer { color: #777; font-size: 12px; margin-top: 24px; }
 """ % {"font": svg.FONT_STACK}
+
+# The activity table's behaviour. Plain DOM, no library: it reads the JSON block, fills the filter
+# menus, and draws the rows that match with textContent (never innerHTML), PAGE_SIZE at a time. The
+# filters live in the address's #fragment, so a filtered view is a link (the charts' bars are such
+# links) and works from a file:// address.
+SCRIPT = r"""
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("activity-data").textContent);
+  var C = {};
+  data.columns.forEach(function (name, i) { C[name] = i; });
+  var PAGE = data.page_size;
+  var controls = {
+    q: document.getElementById("f-q"), period: document.getElementById("f-period"),
+    field: document.getElementById("f-field"), pledge: document.getElementById("f-pledge"),
+    format: document.getElementById("f-format"), sort: document.getElementById("f-sort")
+  };
+  var body = document.getElementById("activity-rows");
+  var more = document.getElementById("activity-more");
+  var status = {
+    matches: document.querySelector('#activity-status [data-n="matches"]'),
+    total: document.querySelector('#activity-status [data-n="total"]'),
+    attended: document.querySelector('#activity-status [data-n="attended"]'),
+    withAttended: document.querySelector('#activity-status [data-n="with-attended"]'),
+    shown: document.querySelector('#activity-status [data-n="shown"]')
+  };
+  var fmt = function (n) { return n.toLocaleString("en-US"); };
+  var names = { field: {}, pledge: {}, format: {} };
+  data.fields.forEach(function (f) { names.field[f[0]] = f[1]; });
+  data.pledges.forEach(function (p) { names.pledge[p[0]] = p[1]; });
+  data.formats.forEach(function (f) { names.format[f[0]] = f[1]; });
+
+  // what the search box looks in: the title, the pledge's code and name, the venue
+  var haystacks = data.rows.map(function (r) {
+    return [r[C.title], r[C.pledge], names.pledge[r[C.pledge]] || "", r[C.venue] || ""].join(" ").toLowerCase();
+  });
+
+  function option(select, value, label) {
+    var o = document.createElement("option");
+    o.value = value; o.textContent = label; select.appendChild(o); return o;
+  }
+  data.periods.forEach(function (p, i) { option(controls.period, String(i), p[0] + " (" + fmt(p[1]) + ")"); });
+  data.fields.forEach(function (f) { option(controls.field, f[0], f[1] + " (" + fmt(f[2]) + ")"); });
+  data.formats.forEach(function (f) { option(controls.format, f[0], f[1] + " (" + fmt(f[2]) + ")"); });
+  var groups = {};
+  data.fields.forEach(function (f) {
+    var g = document.createElement("optgroup"); g.label = f[1]; groups[f[0]] = g; controls.pledge.appendChild(g);
+  });
+  data.pledges.forEach(function (p) { option(groups[p[2]] || controls.pledge, p[0], p[0] + "  " + p[1] + " (" + fmt(p[3]) + ")"); });
+
+  var matches = [], shown = 0;
+
+  function terms() { return controls.q.value.toLowerCase().split(/\s+/).filter(Boolean); }
+
+  function filter() {
+    var t = terms(), period = controls.period.value, field = controls.field.value,
+        pledge = controls.pledge.value, format = controls.format.value;
+    var out = [];
+    for (var i = 0; i < data.rows.length; i++) {
+      var r = data.rows[i];
+      if (field && r[C.field] !== field) continue;
+      if (pledge && r[C.pledge] !== pledge) continue;
+      if (format && r[C.format] !== format) continue;
+      if (period && r[C.periods].indexOf(Number(period)) < 0) continue;
+      var h = haystacks[i], ok = true;
+      for (var k = 0; k < t.length && ok; k++) ok = h.indexOf(t[k]) >= 0;
+      if (ok) out.push(i);
+    }
+    var sort = controls.sort.value;
+    if (sort === "date-desc" || sort === "date-asc") {
+      var dir = sort === "date-desc" ? -1 : 1;
+      out.sort(function (a, b) {
+        var x = data.rows[a][C.sort_date], y = data.rows[b][C.sort_date];
+        if (!x || !y) return (!x) - (!y) || a - b;  // undated last, either way
+        return x < y ? -dir : x > y ? dir : a - b;
+      });
+    } else if (sort === "people") {
+      out.sort(function (a, b) {
+        var x = data.rows[a][C.people], y = data.rows[b][C.people];
+        return (y === null ? -1 : y) - (x === null ? -1 : x) || a - b;
+      });
+    }
+    return out;
+  }
+
+  function cell(tr, text, cls) {
+    var td = document.createElement("td");
+    if (cls) td.className = cls;
+    if (text !== undefined && text !== null) td.textContent = text;
+    tr.appendChild(td);
+    return td;
+  }
+  function small(td, text) {
+    var s = document.createElement("small"); s.textContent = text; td.appendChild(s);
+  }
+  function tag(td, text) {
+    var s = document.createElement("span"); s.className = "tag"; s.textContent = text; td.appendChild(s);
+  }
+
+  function row(i) {
+    var r = data.rows[i], tr = document.createElement("tr");
+    tr.dataset.key = r[C.key];
+    var p = cell(tr, r[C.pledge] + "  " + (names.pledge[r[C.pledge]] || ""), "pledge");
+    small(p, names.field[r[C.field]] || "");
+    var a = cell(tr, r[C.title], "title");
+    if (r[C.online]) tag(a, "온라인 online");
+    if (r[C.venue]) small(a, "장소 venue: " + r[C.venue]);
+    cell(tr, r[C.date] || "–", "date");
+    cell(tr, names.format[r[C.format]] || r[C.format], "format");
+    var n = cell(tr, r[C.people] === null ? "–" : (r[C.approx] ? "약 " : "") + fmt(r[C.people]), "n");
+    if (r[C.people] !== null) small(n, data.kinds[r[C.kind]] || r[C.kind] || "");
+    cell(tr, r[C.periods].map(function (k) { return data.periods[k][0]; }).join(", "), "date");
+    return tr;
+  }
+
+  function draw(n) {
+    var frag = document.createDocumentFragment();
+    for (; shown < Math.min(n, matches.length); shown++) frag.appendChild(row(matches[shown]));
+    body.appendChild(frag);
+    status.shown.textContent = fmt(shown);
+    more.hidden = shown >= matches.length;
+  }
+
+  function update(writeHash) {
+    matches = filter();
+    var attended = 0, withAttended = 0;
+    matches.forEach(function (i) {
+      var r = data.rows[i];
+      if (r[C.kind] === "attended") { attended += r[C.people]; withAttended++; }
+    });
+    status.matches.textContent = fmt(matches.length);
+    status.attended.textContent = fmt(attended);
+    status.withAttended.textContent = fmt(withAttended);
+    body.textContent = "";
+    shown = 0;
+    draw(PAGE);
+    if (writeHash) {
+      var params = new URLSearchParams();
+      ["q", "period", "field", "pledge", "format", "sort"].forEach(function (k) {
+        var v = k === "period" && controls.period.value ? data.periods[Number(controls.period.value)][0]
+                                                        : controls[k].value.trim();
+        if (v && !(k === "sort" && v === "pledge")) params.set(k, v);
+      });
+      var hash = params.toString();
+      try { history.replaceState(null, "", hash ? "#" + hash : location.pathname + location.search); }
+      catch (e) { /* a browser that refuses it keeps the filters, just not in the address */ }
+    }
+  }
+
+  function readHash() {
+    var raw = location.hash.replace(/^#/, "");
+    if (raw.indexOf("=") < 0) return false;
+    var params = new URLSearchParams(raw);
+    Object.keys(controls).forEach(function (k) {
+      var v = params.get(k) || (k === "sort" ? "pledge" : "");
+      if (k === "period") {
+        var i = data.periods.findIndex(function (p) { return p[0] === v; });
+        v = i < 0 ? "" : String(i);
+      }
+      if (k === "q") { controls.q.value = v; return; }
+      var select = controls[k];
+      select.value = v;
+      if (select.value !== v) select.value = k === "sort" ? "pledge" : "";  // unknown value: no filter
+    });
+    return true;
+  }
+
+  Object.keys(controls).forEach(function (k) {
+    controls[k].addEventListener(k === "q" ? "input" : "change", function () { update(true); });
+  });
+  document.getElementById("f-reset").addEventListener("click", function () {
+    controls.q.value = ""; ["period", "field", "pledge", "format"].forEach(function (k) { controls[k].value = ""; });
+    controls.sort.value = "pledge";
+    update(true);
+  });
+  more.addEventListener("click", function () { draw(shown + PAGE); });
+  window.addEventListener("hashchange", function () {
+    if (readHash()) { update(false); document.getElementById("__TABLE_ID__").scrollIntoView(); }
+  });
+  status.total.textContent = fmt(data.rows.length);
+  var fromLink = readHash();
+  update(false);
+  if (fromLink) document.getElementById("__TABLE_ID__").scrollIntoView();
+  document.getElementById("__TABLE_ID__").dataset.ready = "true";
+})();
+""".replace("__TABLE_ID__", ACTIVITY_TABLE_ID)
 
 
 def _table(headers: list[str], rows: list[list], numeric: set[int] = frozenset()) -> str:
@@ -72,45 +297,154 @@ def _field_label(f: dict) -> str:
     return f"{f['field_name_ko']} {f['field_name_en'].split(' ')[0]}"
 
 
+def filter_link(**filters: str) -> str:
+    """The address fragment that opens the activity table with these filters."""
+    return "#" + urlencode({k: v for k, v in filters.items() if v})
+
+
+def date_text(start: dt.date | None, start_precision: str | None, end: dt.date | None,
+              end_precision: str | None) -> str:
+    """A date or span as printed to its precision: `2020-10-05`, `2020-10 ~ 2020-12`, `~ 2020-12`, `2019`."""
+    def one(d: dt.date | None, precision: str | None) -> str:
+        if d is None:
+            return ""
+        return {"year": f"{d:%Y}", "month": f"{d:%Y-%m}"}.get(precision or "day", f"{d:%Y-%m-%d}")
+
+    s, e = one(start, start_precision), one(end, end_precision)
+    if s and e and s != e:
+        return f"{s} ~ {e}"
+    if e and not s:
+        return f"~ {e}"
+    return s
+
+
+def json_for_script(value) -> str:
+    """JSON that is safe as the text of a <script> element: no `<`, `>` or `&` (so no `</script>`, no
+    `<!--`), and no U+2028/2029, each written as its \\u escape, which JSON.parse reads back unchanged."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                    ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+def activity_payload(d: ReportData) -> dict:
+    """The activity table's data: one array per activity (`columns` names the positions), the menus'
+    options with their counts, and the kind labels."""
+    period_index = {str(p["report_date"]): i for i, p in enumerate(d.periods)}
+    per_pledge: dict[str, list] = {}
+    for a in d.activities:
+        entry = per_pledge.setdefault(a["pledge_code"], [a["pledge_code"], a["pledge_name_ko"], a["field_code"], 0])
+        entry[3] += 1
+    formats = d.formats
+    columns = ["key", "pledge", "field", "format", "title", "date", "sort_date", "people", "kind", "approx",
+               "venue", "online", "periods"]
+    rows = [[a["event_key"], a["pledge_code"], a["field_code"], a["format_code"], a["title"],
+             date_text(a["start_date"], a["start_precision"], a["end_date"], a["end_precision"]),
+             a["reference_date"].isoformat() if a["reference_date"] else "",
+             a["attendee_count"], a["attendee_kind"], bool(a["attendee_is_approx"]), a["venue_name"],
+             bool(a["is_online"]), [period_index[p] for p in (a["report_dates"] or []) if p in period_index]]
+            for a in d.activities]
+    return {
+        "columns": columns,
+        "page_size": PAGE_SIZE,
+        "periods": [[str(p["report_date"]), p["n_events"] or 0] for p in d.periods],
+        "fields": [[f["field_code"], _field_label(f), f["n_activities"]] for f in d.fields],
+        "formats": [[f["format_code"], f"{f['format_name_ko']} {f['format_name_en']}", f["n_activities"]]
+                    for f in formats],
+        "pledges": list(per_pledge.values()),
+        "kinds": {k["attendee_kind"]: f"{k['attendee_kind_name_ko']} {k['attendee_kind_name_en'].lower()}"
+                  for k in d.people_by_kind},
+        "rows": rows,
+    }
+
+
+def _activity_section(d: ReportData) -> str:
+    payload = activity_payload(d)
+    n = len(payload["rows"])
+    return f"""<section id="{ACTIVITY_TABLE_ID}" class="wide"><h2>활동 찾아보기 <small>Browse the activities</small></h2>
+<p class="note">Every activity once (its latest version, <code>marts.dim_event</code>). The search box looks in the
+title, the pledge (code and name) and the venue; every word typed must appear. A period keeps the activities its
+report lists; the counts in the menus are activities. Click a bar of a chart above to see its activities here.</p>
+<div class="filters" role="search">
+<label>검색 search<input type="search" id="f-q" placeholder="제목·공약사업·장소 title, pledge, venue" autocomplete="off"></label>
+<label>기준일 period<select id="f-period"><option value="">모든 기간 all periods</option></select></label>
+<label>분야 field<select id="f-field"><option value="">모든 분야 all fields</option></select></label>
+<label>공약사업 pledge<select id="f-pledge"><option value="">모든 공약사업 all pledges</option></select></label>
+<label>유형 format<select id="f-format"><option value="">모든 유형 all formats</option></select></label>
+<label>정렬 sort<select id="f-sort"><option value="pledge">공약사업순 by pledge</option>
+<option value="date-desc">최근순 newest first</option><option value="date-asc">오래된순 oldest first</option>
+<option value="people">인원순 most people</option></select></label>
+<button type="button" id="f-reset">초기화 reset</button>
+</div>
+<p id="activity-status" aria-live="polite"><b data-n="matches">{n:,}</b> of <span data-n="total">{n:,}</span>
+activities match · 참석 인원 people who attended: <b data-n="attended">{d.headline['people_attended']:,}</b>
+(<span data-n="with-attended">{d.headline['n_attended_figure']:,}</span> of them state an attendance figure) ·
+showing <span data-n="shown">0</span></p>
+<noscript><p class="note">The table needs JavaScript; the same rows are on the 활동 sheet of the workbook
+(<code>warehouse/export/pledge_activity.xlsx</code>).</p></noscript>
+<table class="activities"><thead><tr><th>공약사업 pledge</th><th>활동 activity</th><th>날짜 date</th>
+<th>유형 format</th><th>인원 people</th><th>보고 reported in</th></tr></thead><tbody id="activity-rows"></tbody></table>
+<button type="button" id="activity-more" hidden>더 보기 show {PAGE_SIZE} more</button>
+<script type="application/json" id="activity-data">{json_for_script(payload)}</script>
+</section>"""
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
 def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: str = "") -> str:
     generated_at = generated_at or dt.datetime.now(dt.timezone.utc)
     field_names = {f["field_code"]: f for f in d.fields}
+    field_order = list(field_names)
     field_colors = {f["field_code"]: svg.PALETTE[i % len(svg.PALETTE)] for i, f in enumerate(d.fields)}
     period_keys = [str(p["report_date"]) for p in d.periods]
+    h = d.headline
     sections = []
 
-    # 1. activities per field per period
+    # 1. activities per field per period (queries/activities_per_field_per_period.sql)
     by_fp = {(str(r["report_date"]), r["field_code"]): r for r in d.field_period}
+    per_period = {p: sum(r["n_activities"] for (rp, _), r in by_fp.items() if rp == p) for p in period_keys}
     chart = svg.grouped_hbar_chart(
         CHART_IDS[0], "분야별·기간별 활동 수 — activities per field per reporting period",
         [_field_label(f) for f in d.fields],
-        [(f"기준일 {p}", [by_fp[(p, f["field_code"])]["n_activities"] for f in d.fields]) for p in period_keys],
-    )
+        [(f"기준일 {p} ({per_period[p]:,} activities)",
+          [by_fp[(p, f["field_code"])]["n_activities"] for f in d.fields]) for p in period_keys],
+        x_title="활동 수 activities listed in the report", y_title="분야 field",
+        links=lambda c, s: filter_link(period=period_keys[s], field=d.fields[c]["field_code"]))
     sections.append(_section(
         "분야별 활동 수", "Activities per field, per reporting period",
         "Every activity listed in each yearly report (기준일), by the policy field (분야) of its pledge. "
         "An activity reprinted in a later report counts in each report that lists it.",
         chart,
-        _table(["기준일 period", "분야 field", "활동 activities", "인원 people"],
+        _table(["기준일 period", "분야 field", "활동 activities", "인원 people (all kinds)"],
                [[str(r["report_date"]), _field_label(field_names[r["field_code"]]), r["n_activities"], r["people"]]
                 for r in d.field_period], {2, 3})))
 
-    # 2. monthly timeline
-    points = [(r["month"].strftime("%Y-%m"), r["n_activities"]) for r in _fill_months(d.monthly)]
+    # 2. monthly timeline (queries/monthly_activity_timeline.sql): spans, with month-only dates apart
+    months = _fill_months(d.monthly)
+    out = d.outside_timeline
     chart = svg.column_chart(
-        CHART_IDS[1], "월별 활동 추이 — activities per month of their start date", points,
+        CHART_IDS[1], "월별 활동 추이 — activities per month their span covers",
+        [(r["activity_month"].strftime("%Y-%m"), [r["n_day_precision"], r["n_month_precision"]]) for r in months],
+        segments=[("일자까지 dated to the day", svg.PALETTE[0]), ("월만 표기 printed to the month only", svg.PALETTE[5])],
+        x_title="월 month", y_title="활동 수 activities",
         tick_every=lambda i, key: key[:4] if key.endswith("-01") or i == 0 else None)
-    n_left_out = d.undated["n_undated"] + d.undated["n_year_only"]
     sections.append(_section(
         "월별 활동 추이", "Monthly timeline of activities",
-        f"Activities by the month they started (each activity once). Dates printed only to the month count in "
-        f"that month; {n_left_out:,} of {d.undated['n_activities']:,} activities have no date or only a year "
-        f"and are not shown.",
+        f"Each activity (once) counts in every calendar month its span covers: a range '20. 10. ~ 12. counts in "
+        f"October, November and December. Dates printed only to the month are drawn apart, in yellow: they fall "
+        f"somewhere in that month. {out['n_undated'] + out['n_year_only']:,} of {out['n_activities']:,} activities "
+        f"are not shown: {out['n_undated']:,} have no date, {out['n_year_only']:,} only a year.",
         chart,
-        _table(["월 month", "활동 activities"], [[k, v] for k, v in points], {1})))
+        _table(["월 month", "활동 activities", "시작 starting", "일자 to the day", "월만 month only"],
+               [[r["activity_month"].strftime("%Y-%m"), r["n_activities"], r["n_starting"], r["n_day_precision"],
+                 r["n_month_precision"]] for r in months], {1, 2, 3, 4})))
 
-    # 3. format mix per field
-    top_formats = [f for f in d.formats if f["n_activities"] > 0][:9]
+    # 3. format mix per field (queries/format_mix_per_field.sql)
+    formats = d.formats
+    top_formats = formats[:9]
     shown = {f["format_code"] for f in top_formats}
     segments = [(f"{f['format_name_ko']} {f['format_name_en']}", svg.PALETTE[i]) for i, f in enumerate(top_formats)]
     has_rest = any(r["format_code"] not in shown for r in d.format_mix)
@@ -123,59 +457,77 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
         if has_rest:
             row.append(sum(n for (fc, code), n in mix.items() if fc == f["field_code"] and code not in shown))
         values.append(row)
+    format_codes = [t["format_code"] for t in top_formats]
     chart = svg.stacked_share_chart(
         CHART_IDS[2], "분야별 활동 유형 구성 — format mix per field",
         [_field_label(f) for f in d.fields], segments, values,
-        totals_note=[f"n = {sum(v):,}" for v in values])
-    format_names = {f["format_code"]: f for f in d.formats}
+        x_title="분야 활동 중 비율 share of the field's activities", y_title="분야 field",
+        totals_note=[f"n = {sum(v):,}" for v in values],
+        links=lambda c, s: filter_link(field=d.fields[c]["field_code"],
+                                       format=format_codes[s] if s < len(format_codes) else ""))
     sections.append(_section(
         "분야별 활동 유형", "Format mix per field",
         "Share of each activity format (회의, 설명회, 교육, …) among the field's activities, each activity once. "
         "The format is decided by the head noun of the activity's title.",
         chart,
         _table(["분야 field", "유형 format", "활동 activities"],
-               [[_field_label(field_names[fc]), f"{format_names[code]['format_name_ko']} "
-                 f"{format_names[code]['format_name_en']}", n]
-                for (fc, code), n in sorted(mix.items(), key=lambda kv: (list(field_names).index(kv[0][0]), -kv[1]))],
+               [[_field_label(field_names[r["field_code"]]), f"{r['format_name_ko']} {r['format_name_en']}",
+                 r["n_activities"]]
+                for r in sorted(d.format_mix, key=lambda r: (field_order.index(r["field_code"]), -r["n_activities"]))],
                {2})))
 
-    # 4. attendance per field
+    # 4. people who attended, per field (figures.sql: attendance_per_field)
     chart = svg.hbar_chart(
-        CHART_IDS[3], "분야별 참여 인원 — people reached per field",
-        [(_field_label(r), r["people"],
-          f"({r['n_with_attendance']:,}/{r['n_activities']:,} activities state a figure)")
+        CHART_IDS[3], "분야별 참석 인원 — people who attended, per field",
+        [(_field_label(r), r["people_attended"],
+          f"({r['n_attended_figure']:,} of {r['n_activities']:,} activities state an attendance figure)")
          for r in d.attendance_per_field],
-        colors=[field_colors[r["field_code"]] for r in d.attendance_per_field], label_width=180)
+        x_title="참석 인원 people who attended", y_title="분야 field",
+        colors=[field_colors[r["field_code"]] for r in d.attendance_per_field], label_width=180,
+        links=[filter_link(field=r["field_code"]) for r in d.attendance_per_field])
     sections.append(_section(
-        "분야별 참여 인원", "Attendance per field",
-        "Sum of the people figures printed for the field's activities, each activity once. Activities that state "
-        "no figure are not counted as zero but left out; approximate figures (30여명, about 30) count as printed.",
+        "분야별 참석 인원", "People who attended, per field",
+        "Sum of the figures that count people present at an activity (참석·참여, <code>attendee_kind = "
+        "'attended'</code>), each activity once. Figures of other kinds (survey respondents, course students, "
+        "people who received support, appointed members) count other things and are in the table, not in the bars; "
+        "activities that state no figure are left out, not counted as zero; approximate figures (30여명) count as "
+        "printed.",
         chart,
-        _table(["분야 field", "인원 people", "활동 activities", "with a figure", "approximate"],
-               [[_field_label(r), r["people"], r["n_activities"], r["n_with_attendance"], r["n_approx"]]
-                for r in d.attendance_per_field], {1, 2, 3, 4})))
+        _table(["분야 field", "참석 attended", "다른 유형 other kinds", "활동 activities", "with a figure",
+                "with an attendance figure", "approximate"],
+               [[_field_label(r), r["people_attended"], r["people_other_kinds"], r["n_activities"],
+                 r["n_with_figure"], r["n_attended_figure"], r["n_attended_approx"]]
+                for r in d.attendance_per_field], {1, 2, 3, 4, 5, 6})))
 
-    # 5. top pledges
+    # 5. top pledges by people who attended (figures.sql: pledges_by_attended_people)
+    top = d.top_pledges
     chart = svg.hbar_chart(
-        CHART_IDS[4], "참여 인원 상위 공약사업 — pledges with the most people reached",
-        [(f"{r['pledge_code']}  {r['pledge_name_ko']}", r["people"], f"({r['n_activities']:,} activities)")
-         for r in d.top_pledges],
-        colors=[field_colors.get(r["field_code"], svg.PALETTE[0]) for r in d.top_pledges], label_width=380)
+        CHART_IDS[4], "참석 인원 상위 공약사업 — pledges with the most people who attended",
+        [(f"{r['pledge_code']}  {r['pledge_name_ko']}", r["people_attended"],
+          f"({r['n_with_figure']:,} of {r['n_activities']:,} state a figure)") for r in top],
+        x_title="참석 인원 people who attended", y_title="공약사업 pledge",
+        colors=[field_colors.get(r["field_code"], svg.PALETTE[0]) for r in top], label_width=380,
+        links=[filter_link(pledge=r["pledge_code"]) for r in top])
     sections.append(_section(
-        "참여 인원 상위 공약사업", f"Top {len(d.top_pledges)} pledges by attendance",
-        "Pledges (공약사업, by 관리번호 and name) ranked by the people their activities reached; bar colour = field.",
+        "참석 인원 상위 공약사업", f"Top {len(top)} pledges by people who attended",
+        "Pledges (공약사업, by 관리번호 and name) ranked by the people who attended their activities, each activity "
+        "once; bar colour = field. “N of M state a figure”: of the pledge's M activities, N print a people figure "
+        "of any kind; people of other kinds are in the table.",
         chart,
-        _table(["관리번호 code", "공약사업 pledge", "분야 field", "인원 people", "활동 activities"],
-               [[r["pledge_code"], r["pledge_name_ko"], _field_label(field_names[r["field_code"]]), r["people"],
-                 r["n_activities"]] for r in d.top_pledges], {3, 4})))
+        _table(["관리번호 code", "공약사업 pledge", "분야 field", "참석 attended", "다른 유형 other kinds",
+                "활동 activities", "with a figure", "with an attendance figure"],
+               [[r["pledge_code"], r["pledge_name_ko"], _field_label(field_names[r["field_code"]]),
+                 r["people_attended"], r["people_other_kinds"], r["n_activities"], r["n_with_figure"],
+                 r["n_attended_figure"]] for r in top], {3, 4, 5, 6, 7})))
 
-    # 6. parse coverage
+    # 6. parse coverage (figures.sql: periods; issues from queries/data_quality_overview.sql)
     coverage_segments = [("활동 read as an activity", svg.PALETTE[0]), ("세부 read as a detail", svg.PALETTE[3]),
                          ("파싱 문제 kept as a parse issue", svg.PALETTE[2])]
     chart = svg.stacked_share_chart(
         CHART_IDS[5], "파싱 범위 — how the report's list items were read",
         [f"기준일 {p['report_date']}" for p in d.periods], coverage_segments,
         [[p["n_items_as_event"] or 0, p["n_items_as_detail"] or 0, p["n_items_as_issue"] or 0] for p in d.periods],
+        x_title="목록 항목 중 비율 share of the report's list items", y_title="기준일 period",
         totals_note=[f"{p['n_list_items'] or 0:,} items" for p in d.periods], label_width=160)
     sections.append(_section(
         "파싱 범위", "Parse coverage",
@@ -185,19 +537,34 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
         _table(["기준일 period", "severity", "kind", "issues"],
                [[str(r["report_date"]), r["severity"], r["issue_kind"], r["n_issues"]] for r in d.issues], {3})))
 
-    t = d.totals
     kpis = [
-        (f"{len(d.periods):,}", "보고 기간 reporting periods"),
-        (f"{t.get('n_pledges', 0):,}", "공약사업 pledges with activities"),
-        (f"{t.get('n_activities', 0):,}", "활동 distinct activities"),
-        (f"{t.get('people', 0):,}", "참여 인원 people (where stated)"),
-        (f"{t.get('n_online', 0):,}", "온라인 online activities"),
+        ("n_periods", f"{h['n_periods']:,}", "보고 기간 reporting periods"),
+        ("n_pledges", f"{h['n_pledges']:,}", "공약사업 pledges with activities"),
+        ("n_activities", f"{h['n_activities']:,}", "활동 distinct activities"),
+        ("n_online", f"{h['n_online']:,}", "온라인 online activities"),
     ]
+    headline_tile = (
+        f'<div class="kpi headline" data-figure="people_attended"><b>{h["people_attended"]:,}</b>'
+        f'<span>참석 인원 people who attended ({h["n_attended_figure"]:,} of {h["n_activities"]:,} activities state '
+        f"an attendance figure)</span></div>")
+    other_kinds = [k for k in d.people_by_kind if k["attendee_kind"] != "attended"]
+    kinds_box = (
+        '<div class="kinds" id="people-by-kind">Other people figures, not added to the headline: they count '
+        "other things than attendance.<ul>"
+        + "".join(f'<li data-kind="{escape(k["attendee_kind"])}"><b>{k["people"]:,}</b> '
+                  f'{escape(k["attendee_kind_name_ko"])} {escape(k["attendee_kind_name_en"].lower())} '
+                  f'({k["n_activities"]:,} activities)</li>' for k in other_kinds)
+        + f'<li data-kind=""><b>{h["n_activities"] - h["n_with_figure"]:,}</b> activities state no figure</li>'
+        "</ul></div>")
     periods_text = ", ".join(period_keys) or "none yet"
+    script = SCRIPT
+    csp = (f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(CSS)}; img-src data:; "
+           "base-uri 'none'; form-action 'none'")
     return f"""<!DOCTYPE html>
 <html lang="ko">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{escape(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>전주시 공약사업 주민소통 활동 보고서 — Jeonju pledge activity report</title>
 <style>{CSS}</style>
@@ -209,11 +576,17 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
 <p>Jeonju mayoral pledges: citizen-communication activities, as reported by the city.</p>
 <p>기준일 reporting periods: {escape(periods_text)}</p>
 </header>
-<div class="kpis">{"".join(f'<div class="kpi"><b>{escape(v)}</b><span>{escape(k)}</span></div>' for v, k in kpis)}</div>
+<div class="kpis">{headline_tile}{"".join(
+        f'<div class="kpi" data-figure="{k}"><b>{escape(v)}</b><span>{escape(label)}</span></div>'
+        for k, v, label in kpis)}</div>
+{kinds_box}
 {"".join(sections)}
-<footer>Generated {generated_at:%Y-%m-%d %H:%M} UTC from {escape(source)}. Definitions: the dbt docs site
-(<code>make docs-serve</code>) and the example queries in <code>dbt_project/analyses/</code>.</footer>
+{_activity_section(d)}
+<footer>Generated {generated_at:%Y-%m-%d %H:%M} UTC from {escape(source)}. Definitions: the example queries in
+<code>queries/</code> and the report's own figures in <code>pipeline/report/figures.sql</code>; every table and column
+in the dbt docs site (<code>make docs-serve</code>).</footer>
 </main>
+<script>{script}</script>
 </body>
 </html>
 """
@@ -223,12 +596,13 @@ def _fill_months(monthly: list[dict]) -> list[dict]:
     """Monthly rows with the empty months in between filled with 0, so the axis is regular."""
     if not monthly:
         return []
-    have = {r["month"]: r for r in monthly}
-    first, last = monthly[0]["month"], monthly[-1]["month"]
+    have = {r["activity_month"]: r for r in monthly}
+    first, last = monthly[0]["activity_month"], monthly[-1]["activity_month"]
     out, y, m = [], first.year, first.month
+    zero = {k: 0 for k in monthly[0] if k != "activity_month"}
     while (y, m) <= (last.year, last.month):
         month = dt.date(y, m, 1)
-        out.append(have.get(month, {"month": month, "n_activities": 0}))
+        out.append(have.get(month, {**zero, "activity_month": month}))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
 

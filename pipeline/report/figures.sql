@@ -1,0 +1,140 @@
+-- The report's own figures: plain SQL on marts.*, runs as is in `make sql` and in Python.
+--
+-- The report reads a figure from queries/<name>.sql when an example query gives it (activities per
+-- field per period, format mix, monthly timeline, parse issues), and from here otherwise: the blocks
+-- below are only the figures no example query states. Each block starts with `-- figure: <name>`.
+-- Definitions shared by all of them:
+--   * an activity counts once across periods: its row in marts.dim_event;
+--   * "people who attended" is attendee_count where attendee_kind = 'attended'; the other kinds
+--     (surveyed, trained, served, appointed, mixed) count other things and are never added to it;
+--   * an activity that states no figure is unknown, not zero: it is left out of the sums and counted
+--     in n_with_figure's complement.
+
+-- figure: headline
+-- One row: the tiles at the top of the report.
+select
+    (select count(*) from marts.dim_period) as n_periods,
+    count(*) as n_activities,
+    count(distinct pledge_code) as n_pledges,
+    count(attendee_count) as n_with_figure,
+    count(*) filter (where attendee_kind = 'attended') as n_attended_figure,
+    coalesce(sum(attendee_count) filter (where attendee_kind = 'attended'), 0) as people_attended,
+    count(*) filter (where is_online) as n_online
+from marts.dim_event;
+
+-- figure: people_by_kind
+-- People per kind of figure (dim_attendee_kind), attended first: shown beside the headline, never summed into it.
+select
+    kinds.attendee_kind,
+    kinds.attendee_kind_name_ko,
+    kinds.attendee_kind_name_en,
+    count(activities.event_key) as n_activities,
+    coalesce(sum(activities.attendee_count), 0) as people
+from marts.dim_attendee_kind as kinds
+left join marts.dim_event as activities on activities.attendee_kind = kinds.attendee_kind
+group by kinds.attendee_kind, kinds.attendee_kind_name_ko, kinds.attendee_kind_name_en
+order by kinds.attendee_kind <> 'attended', people desc, kinds.attendee_kind;
+
+-- figure: attendance_per_field
+-- Per policy field: people who attended, the other kinds apart, and how many activities state a figure.
+select
+    fields.field_code,
+    fields.field_name_ko,
+    fields.field_name_en,
+    count(activities.event_key) as n_activities,
+    count(activities.attendee_count) as n_with_figure,
+    count(*) filter (where activities.attendee_kind = 'attended') as n_attended_figure,
+    coalesce(sum(activities.attendee_count) filter (where activities.attendee_kind = 'attended'), 0)
+        as people_attended,
+    coalesce(sum(activities.attendee_count) filter (where activities.attendee_kind <> 'attended'), 0)
+        as people_other_kinds,
+    count(*) filter (where activities.attendee_kind = 'attended' and activities.attendee_is_approx)
+        as n_attended_approx
+from marts.dim_field as fields
+left join marts.dim_event as activities on activities.field_code = fields.field_code
+group by fields.field_code, fields.field_name_ko, fields.field_name_en, fields.sort_order
+order by fields.sort_order;
+
+-- figure: pledges_by_attended_people
+-- Every pledge with an activity, ranked by the people who attended its activities.
+select
+    pledges.pledge_code,
+    pledges.pledge_name_ko,
+    pledges.field_code,
+    count(*) as n_activities,
+    count(activities.attendee_count) as n_with_figure,
+    count(*) filter (where activities.attendee_kind = 'attended') as n_attended_figure,
+    coalesce(sum(activities.attendee_count) filter (where activities.attendee_kind = 'attended'), 0)
+        as people_attended,
+    coalesce(sum(activities.attendee_count) filter (where activities.attendee_kind <> 'attended'), 0)
+        as people_other_kinds
+from marts.dim_event as activities
+inner join marts.dim_pledge as pledges on activities.pledge_code = pledges.pledge_code
+group by pledges.pledge_code, pledges.pledge_name_ko, pledges.field_code
+order by people_attended desc, n_activities desc, pledges.pledge_code;
+
+-- figure: periods
+-- The reporting periods, with how each report's list items were read.
+select
+    report_date,
+    source_file,
+    n_pledges,
+    n_events,
+    n_parse_issues,
+    n_list_items,
+    n_items_as_event,
+    n_items_as_detail,
+    n_items_as_issue
+from marts.dim_period
+order by report_date;
+
+-- figure: outside_the_timeline
+-- Activities the monthly timeline cannot place: no date at all, or a span known only to the year.
+select
+    count(*) as n_activities,
+    count(*) filter (where activities.reference_date is null) as n_undated,
+    count(*) filter (
+        where activities.reference_date is not null
+            and not exists (
+                select 1 from marts.fct_event_months as months
+                where months.event_key = activities.event_key and months.span_precision in ('day', 'month'))
+    ) as n_year_only
+from marts.dim_event as activities;
+
+-- figure: activities
+-- The browsable table: every activity once, with the names shown and the periods that list it.
+with listed as (
+    select event_key, list(distinct cast(report_date as varchar) order by cast(report_date as varchar))
+        as report_dates
+    from marts.fct_events
+    group by event_key
+)
+
+select
+    activities.event_key,
+    activities.pledge_code,
+    pledges.pledge_name_ko,
+    activities.field_code,
+    activities.format_code,
+    activities.title,
+    activities.start_date,
+    activities.start_precision,
+    activities.end_date,
+    activities.end_precision,
+    activities.reference_date,
+    activities.session_count,
+    activities.attendee_count,
+    activities.attendee_kind,
+    activities.attendee_is_approx,
+    activities.venue_name,
+    activities.is_online,
+    listed.report_dates
+from marts.dim_event as activities
+inner join marts.dim_pledge as pledges on activities.pledge_code = pledges.pledge_code
+left join listed on listed.event_key = activities.event_key
+order by
+    try_cast(split_part(activities.pledge_code, '-', 1) as integer),
+    try_cast(split_part(activities.pledge_code, '-', 2) as integer),
+    activities.pledge_code,
+    activities.reference_date nulls last,
+    activities.event_key;
