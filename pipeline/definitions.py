@@ -1,5 +1,5 @@
 """The Dagster code location: `dagster dev` (make dev) and `make run` load this."""
-from dagster import Definitions
+from dagster import Definitions, colored_console_logger
 
 from pipeline.defs.assets.dbt import pledge_dbt_models
 from pipeline.defs.assets.identity import event_keys
@@ -8,6 +8,7 @@ from pipeline.defs.assets.raw import raw_report
 from pipeline.defs.assets.staging import staging_tables
 from pipeline.defs.assets.publish import published_warehouse
 from pipeline.defs.assets.report import analyst_report
+from pipeline.defs.loggers import run_log
 from pipeline.defs.resources import resources
 from pipeline.defs.automation import build_warehouse_job, raw_reports_sensor, yearly_rebuild
 
@@ -18,4 +19,6 @@ defs = Definitions(
     schedules=[yearly_rebuild],
     sensors=[raw_reports_sensor],
     resources=resources(),
+    # `console` stays Dagster's default for runs started in the UI; `make run` configures `run_log`
+    loggers={"console": colored_console_logger, "run_log": run_log},
 )

@@ -15,6 +15,7 @@ error-level issues (listed in the summary).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -121,25 +122,27 @@ def main(argv: list[str] | None = None) -> int:
     job = defs.resolve_job_def("build_warehouse")
 
     print(f"raw/: {len(found.reports)} readable report(s), {len(found.refused)} refused; {plan.describe()}; "
-          f"{len(to_load)} period(s) to (re)load: {', '.join(to_load) or 'none'}")
+          f"{len(to_load)} period(s) to (re)load: {', '.join(to_load[:8]) or 'none'}"
+          + (f" and {len(to_load) - 8} more" if len(to_load) > 8 else ""))
+    log_file = new_log_file()
+    print(f"log: {log_file} (every Dagster event and dbt line of this run)")
     request = run_request_for(plan, found, ordered)
     ok, refused = True, dict(found.refused)
     if found.reports or plan.retract:
-        result = job.execute_in_process(
-            instance=instance,
-            tags={**request.tags, **process_tags()},
-            asset_selection=request.asset_selection,
-            raise_on_error=False,
-            run_config={
-                "loggers": {"console": {"config": {"log_level": os.environ.get("PLEDGE_LOG_LEVEL", "INFO")}}},
-                **request.run_config,
-            },
-        )
+        # dagster-dbt echoes every dbt line to stdout: into the run's log file, with the rest
+        with open(log_file, "a", encoding="utf-8", buffering=1) as raw_lines, contextlib.redirect_stdout(raw_lines):
+            result = job.execute_in_process(
+                instance=instance,
+                tags={**request.tags, **process_tags()},
+                asset_selection=request.asset_selection,
+                raise_on_error=False,
+                run_config={"loggers": loggers_config(log_file), **request.run_config},
+            )
         ok = result.success
         if not ok:
             for event in result.all_events:
                 if event.is_step_failure:
-                    print(f"FAILED step {event.step_key}: {event.event_specific_data.error.message.strip()}",
+                    print(f"FAILED step {event.step_key}: {event.step_failure_data.error.message.strip()}",
                           file=sys.stderr)
                 elif event.event_type_value == "PIPELINE_FAILURE" and event.message:
                     print(f"FAILED run: {event.message.strip()}", file=sys.stderr)
@@ -153,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
                 ok = False
                 print(f"FAILED check: the published warehouse lacks period(s) this run planned: "
                       f"{', '.join(missing)}", file=sys.stderr)
-    n_parse_errors = print_summary(refused, found.warnings)
+    n_parse_errors = print_summary(refused, found.warnings, log_file)
     if not ok:
         print("run failed: nothing new was published; the last good warehouse is unchanged.", file=sys.stderr)
         return EXIT_FAILED
@@ -199,10 +202,46 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def print_summary(refused: dict[str, str], warnings: dict[str, str] | None = None) -> int:
-    """Prints what the published warehouse holds; returns its number of error-level parse issues."""
+LOGS_KEPT = 20  # run logs kept beside the warehouse (warehouse/logs/)
+PERIODS_LISTED = 10  # the summary lists the latest periods; the rest are in marts.dim_period
+
+
+def new_log_file() -> Path:
+    """A fresh log file for this run in warehouse/logs/, the oldest beyond LOGS_KEPT removed."""
+    import datetime as dt
+
+    folder = settings.warehouse_path().parent / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in sorted(folder.glob("run-*.log"))[:-LOGS_KEPT + 1]:
+        old.unlink(missing_ok=True)
+    return folder / f"run-{dt.datetime.now():%Y%m%d-%H%M%S-%f}.log"
+
+
+def loggers_config(log_file: Path) -> dict:
+    """`run_log` (pipeline/defs/loggers.py): the whole log in `log_file`, one line per step on the
+    console. PLEDGE_LOG_LEVEL (DEBUG, INFO, ...) prints Dagster's own full console log instead."""
+    level = os.environ.get("PLEDGE_LOG_LEVEL")
+    if level:
+        return {"console": {"config": {"log_level": level}},
+                "run_log": {"config": {"log_file": str(log_file), "console": False}}}
+    return {"run_log": {"config": {"log_file": str(log_file)}}}
+
+
+_PERIOD_SUMMARY = """
+    select p.report_date, p.source_file, p.n_pledges, p.n_events,
+           count(*) filter (where l.status = 'new'), count(*) filter (where l.status = 'changed'),
+           count(*) filter (where l.status = 'carried'), count(*) filter (where l.status = 'dropped')
+    from marts.dim_period p left join marts.fct_event_lifecycle l using (report_date)
+    group by all order by p.report_date desc
+"""
+
+
+def print_summary(refused: dict[str, str], warnings: dict[str, str] | None = None,
+                  log_file: Path | None = None) -> int:
+    """Prints what the published warehouse holds and where everything is; returns its number of
+    error-level parse issues."""
     path = settings.warehouse_path()
-    print(f"\n== summary: {path}")
+    print("\n== summary")
     n_errors = 0
     try:
         con = duckdb.connect(str(path), read_only=True) if path.exists() else None
@@ -211,17 +250,30 @@ def print_summary(refused: dict[str, str], warnings: dict[str, str] | None = Non
         con = None
     if con is not None:
         with con:
-            for row in con.execute(
-                "select report_date, source_file, n_pledges, n_events, n_parse_issues from marts.dim_period order by 1"
-            ).fetchall():
-                print(f"published {row[0]}  {row[1]}: {row[2]} pledges, {row[3]} activities, {row[4]} parse issues")
-            n_errors = con.execute("select count(*) from staging.stg_parse_issues where severity = 'error'").fetchone()[0] \
-                if _has_table(con, "staging", "stg_parse_issues") else 0
+            rows = con.execute(_PERIOD_SUMMARY).fetchall()
+            print(f"periods: {len(rows)} (activities of each report: new / changed / carried / dropped)")
+            for d, source, n_pledges, n_events, new, changed, carried, dropped in rows[:PERIODS_LISTED]:
+                print(f"  {d}  {source}: {n_pledges} pledges, {n_events} activities: {new} new, {changed} changed, "
+                      f"{carried} carried, {dropped} dropped")
+            if len(rows) > PERIODS_LISTED:
+                print(f"  ... and {len(rows) - PERIODS_LISTED} earlier: select * from marts.dim_period")
+            severities = dict(con.execute("select severity, count(*) from staging.stg_parse_issues group by 1")
+                              .fetchall()) if _has_table(con, "staging", "stg_parse_issues") else {}
+        n_errors = severities.get("error", 0)
+        print(f"parse issues: {sum(severities.values())} (error {n_errors}, warning {severities.get('warning', 0)}, "
+              f"info {severities.get('info', 0)}): make sql Q=\"select * from staging.stg_parse_issues\"")
         if n_errors:
             print(f"PARSE ERRORS: {n_errors} error-level parse issue(s); list them with: "
                   "select * from staging.stg_parse_issues where severity = 'error'", file=sys.stderr)
+        export = path.parent / "export"
+        for label, where in (("warehouse", f"{path}  (make sql)"), ("report", path.parent / "report" / "index.html"),
+                             ("workbook", f"{export / 'pledge_activity.xlsx'}  (CSV in {export / 'csv'})"),
+                             ("docs", "make docs-serve (every table and column described)")):
+            print(f"{label:<10}{where}")
     elif not path.exists():
         print("no warehouse published yet")
+    if log_file is not None:
+        print(f"{'log':<10}{log_file}")
     for name, reason in sorted(refused.items()):
         print(f"REFUSED {reason}", file=sys.stderr)
     for name, warning in sorted((warnings or {}).items()):

@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "fct_events"}}}) }}  {# the Dagster asset check of fct_events #}
 -- No activity with a printed date (a row in fct_event_dates) lacks a reference_date.
 select events.event_key, events.report_date
 from {{ ref('fct_events') }} as events

@@ -24,7 +24,6 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.identity.match import (
-    MATCH_METHODS,
     ActivityRecord,
     KeyedActivity,
     KeyHistory,
@@ -340,3 +339,14 @@ def stored_methods(con: duckdb.DuckDBPyConnection) -> dict[str, Counter]:
             f"select report_date, match_method, count(*) from {TABLE} group by 1, 2 order by 1, 2").fetchall():
         per_period[str(d)][method] = n
     return per_period
+
+
+def unkeyed_activities(con: duckdb.DuckDBPyConnection) -> int:
+    """Activities of `staging.events` without exactly one key (none, a null one, or several)."""
+    if not _events_exist(con):
+        return 0
+    return con.execute(f"""
+        select count(*) from {SCHEMA}.events e
+        left join (select report_date, pledge_code, event_seq, count(event_key) as n, count(*) as n_rows
+                   from {TABLE} group by all) k using (report_date, pledge_code, event_seq)
+        where k.n is distinct from 1 or k.n_rows is distinct from 1""").fetchone()[0]

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import duckdb
 
 TABLE = "staging.periods_changed"
+REASONS = ("loaded", "rekeyed", "retracted")  # why a period is in it (the staging load, the keys, --retract)
 _DDL = f"create table if not exists {TABLE} (report_date date not null, reason varchar not null)"
 
 

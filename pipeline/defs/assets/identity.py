@@ -1,11 +1,11 @@
 """The activity keys as a Dagster asset; the keying and its storage are pipeline/identity/."""
 from collections import Counter
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from pipeline.defs.warehouse_resource import WarehouseResource
 from pipeline.identity.match import MATCH_METHODS
-from pipeline.identity.store import TABLE, stored_continuity, stored_methods, update_keys
+from pipeline.identity.store import TABLE, stored_continuity, stored_methods, unkeyed_activities, update_keys
 
 EVENT_KEYS = AssetKey(["staging", "event_keys"])
 STAGING_EVENTS = AssetKey(["staging", "events"])
@@ -22,12 +22,15 @@ STAGING_EVENTS = AssetKey(["staging", "events"])
         "from the earliest one whose staging rows changed are matched again (`staging.event_keys_state`), "
         "and only periods whose keys changed are rewritten."
     ),
+    check_specs=[AssetCheckSpec("every_activity_has_a_key", asset=EVENT_KEYS, blocking=True,
+                                description="Every activity of staging.events has exactly one event_key.")],
 )
 def event_keys(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     with warehouse.connect_build() as con:
         update = update_keys(con)
         per_period = stored_methods(con)
         key_continuity = stored_continuity(con)
+        n_unkeyed = unkeyed_activities(con)
     methods = Counter()
     for c in per_period.values():
         methods.update(c)
@@ -50,5 +53,7 @@ def event_keys(context: AssetExecutionContext, warehouse: WarehouseResource) -> 
             "n_periods_rekeyed": len(update.rekeyed),
             "n_periods_reused": len(update.reused),
             "first_period_rekeyed": str(update.rekeyed[0]) if update.rekeyed else "",
-        }
+        },
+        check_results=[AssetCheckResult(check_name="every_activity_has_a_key", passed=n_unkeyed == 0,
+                                        metadata={"n_activities_without_one_key": n_unkeyed})],
     )

@@ -2,7 +2,17 @@
 import datetime as dt
 import json
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, MaterializeResult, MetadataValue, multi_asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
 
 from pipeline.defs.assets.parsed import PARSED_ACTIVITIES
 from pipeline.defs.automation import PLAN_TAG
@@ -33,6 +43,9 @@ class StagingConfig(Config):
         )
         for table, key in STAGING_KEYS.items()
     ],
+    check_specs=[AssetCheckSpec("staging_rows_keep_their_contract", asset=STAGING_KEYS["report_files"], blocking=True,
+                                description="Every staging row has its period, one report file per period with "
+                                            "its SHA-256, change reasons from their list.")],
     can_subset=False,
 )
 def staging_tables(context: AssetExecutionContext, config: StagingConfig, warehouse: WarehouseResource):
@@ -50,6 +63,7 @@ def staging_tables(context: AssetExecutionContext, config: StagingConfig, wareho
             context.log.info(f"retracted {', '.join(map(str, retracted))}")
         changes.record_run(con, context.run.run_id, to_load, context.run.tags.get(PLAN_TAG))
         totals = staging.row_counts(con)
+        violations = staging.contract_violations(con)
     context.log.info(f"loaded {len(to_load)} period(s): {', '.join(str(d) for d in sorted(to_load)) or 'none'}")
     for table, key in STAGING_KEYS.items():
         yield MaterializeResult(
@@ -62,3 +76,5 @@ def staging_tables(context: AssetExecutionContext, config: StagingConfig, wareho
                 "table": f"{staging.SCHEMA}.{table}",
             },
         )
+    yield AssetCheckResult(check_name="staging_rows_keep_their_contract", asset_key=STAGING_KEYS["report_files"],
+                           passed=not any(violations.values()), metadata={"violations": MetadataValue.json(violations)})
