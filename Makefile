@@ -23,7 +23,7 @@ export PLEDGE_DBT_DATABASE := pledge_activity.duckdb
 export PLEDGE_WAREHOUSE ?= $(CURDIR)/warehouse/pledge_activity.duckdb
 export DO_NOT_TRACK := 1
 
-.PHONY: prepare run test eval dev docs docs-serve bench manifest clean help sql
+.PHONY: prepare run test eval dev docs docs-serve bench manifest clean help sql mf
 
 help:
 	@echo "make run    - build the warehouse from the reports in raw/ (through Dagster)"
@@ -31,6 +31,7 @@ help:
 	@echo "make eval   - score the built warehouse against the gold annotations"
 	@echo "make dev    - Dagster UI on http://localhost:3000 (runs, asset graph, checks)"
 	@echo "make sql    - DuckDB shell on the warehouse, read-only; make sql Q=\"select count(*) from dim_event\""
+	@echo "make mf     - ask for a metric (MetricFlow); make mf ARGS=\"query --metrics activities --group-by field\""
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -106,3 +107,9 @@ $(CLI_STAMP): $(STAMP)
 sql: export PLEDGE_SQL_QUERY = $(value Q)
 sql: $(CLI_STAMP)
 	@$(BIN)/python -m pipeline.sql_shell
+
+# MetricFlow on the published warehouse, read-only (dbt_project/bin/mf; metrics in dbt_project/models/marts/
+# _metrics.yml): make mf ARGS="query --metrics activities --group-by metric_time__month". It reads the
+# semantic manifest that `make manifest` writes.
+mf: $(MANIFEST)
+	@$(DBT_BIN)/python dbt_project/bin/mf $(or $(ARGS),list metrics)

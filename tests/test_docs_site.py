@@ -5,6 +5,7 @@ model pages with their columns, a source, an exposure and an analysis render."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -65,6 +66,64 @@ def test_overview_page_explains_grains_dates_and_counts(browser):
     for phrase in ("marts.fct_events", "activity per reporting period", "precision", "attendee_is_approx",
                    "Example queries", "warehouse/parquet/"):
         assert phrase in text, phrase
+
+
+def test_overview_grains_table_renders_as_a_table(browser, manifest):
+    """The "Grains and join keys" table is an HTML table (not `|` text), and it lists every mart."""
+    show(browser, "overview", "Grains and join keys")
+    tables = json.loads(browser.evaluate("""JSON.stringify([...document.querySelectorAll('table')].map(t =>
+        [...t.rows].map(r => [...r.cells].map(c => c.textContent.trim()))))"""))
+    grains = [t for t in tables if t and t[0] == ["table", "one row per", "keys"]]
+    assert len(grains) == 1, tables
+    listed = {row[0] for row in grains[0][1:]}
+    assert {f"marts.{m['name']}" for m in mart_models(manifest)} <= listed
+    assert all(len(row) == 3 and all(row) for row in grains[0][1:])
+    text = browser.evaluate("document.body.innerText")
+    assert "|---|" not in text and "| table |" not in text
+
+
+# A column description reads "<English meaning> — <Korean term>. <more>": the English meaning, short, first.
+DESCRIPTION_HEAD = re.compile(r"^(?P<english>[^\uac00-\ud7a3]{2,40}?) — (?P<korean>[\uac00-\ud7a3])")
+
+
+def test_every_column_description_reads_english_meaning_first(manifest):
+    wrong = []
+    for kind in ("nodes", "sources"):
+        for unique_id, node in manifest[kind].items():
+            if node.get("package_name") != PROJECT or node["resource_type"] not in ("model", "seed", "source"):
+                continue
+            for name, column in node["columns"].items():
+                description = " ".join(column["description"].split())
+                if not DESCRIPTION_HEAD.match(description):
+                    wrong.append(f"{unique_id}.{name}: {description[:60]}")
+    assert not wrong, f"{len(wrong)} column descriptions do not start with a short English meaning:\n" + \
+        "\n".join(wrong)
+
+
+def test_column_list_shows_the_english_meaning(browser, manifest):
+    """The docs' column list cuts each description to the width of its cell: the first word of the
+    English meaning must be in view, before the cut."""
+    for model in mart_models(manifest):
+        columns = list(model["columns"])
+        show(browser, f"model/{model['unique_id']}", columns[-1])
+        rows = json.loads(browser.evaluate("""JSON.stringify([...document.querySelectorAll('tr.column-row')].map(tr => {
+            const cell = tr.cells[2], span = cell.querySelector('span');
+            const node = [...span.childNodes].find(n => n.nodeType === 3 && n.textContent.trim());
+            if (!node) return [tr.cells[0].textContent.trim(), '', false];
+            const start = node.textContent.search(/\\S/), word = node.textContent.slice(start).split(' ')[0];
+            const range = document.createRange();
+            range.setStart(node, start);
+            range.setEnd(node, start + word.length);
+            const inView = range.getBoundingClientRect().right <= cell.getBoundingClientRect().right;
+            return [tr.cells[0].textContent.trim(), span.textContent.trim(), inView];
+        }))"""))
+        assert [r[0] for r in rows] == columns or set(r[0] for r in rows) >= set(columns), model["name"]
+        for name, text, in_view in rows:
+            if name not in model["columns"]:
+                continue
+            english = DESCRIPTION_HEAD.match(" ".join(model["columns"][name]["description"].split()))
+            assert english and text.startswith(english["english"]), f"{model['name']}.{name}: {text[:60]}"
+            assert in_view, f"{model['name']}.{name}: the English meaning is cut off in the column list"
 
 
 def test_every_mart_model_page_shows_its_columns_with_types(browser, manifest, catalog):

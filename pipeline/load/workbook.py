@@ -93,10 +93,20 @@ def plain_text(markdown: str) -> str:
     return " ".join(text.split())
 
 
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
 def korean_term(description: str) -> str | None:
-    """The Korean term a column description starts with (`시작일 — start date ...` -> `시작일`)."""
-    head, sep, _ = plain_text(description).partition(" — ")
-    return head.strip() or None if sep else None
+    """The Korean term of a column description. The dbt docs put the English meaning first, so that the
+    docs' column list shows it: `Start date — 시작일. When ...` -> `시작일` (up to the first `.`, `:` or `;`);
+    a description in the older order, `시작일 — start date`, gives its head."""
+    head, sep, rest = plain_text(description).partition(" — ")
+    if not sep:
+        return None
+    if _HANGUL.search(head):
+        return head.strip() or None
+    term = re.split(r"[.:;](?:\s|$)", rest, maxsplit=1)[0].strip()
+    return term if _HANGUL.search(term) else None
 
 
 def header(column: str, description: str) -> str:

@@ -1,6 +1,7 @@
--- One row per activity (event_key), as printed in the latest report that lists it,
--- with the span of reports it appears in. The table to use when an activity that
--- is reprinted in every yearly report must count once.
+-- One row per activity (event_key), as printed in the latest report that lists it: every column of
+-- fct_events from that version (its report_date as last_report_date), with the span of reports it
+-- appears in. The table to use when an activity that is reprinted in every yearly report must count
+-- once.
 with events as (
     select * from {{ ref('fct_events') }}
 ),
@@ -18,7 +19,9 @@ select
     event_key,
     pledge_code,
     field_code,
+    event_seq,
     title,
+    raw_text,
     start_date,
     start_precision,
     end_date,
@@ -33,6 +36,9 @@ select
     venue_name,
     is_online,
     format_code,
+    match_method,
+    source_file,
+    source_line,
     first_report_date,
     report_date as last_report_date,
     n_reports
