@@ -9,13 +9,14 @@ from pipeline.defs.assets.staging import staging_tables
 from pipeline.defs.assets.publish import published_warehouse
 from pipeline.defs.assets.report import analyst_report
 from pipeline.defs.loggers import run_log
+from pipeline.defs.parse_fanout import parse_reports
 from pipeline.defs.resources import resources
 from pipeline.defs.automation import build_warehouse_job, raw_reports_sensor, yearly_rebuild
 
 defs = Definitions(
     assets=[raw_report, parsed_activities, staging_tables, event_keys, pledge_dbt_models, published_warehouse,
             analyst_report],
-    jobs=[build_warehouse_job],
+    jobs=[build_warehouse_job, parse_reports],
     schedules=[yearly_rebuild],
     sensors=[raw_reports_sensor],
     resources=resources(),

@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
           + (f" and {len(to_load) - 8} more" if len(to_load) > 8 else ""))
     log_file = new_log_file()
     print(f"log: {log_file} (every Dagster event and dbt line of this run)")
+    fan_out_parse(instance, to_load, log_file)
     request = run_request_for(plan, found, ordered)
     ok, refused = True, dict(found.refused)
     if found.reports or plan.retract:
@@ -163,6 +164,26 @@ def main(argv: list[str] | None = None) -> int:
     if refused:
         return EXIT_REFUSED_INPUT
     return EXIT_PARSE_ERRORS if n_parse_errors else EXIT_OK
+
+
+def fan_out_parse(instance, periods: list[str], log_file: Path) -> None:
+    """With PLEDGE_PARSE_WORKERS >= 2 and many uncached periods, parse them first through the
+    `parse_reports` job on Dagster's multiprocess executor (into the parse cache only)."""
+    from dagster import execute_job, reconstructable
+
+    from pipeline.defs import parse_fanout
+    from pipeline.load import parse_cache
+
+    workers = settings.parse_workers()
+    uncached = [k for k in periods if not parse_cache.is_cached(k)]
+    if workers < 2 or len(uncached) < parse_cache.PARALLEL_PARSE_MIN:
+        return
+    run_config = {"ops": {"period_chunks": {"config": {"periods": uncached, "chunks": 2 * workers}}},
+                  "execution": {"config": {"max_concurrent": workers}}, "loggers": loggers_config(log_file)}
+    with execute_job(reconstructable(parse_fanout.parse_reports), instance=instance, run_config=run_config,
+                     raise_on_error=False) as result:
+        print(f"parse: {len(uncached)} period(s) in {workers} worker processes: "
+              f"{'done' if result.success else 'FAILED (the build parses what is missing)'}")
 
 
 def unpublished(found: Discovery, planned: list[str]) -> list[str]:

@@ -58,3 +58,10 @@ def dbt_executable() -> str:
 def dbt_in_build_dir() -> str:
     """Launcher that starts dbt from the run's build folder (see the script's header)."""
     return str(PROJECT_ROOT / "pipeline" / "defs" / "bin" / "dbt-in-build-dir")
+
+
+def parse_workers() -> int:
+    """PLEDGE_PARSE_WORKERS: with 2 or more, `make run` parses many uncached periods through Dagster's
+    multiprocess executor (pipeline/defs/parse_fanout.py) in that many worker processes; else the
+    build job parses them itself, on every core of its machine."""
+    return int(os.environ.get("PLEDGE_PARSE_WORKERS") or 0)

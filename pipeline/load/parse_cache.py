@@ -58,8 +58,7 @@ def parse_one(info: RawReport, snapshot: Path) -> dict:
         "n_items_as_issue": parsed.n_items_as_issue,
         "rows_per_table": {t: tables[t].num_rows for t in tables},
     }
-    staging.write_parquet(tables, folder)
-    summary_path.write_text(json.dumps(summary, indent=2))
+    staging.write_parquet(tables, folder, summary=json.dumps(summary, indent=2))
     return {**summary, "cached": False}
 
 

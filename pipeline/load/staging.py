@@ -160,17 +160,32 @@ def to_arrow(raw: RawReport, parsed: ParsedReport, ingested_at: dt.datetime) -> 
     return {t: pa.Table.from_pylist(rows[t], schema=TABLE_SCHEMAS[t]) for t in TABLE_SCHEMAS}
 
 
-def write_parquet(tables: dict[str, pa.Table], folder: Path) -> None:
-    """Write the tables of one period; the folder appears complete or not at all."""
-    tmp = folder.with_name(folder.name + ".tmp")
-    tmp.mkdir(parents=True, exist_ok=True)
+def write_parquet(tables: dict[str, pa.Table], folder: Path, summary: str | None = None) -> None:
+    """Write the tables of one period (and its `summary.json`, last); the folder appears complete or
+    not at all. Parsing is deterministic, so when another process completed the folder first, its
+    copy is kept and this one discarded; an incomplete folder (a crash) is replaced."""
+    import os
+    import shutil
+
+    tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
     for name, table in tables.items():
         pq.write_table(table, tmp / f"{name}.parquet")
+    if summary is not None:
+        (tmp / "summary.json").write_text(summary)
+    if (folder / "summary.json").exists():
+        shutil.rmtree(tmp)
+        return
     if folder.exists():
-        import shutil
-
-        shutil.rmtree(folder)
-    tmp.rename(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+    try:
+        tmp.rename(folder)
+    except OSError:  # another process renamed its complete copy in between
+        if not (folder / "summary.json").exists():
+            raise
+        shutil.rmtree(tmp)
 
 
 def loaded_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[dt.date, tuple[str, str]]:
