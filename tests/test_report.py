@@ -33,7 +33,7 @@ from pipeline.report import page as report_page
 
 from .analyst_fixtures import chromium
 from .conftest import SEED_REPORT, make_workspace
-from .synthetic_reports import UL_OPEN, build_series
+from testkit.reports import UL_OPEN, build_series
 
 REPO = Path(__file__).resolve().parent.parent
 KOREAN_FONTS = re.compile(r"nanum|noto sans cjk|noto sans kr|malgun|apple sd gothic|unbatang|baekmuk", re.I)
@@ -244,7 +244,7 @@ def with_hostile_activity(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def two_periods(tmp_path_factory):
-    """`make run` on the real 2020 report and a synthetic 2021 one (tests/synthetic_reports.py: some activities
+    """`make run` on the real 2020 report and a synthetic 2021 one (testkit/reports.py: some activities
     added, dropped, changed) that also prints the hostile activity. The run writes the report and workbook."""
     s2021 = build_series().snapshots[2]
     with pytest.MonkeyPatch.context() as mp:
