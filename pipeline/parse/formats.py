@@ -62,15 +62,8 @@ def _keyword_table() -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
         if row["role"] not in _ROLES:
             raise ValueError(f"format_keywords.csv: unknown role {row['role']!r}")
         table[_compact(row["keyword"])] = (row["format_code"], row["role"])
-    keywords = f"(?=({_trie_regex(list(table))}))"
-    if table and "" not in table:
-        # The class of first characters first, consumed, so that the engine skips to the
-        # next place a keyword may start in its own fast loop (it does not for a leading
-        # lookahead); the keyword is then read from that character on, by a lookbehind
-        # stepping back over it. Each match consumes one character: matches still overlap.
-        first = "[" + "".join(sorted({re.escape(k[0]) for k in table})) + "]"
-        keywords = f"{first}(?<={keywords}(?s:.))"
-    return re.compile(keywords), table
+    # as a trie rather than an alternation of the keywords longest first: a tenth of the parse time
+    return re.compile(f"(?=({_trie_regex(list(table))}))"), table
 
 
 def _trie_regex(words: list[str]) -> str:

@@ -23,19 +23,13 @@ from dataclasses import dataclass
 from pipeline.parse.models import AttendeeFigure
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+|\d+"
-_FIGURE_BODY = (
+_FIGURE = re.compile(
     # `복지환경국장 외 2명`: 외 as a word of its own after a named person (not 관외, 외국인)
     r"(?:(?P<others>(?<=[가-힣A-Za-z·)]\s)외)\s*)?"
     r"(?P<pre>(?:약|총|누적|매회|회차별|회당|월별|월|각)\s*)?"
     rf"(?P<n>{_NUMBER})\s*(?:~\s*(?P<n2>{_NUMBER})\s*)?(?P<yeo>여)?\s*명(?![칭단예])"
     r"(?P<post>\s*(?:내외|정도|가량|안팎|이상))?"
 )
-# every match starts with 외, a prefix word or a digit: the lookahead lets the engine pass over
-# other characters quickly (about a quarter of the parse time of the real report)
-_FIGURE = re.compile(r"(?=[외약총누매회월각\d])" + _FIGURE_BODY)
-# what every `_FIGURE` match holds (the last digit of its number, then 명): a quick no for
-# `주민설명회`; it starts with a character class, so the engine skips to the digits
-_FIGURE_HINT = re.compile(r"\d\s*여?\s*명")
 _PER_SESSION = frozenset(("매회", "회차별", "회당", "월별", "월", "각"))
 # `교수2, 사회적경제조직 전문가 16, 연구원1`: a whole detail listing groups without a unit
 _UNITLESS_LIST = re.compile(r"^\s*(?:[가-힣A-Za-z·]+(?:\s[가-힣A-Za-z·]+)*\s?\d+\s*(?:,\s*|$)){2,}$")
@@ -162,8 +156,6 @@ def find_figures(text: str, title: str | None = None) -> list[AttendeeFigure]:
                 figures.append(AttendeeFigure(group_label=label.strip(), people_count=int(n), is_approx=False,
                                               is_cumulative=False, is_total=False, raw=f"{label.strip()} {n}",
                                               attendee_kind=figure_kind(text, item.start(2), item.end(), title)))
-        return figures
-    if not _FIGURE_HINT.search(text):
         return figures
     for m in _FIGURE.finditer(text):
         pre = (m.group("pre") or "").strip()

@@ -21,7 +21,6 @@ INLINE_MARKER = "inline"
 NO_MARKER = ""  # a nested item continuing the previous line (`: '19. 9.23. ~ '10.7.`)
 
 _INLINE_SPLIT = re.compile(r"\s+(?:-|–|※|\*|↳)\s+")
-_INLINE_MARKER = re.compile(r"[-–※*↳]")  # in every `_INLINE_SPLIT`: a quick no for most titles
 _LIST_TAGS = frozenset(("ul", "ol"))
 _CONTAINERS = frozenset(("html", "body", "section", "article", "td", "tr", "tbody", "table", "span", "font"))
 _WALKED = _LIST_TAGS | _CONTAINERS  # walked at the same depth
@@ -155,7 +154,5 @@ def classify(item: CellItem, glyph_list: bool) -> Classified:
 
 def split_inline(text: str) -> tuple[str, list[str]]:
     """`title - detail - detail` -> (title, [details]); text after ` - ` is inline detail."""
-    if not _INLINE_MARKER.search(text):
-        return text.strip(), []
     parts = _INLINE_SPLIT.split(text)
     return parts[0].strip(), [p.strip() for p in parts[1:] if p.strip()]

@@ -7,15 +7,9 @@ from __future__ import annotations
 
 import re
 
-# (a match starts with its prefix word, a space or a digit: the leading lookahead lets the
-# engine pass over other characters quickly)
-_COUNT_BODY = r"(?P<pre>제|주|월|매주|매월|연|년|총)?\s*(?P<n>\d{1,3})\s*(?P<unit>회(?!차|기|의)|강(?:좌)?|차)(?![가-힣]{0,1}\d)"
-_COUNT = re.compile(r"(?=[제주월매연년총\s\d])" + _COUNT_BODY)  # the lookahead only skips faster
+_COUNT = re.compile(r"(?P<pre>제|주|월|매주|매월|연|년|총)?\s*(?P<n>\d{1,3})\s*(?P<unit>회(?!차|기|의)|강(?:좌)?|차)(?![가-힣]{0,1}\d)")
 _RANGE_BEFORE = re.compile(r"[~∼]\s*$")
 _EDITION_AT_START = re.compile(r"^\s*\d{1,3}\s*회\s")
-# what every `_COUNT` match holds: a quick no for the many texts with 회 but no count
-# (`간담회 개최`); it starts with a character class, so the engine skips to the digits
-_COUNT_HINT = re.compile(r"\d\s*[회강차]")
 
 
 def session_count(own_text: str, detail_texts: list[str]) -> int | None:
@@ -33,8 +27,6 @@ def _count_in(texts: list[str]) -> int | None:
     for text in texts:
         if "회" not in text and "강" not in text and "차" not in text:
             continue  # every `_COUNT` ends with one of them
-        if not _COUNT_HINT.search(text):
-            continue
         if _EDITION_AT_START.match(text):
             text = _EDITION_AT_START.sub(" ", text, count=1)
         for m in _COUNT.finditer(text):

@@ -13,7 +13,7 @@ import re
 import pytest
 from lxml import etree
 
-from pipeline.parse import dates, formats, people, sessions, venue
+from pipeline.parse import dates, formats, venue
 from pipeline.parse.dates import _TOKEN, normalise
 from pipeline.parse.events import EventDraft, build_event, draft_days
 from pipeline.parse.report import _balanced_html
@@ -154,17 +154,15 @@ def test_keyword_trie_finds_the_longest_keyword_like_the_sorted_alternation():
             assert [m.group(1) for m in trie.finditer(text)] == [m.group(1) for m in alternation.finditer(text)]
 
 
-def test_lookahead_prefixed_regexes_match_as_before():
-    """The leading lookaheads of the date tokens, people and session counts only skip."""
+def test_the_date_token_lookahead_matches_as_without_it():
+    """The leading lookahead of the date tokens only skips (it saves a fifth of the parse time)."""
     rng = random.Random(5)
     alphabet = list("0123456789'‘’`\"“”～~.,:()/ 년월일중별현재명회강차외약총누매각제주연 ") + ["\n", "２", "가"]
-    plain_token, plain_figure, plain_count = (re.compile(body) for body in (
-        dates._TOKEN_BODY, people._FIGURE_BODY, sessions._COUNT_BODY))
+    plain_token = re.compile(dates._TOKEN_BODY)
     for _ in range(8000):
         text = normalise("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20))))
-        for fast, plain in ((_TOKEN, plain_token), (people._FIGURE, plain_figure), (sessions._COUNT, plain_count)):
-            assert ([(m.span(), m.lastgroup, m.groups()) for m in fast.finditer(text)]
-                    == [(m.span(), m.lastgroup, m.groups()) for m in plain.finditer(text)]), text
+        assert ([(m.span(), m.lastgroup, m.groups()) for m in _TOKEN.finditer(text)]
+                == [(m.span(), m.lastgroup, m.groups()) for m in plain_token.finditer(text)]), text
 
 
 def test_venue_title_patterns_are_skipped_only_without_their_words():
