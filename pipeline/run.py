@@ -130,8 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     request = run_request_for(plan, found, ordered)
     ok, refused = True, dict(found.refused)
     if found.reports or plan.retract:
-        # dagster-dbt echoes every dbt line to stdout: into the run's log file, with the rest
-        with open(log_file, "a", encoding="utf-8", buffering=1) as raw_lines, contextlib.redirect_stdout(raw_lines):
+        # dagster-dbt echoes every dbt line to stdout: into the run's log file, with the rest (printed as
+        # they come with PLEDGE_LOG_LEVEL, which asks for the full log on the console)
+        with open(log_file, "a", encoding="utf-8", buffering=1) as raw_lines, \
+                contextlib.redirect_stdout(sys.stdout if os.environ.get("PLEDGE_LOG_LEVEL") else raw_lines):
             result = job.execute_in_process(
                 instance=instance,
                 tags={**request.tags, **process_tags()},
@@ -143,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         if not ok:
             for event in result.all_events:
                 if event.is_step_failure:
-                    print(f"FAILED step {event.step_key}: {event.step_failure_data.error.message.strip()}",
+                    print(f"FAILED step {event.step_key}: {root_cause(event.step_failure_data.error)}",
                           file=sys.stderr)
                 elif event.event_type_value == "PIPELINE_FAILURE" and event.message:
                     print(f"FAILED run: {event.message.strip()}", file=sys.stderr)
@@ -164,6 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     if refused:
         return EXIT_REFUSED_INPUT
     return EXIT_PARSE_ERRORS if n_parse_errors else EXIT_OK
+
+
+def root_cause(error) -> str:
+    """The innermost error of a step failure (Dagster wraps what the step raised): `Type: message`."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
 
 
 def fan_out_parse(instance, periods: list[str], log_file: Path) -> None:
