@@ -85,10 +85,12 @@ dev: $(MANIFEST) | $(DAGSTER_HOME)
 docs: $(MANIFEST) | $(DAGSTER_HOME)
 	$(BIN)/python -m pipeline.report.dbt_docs generate --build-if-missing
 
+# DOCS_SITE serves another generated site (the tests serve one of their own).
+DOCS_SITE ?= dbt_project/target
 docs-serve: $(STAMP)
-	test -f dbt_project/target/index.html -a -f dbt_project/target/catalog.json || $(MAKE) docs
-	@exec $(BIN)/python -m pipeline.serve -- \
-	  $(BIN)/python -m pipeline.report.dbt_docs serve --host 127.0.0.1 --port $(or $(PORT),8080)
+	test -f $(DOCS_SITE)/index.html -a -f $(DOCS_SITE)/catalog.json || $(MAKE) docs
+	@exec $(BIN)/python -m pipeline.serve -- $(BIN)/python -m pipeline.report.dbt_docs serve \
+	  --host 127.0.0.1 --port $(or $(PORT),8080) --target-path $(DOCS_SITE)
 
 # Benchmark on synthetic reports (see bench/run_bench.py): prints a table, writes warehouse/bench.json.
 # `make bench SIZE=2000` adds a cold run at 2,000 reports for peak memory.

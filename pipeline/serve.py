@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import ctypes.util
 import os
 import signal
 import subprocess
@@ -50,7 +49,8 @@ def _load_libc():
     if not sys.platform.startswith("linux"):
         return None
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        # the C library Python already runs on (ctypes.util.find_library would start ldconfig)
+        return ctypes.CDLL(None, use_errno=True)
     except OSError:
         return None
 
