@@ -37,7 +37,7 @@ from pathlib import Path
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 DEFAULT_GRACE = 30.0  # dagster dev stops in about 2-3 s here; it allows its children up to 60 s each
-LEFTOVER_GRACE = 3.0  # dagster dev's code server stops on its own within about 2 s of dagster dev
+LEFTOVER_GRACE = 3.0  # dagster dev's code server stops on its own, here within a second of dagster dev
 TERM_GRACE = 5.0  # after SIGTERM to the leftovers, before SIGKILL
 POLL = 0.1
 
@@ -64,6 +64,14 @@ def _prctl(option: int, value: int) -> bool:
         return _LIBC is not None and _LIBC.prctl(option, value, 0, 0, 0) == 0
     except AttributeError:
         return False
+
+
+def _say(message: str) -> None:
+    """A line on stderr; after SIGHUP the terminal may be gone, and stopping must go on regardless."""
+    try:
+        print(f"serve: {message}", file=sys.stderr, flush=True)
+    except OSError:
+        pass
 
 
 def descendants(root: int) -> list[int]:
@@ -149,7 +157,7 @@ class Launcher:
                 os.kill(pid, signum)
             except ProcessLookupError:
                 pass
-        if self.proc is not None:  # without /proc: the server's own process group
+        if self.proc is not None and not Path("/proc").is_dir():  # no /proc: the server's process group
             try:
                 os.killpg(self.proc.pid, signum)
             except (ProcessLookupError, PermissionError):
@@ -180,8 +188,7 @@ class Launcher:
         signum = self.stop_requested or signal.SIGTERM
         if self._server_running():
             name = signal.Signals(signum).name
-            print(f"serve: {name} received, stopping {self.name} (pid {self.proc.pid})...",
-                  file=sys.stderr, flush=True)
+            _say(f"{name} received, stopping {self.name} (pid {self.proc.pid})...")
             # SIGHUP would make a Python server die without its shutdown; SIGTERM means the same here
             self.proc.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
             self._wait(lambda: not self._server_running(), self.grace)
@@ -194,11 +201,10 @@ class Launcher:
             self._wait(lambda: not self._tree(), TERM_GRACE)
         elif not self._wait(lambda: not self._tree(), LEFTOVER_GRACE):
             left = self._tree()
-            print(f"serve: {len(left)} process(es) of the server still running; sending SIGTERM",
-                  file=sys.stderr, flush=True)
+            _say(f"{len(left)} process(es) of the server still running; sending SIGTERM")
             self._signal_all(signal.SIGTERM)
             if not self._wait(lambda: not self._tree(), TERM_GRACE):
-                print("serve: still running; sending SIGKILL", file=sys.stderr, flush=True)
+                _say("still running; sending SIGKILL")
                 self._signal_all(signal.SIGKILL)
                 self._wait(lambda: not self._tree(), TERM_GRACE)
         self._reap()
@@ -208,14 +214,14 @@ class Launcher:
         parent = os.getppid()
         _prctl(_PR_SET_CHILD_SUBREAPER, 1)
         # Die with whatever started us (make, a test): PDEATHSIG fires on the parent's exit; if the
-        # parent is gone already, getppid() shows it.
+        # parent is gone already, getppid() shows it, and there is no one to serve.
         _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
         if os.getppid() != parent:
-            self.stop_requested = signal.SIGTERM
+            return 0
         try:
             self.start()
         except OSError as error:
-            print(f"serve: cannot start {self.command[0]}: {error}", file=sys.stderr)
+            _say(f"cannot start {self.command[0]}: {error}")
             return 127
         while self.stop_requested is None and self._server_running():
             time.sleep(POLL)
