@@ -261,7 +261,9 @@ def test_make_dev_in_the_background_stops_on_sigterm_and_prints_no_warning(tmp_p
         assert job.proc.returncode == -signal.SIGTERM, job.output()  # make re-raises what stopped it
         assert_nothing_left(job, tree, port)
         assert "Dagster services shut down." in job.output(), job.output()
-        print(f"make dev stopped {took:.1f} s after SIGTERM")
+        assert "sending SIGKILL" not in job.output(), job.output()
+        notes = [line for line in job.output().splitlines() if line.startswith("serve:")]
+        print(f"make dev stopped {took:.1f} s after SIGTERM; " + " / ".join(notes))
     finally:
         job.kill_leftovers()
 
@@ -276,7 +278,9 @@ def test_make_dev_stops_on_ctrl_c(tmp_path):
         assert job.proc.returncode == -signal.SIGINT, job.output()
         assert_nothing_left(job, tree, port)
         assert "Dagster services shut down." in job.output(), job.output()
-        print(f"make dev stopped {took:.1f} s after Ctrl-C")
+        assert "sending SIGKILL" not in job.output(), job.output()  # dagster stopped, nothing was killed
+        notes = [line for line in job.output().splitlines() if line.startswith("serve:")]
+        print(f"make dev stopped {took:.1f} s after Ctrl-C; " + " / ".join(notes))
     finally:
         job.kill_leftovers()
 
