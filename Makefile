@@ -29,7 +29,8 @@ help:
 	@echo "make run    - build the warehouse from the reports in raw/ (through Dagster)"
 	@echo "make test   - run the test suite"
 	@echo "make eval   - score the built warehouse against the gold annotations"
-	@echo "make dev    - Dagster UI on http://localhost:3000 (runs, asset graph, checks)"
+	@echo "make dev    - Dagster UI on http://127.0.0.1:3000 (runs, asset graph, checks); PORT=3001 to change"
+	@echo "make docs-serve - the dbt docs site on http://127.0.0.1:8080; PORT=8081 to change"
 	@echo "make sql    - DuckDB shell on the warehouse, read-only; make sql Q=\"select count(*) from dim_event\""
 	@echo "make mf     - ask for a metric (MetricFlow); make mf ARGS=\"query --metrics activities --group-by field\""
 
@@ -71,17 +72,25 @@ test: $(MANIFEST) $(CLI_STAMP)
 eval: $(STAMP)
 	$(BIN)/python -m pipeline.evaluate --warehouse warehouse/pledge_activity.duckdb
 
+# The servers run under pipeline/serve.py, exec'd so that it is make's own child: Ctrl-C and SIGTERM
+# stop the server and everything it started, also when make runs in the background (see its docstring).
+# `dg dev` (dagster-dg-cli) reads the project from pyproject.toml's [tool.dg]; `dagster dev` is superseded
+# in Dagster 1.13. VIRTUAL_ENV tells dg that .venv, the project's environment, is the active one.
 dev: $(MANIFEST) | $(DAGSTER_HOME)
-	$(BIN)/dagster dev -m pipeline.definitions -h 127.0.0.1 -p 3000
+	@export VIRTUAL_ENV=$(CURDIR)/$(VENV); \
+	exec $(BIN)/python -m pipeline.serve -- $(BIN)/dg dev --host 127.0.0.1 --port $(or $(PORT),3000)
 
 # dbt docs site into dbt_project/target/, from a copy of the published warehouse
 # (column types come from the database); builds the warehouse first if there is none.
 docs: $(MANIFEST) | $(DAGSTER_HOME)
 	$(BIN)/python -m pipeline.report.dbt_docs generate --build-if-missing
 
+# DOCS_SITE serves another generated site (the tests serve one of their own).
+DOCS_SITE ?= dbt_project/target
 docs-serve: $(STAMP)
-	test -f dbt_project/target/index.html -a -f dbt_project/target/catalog.json || $(MAKE) docs
-	$(BIN)/python -m pipeline.report.dbt_docs serve --host 127.0.0.1 --port $(or $(PORT),8080)
+	test -f $(DOCS_SITE)/index.html -a -f $(DOCS_SITE)/catalog.json || $(MAKE) docs
+	@exec $(BIN)/python -m pipeline.serve -- $(BIN)/python -m pipeline.report.dbt_docs serve \
+	  --host 127.0.0.1 --port $(or $(PORT),8080) --target-path $(DOCS_SITE)
 
 # Benchmark on synthetic reports (see bench/run_bench.py): prints a table, writes warehouse/bench.json.
 # `make bench SIZE=2000` adds a cold run at 2,000 reports for peak memory.

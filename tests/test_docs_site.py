@@ -189,12 +189,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_docs_serve_command_serves_the_site(site):
-    """`make docs-serve` runs this command."""
+def test_docs_serve_command_serves_the_site(site, tmp_path):
+    """`make docs-serve` runs this command, under pipeline/serve.py as make does: the launcher dies with
+    pytest (PR_SET_PDEATHSIG), so even a test run killed midway leaves no server behind."""
     port = _free_port()
+    log = tmp_path / "docs_serve.log"
     server = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.report.dbt_docs", "serve", "--port", str(port), "--target-path", str(site)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [sys.executable, "-m", "pipeline.serve", "--", sys.executable, "-m", "pipeline.report.dbt_docs", "serve",
+         "--port", str(port), "--target-path", str(site)],
+        stdin=subprocess.DEVNULL, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -210,4 +213,7 @@ def test_docs_serve_command_serves_the_site(site):
             assert b"dbt" in response.read(2000).lower() or response.status == 200
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=30)
+    assert server.returncode == 0, log.read_text()  # the launcher stopped the server on request
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0, "the docs server still listens"

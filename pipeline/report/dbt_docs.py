@@ -20,6 +20,7 @@ import functools
 import http.server
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -74,7 +75,30 @@ def make_server(target_path: Path = DEFAULT_TARGET, host: str = "127.0.0.1",
         def log_message(self, format, *args):  # noqa: A002 - one line per request is noise here
             pass
 
-    return http.server.ThreadingHTTPServer((host, port), functools.partial(Handler, directory=str(target_path)))
+    class Server(http.server.ThreadingHTTPServer):
+        def handle_error(self, request, client_address):
+            # a browser that leaves a page mid-load resets its connection: ordinary, not worth a traceback
+            if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+                super().handle_error(request, client_address)
+
+    return Server((host, port), functools.partial(Handler, directory=str(target_path)))
+
+
+def serve(server: http.server.ThreadingHTTPServer) -> None:
+    """Serve until SIGINT or SIGTERM, then close the socket. Both signals are handled here, also when
+    SIGINT came in ignored (a job started with `&`): `make docs-serve` runs this under pipeline/serve.py,
+    which stops it with the signal it received."""
+    def stop(signum, _frame):
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,13 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             server = make_server(args.target_path, args.host, args.port)
             host, port = server.server_address[:2]
-            print(f"serving the dbt docs on http://{host}:{port}/ (Ctrl-C stops)")
-            try:
-                server.serve_forever()
-            except KeyboardInterrupt:
-                pass
-            finally:
-                server.server_close()
+            print(f"serving the dbt docs on http://{host}:{port}/ (Ctrl-C stops)", flush=True)
+            serve(server)
     except DocsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
