@@ -34,6 +34,8 @@ WORKBOOK_NAME = "pledge_activity.xlsx"
 CSV_DIR = "csv"
 README_SHEET = "읽어보기"
 MAX_DATA_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header row
+LINE_HEIGHT = 13.5  # points per line of a 10-point font
+MAX_ROW_HEIGHT = 200  # a row of a very long raw_text stays on one screen
 FETCH_ROWS = 10_000
 WIDTH_SAMPLE_ROWS = 2_000  # column widths are measured on the first rows
 MIN_WIDTH, MAX_WIDTH = 8, 60
@@ -282,7 +284,9 @@ def _write_sheet(con, book, styles, sheet: Sheet, columns: list[tuple[str, str]]
         "bool": lambda r, c, v: ws.write_boolean(r, c, v, styles["bool"]),
         "int": lambda r, c, v: ws.write_number(r, c, v, styles["int"]),
         "number": lambda r, c, v: ws.write_number(r, c, float(v), styles["number"]),
-        "text": lambda r, c, v: ws.write_string(r, c, str(v), styles["text"]),
+        # a text of several lines (raw_text) wraps in its cell, so spreadsheets draw its lines inside
+        # the row (made tall enough before the row is written) rather than over the rows below
+        "text": lambda r, c, v: ws.write_string(r, c, str(v), styles["wrap" if "\n" in str(v) else "text"]),
     }
     cell_writers = [writers[k] for k in kinds]
 
@@ -308,6 +312,9 @@ def _write_sheet(con, book, styles, sheet: Sheet, columns: list[tuple[str, str]]
                 if n <= WIDTH_SAMPLE_ROWS:
                     for col, value in enumerate(row):
                         widths[col] = max(widths[col], display_width(value))
+                lines = max((v.count("\n") + 1 for v in row if isinstance(v, str)), default=1)
+                if lines > 1:
+                    ws.set_row(n, min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT))
                 for col, value in enumerate(row):
                     if value is not None and not (isinstance(value, float) and math.isnan(value)):
                         cell_writers[col](n, col, value)
