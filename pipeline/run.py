@@ -254,7 +254,21 @@ def loggers_config(log_file: Path) -> dict:
     if level:
         return {"console": {"config": {"log_level": level}},
                 "run_log": {"config": {"log_file": str(log_file), "console": False}}}
-    return {"run_log": {"config": {"log_file": str(log_file)}}}
+    return {"run_log": {"config": {"log_file": str(log_file), "console_fd": console_fd()}}}
+
+
+_CONSOLE_FD: list[int] = []
+
+
+def console_fd() -> int:
+    """A copy of this process's stderr descriptor, made once before any run captures stderr (-1 when
+    stderr is not a file, e.g. under pytest's capture: the lines then go to sys.stderr)."""
+    if not _CONSOLE_FD:
+        try:
+            _CONSOLE_FD.append(os.dup(sys.stderr.fileno()))
+        except (AttributeError, OSError, ValueError):
+            _CONSOLE_FD.append(-1)
+    return _CONSOLE_FD[0]
 
 
 _PERIOD_SUMMARY = """

@@ -2,6 +2,7 @@
 console (stderr, where progress goes; stdout keeps the summary) one line per step plus whatever
 needs a person's eyes (warnings and errors)."""
 import logging
+import os
 import re
 import sys
 
@@ -37,6 +38,10 @@ class _ConsoleFormatter(logging.Formatter):
     config_schema={
         "log_file": Field(str, is_required=False, default_value="", description="write every record here"),
         "console": Field(bool, is_required=False, default_value=True, description="one line per step on stderr"),
+        "console_fd": Field(int, is_required=False, default_value=-1,
+                            description="a file descriptor for those lines (a copy of stderr's, made before the "
+                                        "run): Dagster captures the run's own stderr for its compute logs, and "
+                                        "lines written through the capture can be lost when the run ends"),
     },
     description="The run's full log in a file, and one line per step on the console (`make run`).",
 )
@@ -52,7 +57,9 @@ def run_log(init_context: InitLoggerContext) -> logging.Logger:
         to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         log.addHandler(to_file)
     if init_context.logger_config["console"]:
-        to_console = logging.StreamHandler(sys.stderr)
+        fd = init_context.logger_config["console_fd"]
+        stream = os.fdopen(fd, "w", encoding="utf-8", buffering=1, closefd=False) if fd >= 0 else sys.stderr
+        to_console = logging.StreamHandler(stream)
         to_console.addFilter(_StepLines())
         to_console.setFormatter(_ConsoleFormatter())
         log.addHandler(to_console)
