@@ -22,8 +22,16 @@ export PLEDGE_DBT_DATABASE := pledge_activity.duckdb
 # The published warehouse: one setting, read by the Dagster warehouse resource and pipeline/settings.py.
 export PLEDGE_WAREHOUSE ?= $(CURDIR)/warehouse/pledge_activity.duckdb
 export DO_NOT_TRACK := 1
+# The shared deployment (README "Shared deployment", pipeline/shared/): selected by PLEDGE_POSTGRES_DSN and
+# PLEDGE_LAKE_DATA_PATH in the environment. Dagster's storage reads the DSN with SQLAlchemy's psycopg2 driver
+# named (see pipeline/defs/instance.py); `make dev`'s processes get it from here.
+ifneq ($(strip $(PLEDGE_POSTGRES_DSN)),)
+export PLEDGE_DAGSTER_POSTGRES_URL ?= postgresql+psycopg2://$(patsubst postgres://%,%,$(patsubst postgresql://%,%,$(strip $(PLEDGE_POSTGRES_DSN))))
+endif
+PG_PORT ?= 55432
 
-.PHONY: prepare run test eval dev docs docs-serve bench manifest clean help sql mf
+.PHONY: prepare run test eval dev docs docs-serve bench manifest clean help sql mf \
+	shared-up shared-down shared-status shared-history shared-rollback
 
 help:
 	@echo "make run    - build the warehouse from the reports in raw/ (through Dagster)"
@@ -33,6 +41,8 @@ help:
 	@echo "make docs-serve - the dbt docs site on http://127.0.0.1:8080; PORT=8081 to change"
 	@echo "make sql    - DuckDB shell on the warehouse, read-only; make sql Q=\"select count(*) from dim_event\""
 	@echo "make mf     - ask for a metric (MetricFlow); make mf ARGS=\"query --metrics activities --group-by field\""
+	@echo "make shared-up / shared-down - a local Postgres for the shared deployment (prints the two exports)"
+	@echo "make shared-rollback         - the shared warehouse back to the previous publish, as a new snapshot"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,8 +76,10 @@ prepare: $(MANIFEST) | $(DAGSTER_HOME)
 run: prepare
 	$(BIN)/python -m pipeline.run $(ARGS)
 
+# The suite runs the embedded deployment unless a test sets up its own (tests/test_shared.py starts its own
+# Postgres): shared settings exported in the caller's shell must not turn every test's warehouse into theirs.
 test: $(MANIFEST) $(CLI_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	env -u PLEDGE_POSTGRES_DSN -u PLEDGE_LAKE_DATA_PATH -u PLEDGE_DAGSTER_POSTGRES_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 eval: $(STAMP)
 	$(BIN)/python -m pipeline.evaluate --warehouse warehouse/pledge_activity.duckdb
@@ -77,6 +89,7 @@ eval: $(STAMP)
 # `dg dev` (dagster-dg-cli) reads the project from pyproject.toml's [tool.dg]; `dagster dev` is superseded
 # in Dagster 1.13. VIRTUAL_ENV tells dg that .venv, the project's environment, is the active one.
 dev: $(MANIFEST) | $(DAGSTER_HOME)
+	@$(BIN)/python -c "from pipeline.run import ensure_dagster_home; ensure_dagster_home()"  # SQLite or Postgres storage
 	@export VIRTUAL_ENV=$(CURDIR)/$(VENV); \
 	exec $(BIN)/python -m pipeline.serve -- $(BIN)/dg dev --host 127.0.0.1 --port $(or $(PORT),3000)
 
@@ -122,3 +135,23 @@ sql: $(CLI_STAMP)
 # semantic manifest that `make manifest` writes.
 mf: $(MANIFEST)
 	@$(DBT_BIN)/python dbt_project/bin/mf $(or $(ARGS),list metrics)
+
+# The shared deployment on one machine (pipeline/shared/cluster.py): a Postgres cluster from the Debian server
+# binaries in .shared/pg (git-ignored), run as the postgres user, on 127.0.0.1:$(PG_PORT) only; the lake's files
+# in .shared/lake. shared-up prints the two export lines on stdout: `eval "$$(make -s shared-up)"`.
+shared-up: $(STAMP)
+	@$(BIN)/python -m pipeline.shared --port $(PG_PORT) up
+
+shared-down: $(STAMP)
+	@$(BIN)/python -m pipeline.shared down
+
+shared-status: $(STAMP)
+	@$(BIN)/python -m pipeline.shared status
+
+# Every publish and rollback of the shared warehouse: snapshot, time, run id, periods changed.
+shared-history: $(STAMP)
+	@$(BIN)/python -m pipeline.shared history
+
+# The previous publish's tables become current again, as a new snapshot (TO=<snapshot> for another one).
+shared-rollback: $(STAMP)
+	@$(BIN)/python -m pipeline.shared rollback $(if $(TO),--to $(TO))

@@ -58,10 +58,13 @@ def _published_state(path: Path) -> tuple[dict[str, tuple[str, str]], set[str], 
     from pipeline.dbt_state import built_project_fingerprint
     from pipeline.load.staging import loaded_fingerprints
 
-    if not path.exists():
-        return None
+    from pipeline.shared import open_published  # the file, or the DuckLake (issue 14)
+
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        con = open_published(path)
+        if con is None:
+            return None
+        with con:
             periods = {d.isoformat(): fp for d, fp in loaded_fingerprints(con).items()}
             has_keys = con.execute("select count(*) from information_schema.tables where table_schema = 'staging' "
                                    "and table_name = 'event_keys_state'").fetchone()[0]

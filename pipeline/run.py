@@ -52,11 +52,13 @@ def published_fingerprints() -> dict[str, tuple[str, str]]:
     """period -> (sha256, parser fingerprint) of what the published warehouse holds."""
     from pipeline.load.staging import loaded_fingerprints
 
-    path = settings.warehouse_path()
-    if not path.exists():
-        return {}
+    from pipeline.shared import open_published  # the file, or the DuckLake (issue 14)
+
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        con = open_published(settings.warehouse_path())
+        if con is None:
+            return {}
+        with con:
             return {d.isoformat(): fp for d, fp in loaded_fingerprints(con).items()}
     except duckdb.Error:
         return {}
@@ -91,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.raw.store import refusals
     from pipeline.defs.automation import run_request_for
     from pipeline.defs.warehouse_resource import process_tags
-    from pipeline.load.warehouse import Warehouse
+    from pipeline.shared import open_warehouse  # the embedded file, or the DuckLake when shared
     from pipeline.definitions import defs
 
     raw_dir = settings.raw_dir()
@@ -100,9 +102,9 @@ def main(argv: list[str] | None = None) -> int:
               "nothing was changed", file=sys.stderr)
         return EXIT_FAILED
     found = discover_reports(raw_dir)
-    warehouse = Warehouse(settings.warehouse_path())
+    warehouse = open_warehouse(settings.warehouse_path())
     if not warehouse.lock_is_free():
-        print(f"REFUSED: another run is building {warehouse.path}; nothing was started. "
+        print(f"REFUSED: another run is building {getattr(warehouse, 'label', warehouse.path)}; nothing was started. "
               "Wait for it to finish and run again.", file=sys.stderr)
         return EXIT_FAILED
     instance = DagsterInstance.get()
@@ -284,11 +286,15 @@ def print_summary(refused: dict[str, str], warnings: dict[str, str] | None = Non
                   log_file: Path | None = None) -> int:
     """Prints what the published warehouse holds and where everything is; returns its number of
     error-level parse issues."""
+    from pipeline.shared import open_published, published_label  # the file, or the DuckLake when shared
+
     path = settings.warehouse_path()
+    label = published_label(path)
     print("\n== summary")
-    n_errors = 0
+    n_errors, published = 0, False
     try:
-        con = duckdb.connect(str(path), read_only=True) if path.exists() else None
+        con = open_published(path)
+        published = con is not None
     except duckdb.Error as exc:
         print(f"cannot open the published warehouse: {str(exc).splitlines()[0]}", file=sys.stderr)
         con = None
@@ -310,11 +316,11 @@ def print_summary(refused: dict[str, str], warnings: dict[str, str] | None = Non
             print(f"PARSE ERRORS: {n_errors} error-level parse issue(s); list them with: "
                   "select * from staging.stg_parse_issues where severity = 'error'", file=sys.stderr)
         export = path.parent / "export"
-        for label, where in (("warehouse", f"{path}  (make sql)"), ("report", path.parent / "report" / "index.html"),
+        for name, where in (("warehouse", f"{label}  (make sql)"), ("report", path.parent / "report" / "index.html"),
                              ("workbook", f"{export / 'pledge_activity.xlsx'}  (CSV in {export / 'csv'})"),
                              ("docs", "make docs-serve (every table and column described)")):
-            print(f"{label:<10}{where}")
-    elif not path.exists():
+            print(f"{name:<10}{where}")
+    elif not published:
         print("no warehouse published yet")
     if log_file is not None:
         print(f"{'log':<10}{log_file}")

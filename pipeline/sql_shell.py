@@ -4,7 +4,12 @@ PLEDGE_SQL_QUERY as `make sql Q=...` sets it) it runs it, prints the result and 
 SQL piped on stdin runs too: `make sql < queries/monthly_activity_timeline.sql`.
 
 The client is the PyPI package duckdb-cli, the same version as the duckdb of .venv,
-installed by the Makefile into .venv-cli/ (PLEDGE_DUCKDB_CLI overrides its path)."""
+installed by the Makefile into .venv-cli/ (PLEDGE_DUCKDB_CLI overrides its path).
+
+In the shared deployment (PLEDGE_POSTGRES_DSN and PLEDGE_LAKE_DATA_PATH set) the client opens no
+file: it loads the ducklake and postgres_scanner extensions from their packages in .venv (the same
+DuckDB version; nothing is downloaded), attaches the DuckLake read-only as catalog `pledge`, and
+makes it the default, so the same queries run unchanged."""
 from __future__ import annotations
 
 import os
@@ -30,9 +35,33 @@ def command(warehouse: Path, query: str | None = None, *, cli: Path | None = Non
     return argv + [str(warehouse)]
 
 
+def shared_command(cfg, query: str | None = None, *, cli: Path | None = None,
+                   options: tuple[str, ...] = ()) -> list[str]:
+    """The client's command line on the shared warehouse: the lake attached read-only as `pledge`."""
+    from pipeline.shared import extensions, lake
+
+    setup = [*extensions.load_statements(cfg.lake_data_path),
+             f"ATTACH '{cfg.lake_uri.replace(chr(39), chr(39) * 2)}' AS {lake.READER_ALIAS} (READ_ONLY)",
+             f"USE {lake.READER_ALIAS}", f"SET search_path='{lake.READER_ALIAS}.marts'"]
+    argv = [str(cli or cli_path()), *options, "-cmd", "; ".join(setup)]
+    if query:
+        argv += ["-c", query]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     query = " ".join(args) or os.environ.get("PLEDGE_SQL_QUERY") or None
+    from pipeline.shared import shared_config
+
+    cfg = shared_config()
+    if cfg is not None:
+        cli = cli_path()
+        if not os.access(cli, os.X_OK):
+            print(f"The DuckDB CLI is not installed at {cli}: `make sql` installs it.", file=sys.stderr)
+            return 1
+        argv_cli = shared_command(cfg, query, cli=cli)
+        os.execv(argv_cli[0], argv_cli)
     warehouse = settings.warehouse_path()
     if not warehouse.is_file():
         print(f"No warehouse at {warehouse} yet: run `make run` first.", file=sys.stderr)

@@ -203,7 +203,7 @@ def roles(tree: list[Proc]) -> set[str]:
     found = set()
     for proc in tree:
         for role, needle in (("dg dev", "dg dev"),
-                             ("webserver", "dagster_webserver"), ("daemon", "dagster._daemon"),
+                             ("webserver", "dagster_webserver"), ("daemon", "daemon run"),
                              ("code server", "code-server start"), ("grpc", "api grpc")):
             if needle in proc.cmdline:
                 found.add(role)

@@ -11,6 +11,7 @@ from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr
 
 from pipeline.load.warehouse import BuildLock, Warehouse
+from pipeline.shared import open_warehouse  # shared deployment: the DuckLake (issue 14)
 
 # Run tags naming the process that executes a run, so a sweep can tell a dead run from a live one.
 PID_TAG = "pledge/pid"
@@ -32,7 +33,7 @@ class WarehouseResource(ConfigurableResource):
     _run_id: str | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
-        self._warehouse = Warehouse(Path(self.database))
+        self._warehouse = open_warehouse(Path(self.database))  # embedded file, or the DuckLake when shared
         self._lock = self._warehouse.acquire_lock()
         self._run_id = context.run_id
         if context.instance is not None and context.run_id:

@@ -4,8 +4,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
-
 SCHEMA = "marts"
 
 
@@ -19,7 +17,9 @@ def export_parquet(db_path: Path, out_dir: Path) -> dict[str, int]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    from pipeline.shared import connect_published  # the file, or the DuckLake when shared (issue 14)
+
+    with connect_published(db_path) as con:
         tables = [r[0] for r in con.execute(
             "select table_name from information_schema.tables "
             "where table_schema = ? and table_type = 'BASE TABLE' order by table_name", [SCHEMA]).fetchall()]

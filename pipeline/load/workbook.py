@@ -202,7 +202,9 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
     rows: dict[str, int] = {}
     csv_paths: dict[str, str] = {}
     truncated: list[str] = []
-    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+    from pipeline.shared import connect_published  # the file, or the DuckLake when shared (issue 14)
+
+    with connect_published(warehouse_path) as con:
         periods = [r[0] for r in con.execute("select report_date from marts.dim_period order by 1").fetchall()]
         layouts = {s.name: _columns(con, s) for s in SHEETS}
         counts = {s.name: con.execute(f"select count(*) from {s.relation}").fetchone()[0] for s in SHEETS}

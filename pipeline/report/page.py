@@ -613,7 +613,9 @@ def render_report(con: duckdb.DuckDBPyConnection, *, source: str = "") -> str:
 
 def write_report(db_path: Path, out_path: Path) -> Path:
     """Render the report from the warehouse at db_path (opened read-only) to out_path, atomically."""
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    from pipeline.shared import connect_published  # the file, or the DuckLake when shared (issue 14)
+
+    with connect_published(db_path) as con:
         html = render_report(con, source=db_path.name)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".tmp")

@@ -1,9 +1,9 @@
 """The analyst report: a static HTML page beside the published warehouse."""
 
-import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from pipeline import settings
+from pipeline.shared import connect_published
 from pipeline.report import CHART_IDS, markdown_preview, row_counts, write_report
 
 PREVIEW_TABLES = ("marts.fct_events", "marts.dim_pledge")
@@ -26,7 +26,7 @@ def report_path():
 def analyst_report(context: AssetExecutionContext) -> MaterializeResult:
     published = settings.warehouse_path()
     path = write_report(published, report_path())
-    with duckdb.connect(str(published), read_only=True) as con:
+    with connect_published(published) as con:  # the file, or the DuckLake when shared (issue 14)
         counts = row_counts(con, "marts")
         previews = {table: markdown_preview(con, table, 5) for table in PREVIEW_TABLES}
     context.log.info(f"wrote {path} ({path.stat().st_size:,} bytes)")

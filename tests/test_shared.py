@@ -1,0 +1,512 @@
+"""The shared deployment (issue 14), for real: a Postgres 15 cluster started here from the Debian server
+binaries the way `make shared-up` starts one (in a temporary folder, on a free port, stopped at the end),
+Dagster's storage and the DuckLake catalog in it, the lake's Parquet files in a temporary folder, and the
+real pipeline (`python -m pipeline.run`, Dagster, dbt) run as separate processes, as `make run` runs it.
+
+Two "machines" share the lake: each is a workspace of its own (raw/, local working area and parse cache,
+DAGSTER_HOME), so the second one starts from the lake, not from a local copy. The tests of this module run
+in order on one lake, each leaving it in the state the next one starts from:
+
+1. the first run publishes one snapshot recorded with its run id; Dagster's runs are in Postgres;
+2. a reader in another process during a run sees one complete snapshot at every moment;
+3. the marts equal an embedded build of the same raw/ row for row, every table, and the exports read the lake;
+4. time travel to the previous run's snapshot (`AT (VERSION => n)`);
+5. rollback (the documented command) restores the previous publish as a new snapshot; a run on the other
+   machine then restores its working copy from the lake and rebuilds the marts;
+6. two runs at once on two machines: one is refused by the advisory lock, nothing is lost;
+7. SIGKILL in the middle of the publish transaction: the published snapshot is intact, the next run succeeds.
+
+If the Postgres server binaries are missing these tests fail (they are part of CI: .ci/run installs them).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from testkit.bench_reports import write_report
+from pipeline.shared import lake
+from pipeline.shared.cluster import Cluster, ClusterError, bindir, free_port
+from pipeline.shared.config import LAKE_DATA_PATH_ENV, POSTGRES_DSN_ENV, SharedConfig, SharedConfigError, shared_config
+
+from .conftest import REPO, SEED_REPORT
+
+RUN_TIMEOUT = 900
+MARTS = "marts"
+SETTINGS = ("PLEDGE_RAW_DIR", "PLEDGE_WAREHOUSE", "DAGSTER_HOME", POSTGRES_DSN_ENV, LAKE_DATA_PATH_ENV,
+            "PLEDGE_DAGSTER_POSTGRES_URL")
+
+
+# -- the cluster and the lake ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cluster() -> Cluster:
+    try:
+        bindir()
+    except ClusterError as exc:
+        pytest.fail(f"{exc} (the shared-deployment tests need a real Postgres; .ci/run installs it)")
+    # Not under pytest's tmp folder: it is private to root, and the server runs as the postgres user.
+    root = Path(tempfile.mkdtemp(prefix="pledge-test-pg-"))
+    root.chmod(0o755)  # the postgres user must reach pg/ inside it (the data folder itself is 0700, its own)
+    port = free_port()
+    # `make shared-up`'s own command, in a folder of its own: it prints the two export lines.
+    cli = [sys.executable, "-m", "pipeline.shared", "--root", str(root / "pg"), "--lake", str(root / "lake"),
+           "--port", str(port)]
+    up = subprocess.run([*cli, "up"], cwd=REPO, capture_output=True, text=True, timeout=180)
+    assert up.returncode == 0, up.stderr
+    exports = dict(line.removeprefix("export ").split("=", 1) for line in up.stdout.splitlines())
+    assert exports == {POSTGRES_DSN_ENV: f"postgresql://postgres@127.0.0.1:{port}/pledge",
+                       LAKE_DATA_PATH_ENV: str(root / "lake")}
+    pg = Cluster(root / "pg", port)
+    assert pg.running() and pg.running_port() == port
+    assert oct((pg.data).stat().st_mode & 0o777) == "0o700"
+    try:
+        yield pg
+    finally:
+        down = subprocess.run([*cli, "down"], cwd=REPO, capture_output=True, text=True, timeout=180)
+        assert down.returncode == 0 and "stopped" in down.stderr, down.stderr
+        assert not pg.running()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def cfg(cluster: Cluster, tmp_path_factory) -> SharedConfig:
+    cluster.create_database("shared_test")
+    return SharedConfig(postgres_dsn=cluster.dsn("shared_test"),
+                        lake_data_path=str(tmp_path_factory.mktemp("lake")) + "/")
+
+
+@dataclass
+class Machine:
+    """A workspace of its own, as on another machine: raw/, the local working area, DAGSTER_HOME."""
+    root: Path
+    cfg: SharedConfig | None  # None: the embedded deployment
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse" / "pledge_activity.duckdb"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
+        env.update(PLEDGE_RAW_DIR=str(self.raw_dir), PLEDGE_WAREHOUSE=str(self.warehouse),
+                   DAGSTER_HOME=str(self.root / ".dagster"), DBT_PROFILES_DIR=str(REPO / "dbt_project"),
+                   PLEDGE_LOG_LEVEL="WARNING")
+        if self.cfg is not None:
+            env.update({POSTGRES_DSN_ENV: self.cfg.postgres_dsn, LAKE_DATA_PATH_ENV: self.cfg.lake_data_path})
+        return env
+
+    def start(self, *args: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "pipeline.run", *args], cwd=REPO, env=self.env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+    def run(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pipeline.run", *args], cwd=REPO, env=self.env(),
+                              capture_output=True, text=True, timeout=RUN_TIMEOUT)
+
+    def shared(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pipeline.shared", *args], cwd=REPO, env=self.env(),
+                              capture_output=True, text=True, timeout=RUN_TIMEOUT)
+
+
+def new_machine(root: Path, cfg: SharedConfig | None, reports: int) -> Machine:
+    """A workspace whose raw/ holds the real report and `reports - 1` synthetic later periods."""
+    m = Machine(root, cfg)
+    add_reports(m, reports)
+    return m
+
+
+def add_reports(m: Machine, reports: int) -> None:
+    m.raw_dir.mkdir(parents=True, exist_ok=True)
+    for k in range(reports):
+        write_report(k, m.raw_dir)
+
+
+def ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    assert done.returncode == 0, f"exit {done.returncode}\n--- stdout\n{done.stdout[-4000:]}\n--- stderr\n{done.stderr[-6000:]}"
+    return done
+
+
+# -- reading the lake ---------------------------------------------------------------------------------
+def reader(cfg: SharedConfig) -> duckdb.DuckDBPyConnection:
+    return lake.connect_reader(cfg)
+
+
+def marts_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    return [r[0] for r in con.execute("select table_name from duckdb_tables() where database_name = ? and "
+                                      "schema_name = ? order by 1", [catalog, MARTS]).fetchall()]
+
+
+def marts_rows(con: duckdb.DuckDBPyConnection, catalog: str, version: int | None = None) -> dict[str, list[tuple]]:
+    """Every marts table's rows, fully ordered. `ingested_at` is when a period was parsed (a property of
+    the machine's parse cache, not of the data), so it is left out, as in tests/test_pipeline.py."""
+    at = f" AT (VERSION => {version})" if version is not None else ""
+    out = {}
+    for table in marts_tables(con, catalog):
+        cols = [r[0] for r in con.execute("select column_name from duckdb_columns() where database_name = ? and "
+                                          "schema_name = ? and table_name = ? order by column_index",
+                                          [catalog, MARTS, table]).fetchall()]
+        select = ", ".join(f'"{c}"' for c in cols if c != "ingested_at")
+        out[table] = con.execute(f'select {select} from "{catalog}".{MARTS}."{table}"{at} order by all').fetchall()
+    return out
+
+
+def embedded_marts(path: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return marts_rows(con, path.stem)
+
+
+def lake_marts(cfg: SharedConfig, version: int | None = None) -> dict[str, list[tuple]]:
+    with reader(cfg) as con:
+        return marts_rows(con, lake.READER_ALIAS, version)
+
+
+def current(cfg: SharedConfig) -> lake.Snapshot:
+    with reader(cfg) as con:
+        return lake.current_snapshot(con, lake.READER_ALIAS)
+
+
+def ours(cfg: SharedConfig) -> list[lake.Snapshot]:
+    with reader(cfg) as con:
+        return lake.snapshots(con, lake.READER_ALIAS)
+
+
+def data_files(cfg: SharedConfig) -> set[Path]:
+    return set(Path(cfg.lake_data_path).rglob("*.parquet"))
+
+
+# -- the shared state of this module's tests, in order ------------------------------------------------------
+@pytest.fixture(scope="module")
+def state() -> dict:
+    return {}
+
+
+@pytest.fixture(scope="module")
+def machine_a(tmp_path_factory, cfg) -> Machine:
+    return new_machine(tmp_path_factory.mktemp("machine_a"), cfg, reports=1)
+
+
+@pytest.fixture(scope="module")
+def machine_b(tmp_path_factory, cfg) -> Machine:
+    return new_machine(tmp_path_factory.mktemp("machine_b"), cfg, reports=3)
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory) -> Machine:
+    """The embedded deployment on the same three reports, for comparison (no shared settings at all)."""
+    m = new_machine(tmp_path_factory.mktemp("embedded"), None, reports=3)
+    ok(m.run())
+    return m
+
+
+# 1 ------------------------------------------------------------------------------------------------------
+def test_the_first_run_publishes_one_snapshot_recorded_with_its_run_and_dagster_runs_are_in_postgres(
+        machine_a, cfg, state):
+    done = ok(machine_a.run())
+    assert "the shared warehouse" in done.stdout
+    assert not machine_a.warehouse.exists(), "the shared deployment must not publish a local warehouse file"
+    snaps = ours(cfg)
+    assert [s.kind for s in snaps] == ["publish"]
+    snap = snaps[0]
+    assert current(cfg).snapshot_id == snap.snapshot_id
+    assert snap.info["periods"] == ["2020-12-31"]
+    assert {p["report_date"] for p in snap.info["periods_changed"]} == {"2020-12-31"}
+    # The run id in the snapshot is the Dagster run's, and that run is in Dagster's Postgres storage.
+    import psycopg2
+
+    with psycopg2.connect(cfg.postgres_dsn) as conn, conn.cursor() as cur:
+        cur.execute("select run_id, status from runs where pipeline_name = 'build_warehouse'")
+        runs = dict(cur.fetchall())
+        cur.execute("select current_setting('listen_addresses'), current_setting('unix_socket_directories'), "
+                    "current_user, current_setting('server_version_num')::int / 10000")
+        listen, sockets, user, major = cur.fetchone()
+    conn.close()
+    assert (listen, sockets, user) == ("127.0.0.1", "", "postgres"), "loopback only, no Unix socket"
+    assert major >= 15
+    assert runs == {snap.info["run_id"]: "SUCCESS"}
+    assert "postgres" in (machine_a.root / ".dagster" / "dagster.yaml").read_text()
+    with reader(cfg) as con:
+        assert con.execute("select run_id from staging.run_history").fetchall() == [(snap.info["run_id"],)]
+    state["snap_a"] = snap.snapshot_id
+    state["marts_a"] = lake_marts(cfg)
+    assert len(state["marts_a"]["fct_events"]) > 300
+
+
+# 2 ------------------------------------------------------------------------------------------------------
+READER = textwrap.dedent("""
+    # An analyst's process: one connection kept in a transaction opened before the run (it must keep
+    # seeing the state it started with), and one polling connection whose every read is one transaction.
+    import json, sys, time
+    from pathlib import Path
+    from pipeline.shared import lake, shared_config
+
+    def observe(con):
+        con.execute("BEGIN TRANSACTION")
+        snap = con.execute("select id from pledge.current_snapshot()").fetchone()[0]
+        periods = [str(r[0]) for r in con.execute("select report_date from marts.dim_period order by 1").fetchall()]
+        fct = [str(r[0]) for r in con.execute("select distinct report_date from marts.fct_events order by 1").fetchall()]
+        files = [str(r[0]) for r in con.execute("select report_date from staging.report_files order by 1").fetchall()]
+        tables = [r[0] for r in con.execute("select table_name from duckdb_tables() where database_name = 'pledge' "
+                                            "and schema_name = 'marts' order by 1").fetchall()]
+        counts = {t: con.execute(f"select count(*) from marts.{t}").fetchone()[0] for t in tables}
+        con.execute("COMMIT")
+        return {"snapshot": snap, "periods": periods, "fct_periods": fct, "file_periods": files, "counts": counts}
+
+    cfg = shared_config()
+    # two DuckDB instances of their own, as two analysts' tools would have
+    held = lake.connect(cfg, read_only=True, alias="pledge", use=True)
+    held.execute("BEGIN TRANSACTION")
+    held_first = held.execute("select count(*) from marts.fct_events").fetchone()[0]
+    poll = lake.connect(cfg, read_only=True, alias="pledge", use=True)
+    stop, out = Path(sys.argv[1]), open(sys.argv[2], "w")  # a file, not a pipe nobody drains during the run
+    out.write(json.dumps({"ready": True, "held": held_first}) + "\\n")
+    out.flush()
+    while not stop.exists():
+        obs = observe(poll)
+        obs["held"] = held.execute("select count(*) from marts.fct_events").fetchone()[0]
+        obs["t"] = time.time()
+        out.write(json.dumps(obs) + "\\n")
+        out.flush()
+        time.sleep(0.02)
+""")
+
+
+def test_a_reader_in_another_process_sees_one_complete_snapshot_during_a_run(machine_a, cfg, state, tmp_path):
+    add_reports(machine_a, 3)  # two more periods: the run publishes a second snapshot
+    stop, log = tmp_path / "stop", tmp_path / "observations.jsonl"
+    log.touch()
+    analyst = subprocess.Popen([sys.executable, "-c", READER, str(stop), str(log)], cwd=REPO, env=machine_a.env(),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not log.read_text() and analyst.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not log.read_text():
+            analyst.kill()
+            pytest.fail(f"the reader did not start: {analyst.communicate(timeout=30)[1]}")
+        first = json.loads(log.read_text().splitlines()[0])
+        assert first["ready"]
+        started = time.time()
+        ok(machine_a.run())
+        finished = time.time()
+        time.sleep(1)  # a few reads after the run, too
+        stop.touch()
+        _, err = analyst.communicate(timeout=120)
+    finally:
+        analyst.kill()
+    assert analyst.returncode == 0, err
+    observations = [json.loads(line) for line in log.read_text().splitlines()[1:]]
+    snap_b = current(cfg).snapshot_id
+    assert snap_b > state["snap_a"]
+    state["snap_b"] = snap_b
+    with reader(cfg) as con:
+        expected = {}
+        for version in (state["snap_a"], snap_b):
+            tables = marts_tables(con, lake.READER_ALIAS)
+            expected[version] = {t: con.execute(f"select count(*) from marts.{t} AT (VERSION => {version})")
+                                 .fetchone()[0] for t in tables}
+    assert expected[state["snap_a"]] != expected[snap_b]
+    during = [o for o in observations if started <= o["t"] <= finished]
+    assert len(during) > 20, "the reader must have read all through the run"
+    for o in observations:
+        # one complete snapshot: every table of the same publish, the periods consistent across tables
+        assert o["periods"] == o["fct_periods"] == o["file_periods"], o
+        assert o["snapshot"] in (state["snap_a"], snap_b), o
+        assert o["counts"] == expected[o["snapshot"]], o
+        # the transaction opened before the run keeps the state it started with
+        assert o["held"] == first["held"] == expected[state["snap_a"]]["fct_events"], o
+    seen = [o["snapshot"] for o in observations]
+    assert seen[0] == state["snap_a"] and seen[-1] == snap_b, "the reader saw the run's publish happen"
+    assert seen == sorted(seen), "once the new snapshot is visible, the old one never comes back"
+    assert [p for p in observations[-1]["periods"]] == ["2020-12-31", "2021-01-01", "2021-01-02"]
+
+
+# 3 ------------------------------------------------------------------------------------------------------
+def test_shared_marts_equal_the_embedded_build_row_for_row_and_the_exports_read_the_lake(
+        machine_a, embedded, cfg, state):
+    want = embedded_marts(embedded.warehouse)
+    got = lake_marts(cfg)
+    assert sorted(got) == sorted(want) and len(want) >= 15
+    for table in want:
+        assert got[table] == want[table], f"marts.{table} differs between the shared and the embedded build"
+    state["marts_b"] = got
+    # The run's exports were written from the lake (no local warehouse file exists to read them from).
+    assert not machine_a.warehouse.exists()
+    parquet = machine_a.warehouse.parent / "parquet"
+    with duckdb.connect() as con:
+        for table, rows in want.items():
+            n = con.execute(f"select count(*) from read_parquet('{parquet / (table + '.parquet')}')").fetchone()[0]
+            assert n == len(rows), table
+    import openpyxl
+
+    book = openpyxl.load_workbook(machine_a.warehouse.parent / "export" / "pledge_activity.xlsx", read_only=True)
+    assert book["활동"].max_row - 1 == len(want["dim_event"])
+    assert (machine_a.warehouse.parent / "report" / "index.html").stat().st_size > 10_000
+
+
+def test_make_sql_reads_the_lake_with_the_duckdb_cli(cfg, machine_a, state):
+    from pipeline import sql_shell
+
+    cli = sql_shell.cli_path()
+    if not os.access(cli, os.X_OK):
+        pytest.fail(f"the DuckDB CLI is missing at {cli}: `make test` installs it")
+    argv = sql_shell.shared_command(cfg, "select count(*) as n from dim_event", cli=cli, options=("-json",))
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [{"n": len(state["marts_b"]["dim_event"])}]
+    # read-only: the CLI cannot write the shared warehouse
+    argv = sql_shell.shared_command(cfg, "create table marts.x as select 1", cli=cli)
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode != 0 and "read-only" in (done.stderr + done.stdout)
+
+
+# 4 ------------------------------------------------------------------------------------------------------
+def test_time_travel_to_the_previous_runs_snapshot(cfg, state):
+    snap_a = state["snap_a"]
+    assert lake_marts(cfg, version=snap_a) == state["marts_a"]
+    with reader(cfg) as con:
+        assert con.execute(f"select count(*) from marts.dim_period AT (VERSION => {snap_a})").fetchone()[0] == 1
+        assert con.execute("select count(*) from marts.dim_period").fetchone()[0] == 3
+        # the analyst's way to find it: the snapshot recorded with the run's id
+        run_a = [s for s in lake.snapshots(con, lake.READER_ALIAS) if s.snapshot_id == snap_a][0].info["run_id"]
+        found = con.execute("select snapshot_id from pledge.snapshots() where commit_extra_info::json->>'run_id' = ?",
+                            [run_a]).fetchall()
+    assert found == [(snap_a,)]
+
+
+# 5 ------------------------------------------------------------------------------------------------------
+def test_rollback_restores_the_previous_publish_and_a_run_elsewhere_rebuilds_from_the_lake(
+        cfg, machine_a, machine_b, embedded, state):
+    done = ok(machine_a.shared("rollback"))
+    assert f"holds the tables of snapshot {state['snap_a']}" in done.stdout
+    snap = current(cfg)
+    assert snap.kind == "rollback" and snap.info["restored_snapshot"] == state["snap_a"]
+    assert snap.snapshot_id > state["snap_b"]
+    assert sorted(snap.info["periods_changed"]) == ["2021-01-01", "2021-01-02"]
+    assert lake_marts(cfg) == state["marts_a"]
+    assert lake_marts(cfg, version=state["snap_b"]) == state["marts_b"], "the rolled-back state stays reachable"
+    history = ok(machine_a.shared("history")).stdout
+    assert "rollback to snapshot" in history
+    # Machine B has no local copy: its run restores the working copy from the lake's current (rolled-back)
+    # snapshot, reloads the two periods the rollback took out, and publishes marts equal to the embedded build.
+    done = ok(machine_b.run())
+    assert "2 new" in done.stdout, done.stdout
+    assert lake_marts(cfg) == embedded_marts(embedded.warehouse)
+    state["marts_b"] = lake_marts(cfg)
+
+
+# 6 ------------------------------------------------------------------------------------------------------
+def test_two_runs_at_once_on_two_machines_one_is_refused_and_nothing_is_lost(cfg, machine_a, machine_b, state):
+    before = current(cfg).snapshot_id
+    runs = [machine_a.start("--full"), machine_b.start("--full")]
+    results = []
+    for proc in runs:
+        out, err = proc.communicate(timeout=RUN_TIMEOUT)
+        results.append((proc.returncode, out, err))
+    codes = sorted(r[0] for r in results)
+    assert codes == [0, 2], results
+    refused = [r for r in results if r[0] == 2][0]
+    # refused before starting (the lock was already held) or when its execution began (both started at once)
+    assert "another run is building the shared warehouse" in refused[2], refused[2]
+    assert "the lock is held by pledge-run" in refused[2], "the message names the run that holds the lock"
+    after = ours(cfg)
+    assert [s.snapshot_id for s in after if s.snapshot_id > before and s.kind == "publish"] == [after[-1].snapshot_id]
+    assert lake_marts(cfg) == state["marts_b"]
+    # nothing lost: the next run on the refused machine has nothing left to do
+    loser = machine_a if results[0][0] == 2 else machine_b
+    assert "nothing to do" in ok(loser.run()).stdout
+
+
+# 7 ------------------------------------------------------------------------------------------------------
+def test_sigkill_in_the_publish_transaction_leaves_the_snapshot_intact_and_the_next_run_succeeds(
+        cfg, machine_a, state):
+    before = current(cfg)
+    files_before = data_files(cfg)
+    proc = machine_a.start("--full")
+    killed_at = None
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while proc.poll() is None and time.monotonic() < deadline:
+        if data_files(cfg) - files_before:  # the publish is writing the new snapshot's Parquet files
+            os.killpg(proc.pid, signal.SIGKILL)
+            killed_at = time.monotonic()
+            break
+        time.sleep(0.002)
+    proc.communicate(timeout=60)
+    assert killed_at is not None and proc.returncode == -signal.SIGKILL, "the run was not killed mid-publish"
+    # Nothing committed: the same snapshot, the same tables; the files written are orphans no snapshot names.
+    assert current(cfg).snapshot_id == before.snapshot_id
+    assert lake_marts(cfg) == state["marts_b"]
+    assert data_files(cfg) - files_before
+    from pipeline.shared import lock
+
+    assert lock.holder(cfg.postgres_dsn, lock.lock_key()) is None, "Postgres released the dead run's lock"
+    # The next run needs no clean-up.
+    ok(machine_a.run("--full"))
+    after = current(cfg)
+    assert after.snapshot_id > before.snapshot_id and after.kind == "publish"
+    assert lake_marts(cfg) == state["marts_b"]
+
+
+# -- configuration ---------------------------------------------------------------------------------------
+def test_half_a_configuration_is_refused_and_none_is_the_embedded_default(tmp_path):
+    assert shared_config({}) is None
+    with pytest.raises(SharedConfigError, match=LAKE_DATA_PATH_ENV):
+        shared_config({POSTGRES_DSN_ENV: "postgresql://u@h:1/d"})
+    with pytest.raises(SharedConfigError, match=POSTGRES_DSN_ENV):
+        shared_config({LAKE_DATA_PATH_ENV: str(tmp_path)})
+    with pytest.raises(SharedConfigError, match="URI"):
+        shared_config({POSTGRES_DSN_ENV: "host=h dbname=d", LAKE_DATA_PATH_ENV: str(tmp_path)})
+    got = shared_config({POSTGRES_DSN_ENV: "postgresql://u@h:1/d", LAKE_DATA_PATH_ENV: "s3://bucket/lake"})
+    assert got.lake_uri == "ducklake:postgres:postgresql://u@h:1/d" and got.lake_data_path == "s3://bucket/lake/"
+    m = Machine(tmp_path, None)
+    add_reports(m, 1)
+    env = {**m.env(), POSTGRES_DSN_ENV: "postgresql://postgres@127.0.0.1:1/none"}
+    done = subprocess.run([sys.executable, "-m", "pipeline.run"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=RUN_TIMEOUT)
+    assert done.returncode == 2 and LAKE_DATA_PATH_ENV in done.stderr
+    assert not m.warehouse.exists()
+
+
+def test_the_embedded_dagster_yaml_is_unchanged(tmp_path):
+    from pipeline.defs.instance import dagster_yaml
+
+    assert dagster_yaml(tmp_path, postgres=False).endswith(f"storage:\n  sqlite:\n    base_dir: {tmp_path}\n")
+    assert "postgres" not in dagster_yaml(tmp_path, postgres=False)
+    assert "env: PLEDGE_DAGSTER_POSTGRES_URL" in dagster_yaml(tmp_path, postgres=True)
+
+
+def test_dagster_reads_the_dsn_through_psycopg2_and_messages_hide_passwords():
+    from pipeline.defs.instance import dagster_postgres_url
+
+    assert dagster_postgres_url("postgresql://u:p@h:5/d?sslmode=require") == "postgresql+psycopg2://u:p@h:5/d?sslmode=require"
+    assert dagster_postgres_url("postgres://u@h/d") == "postgresql+psycopg2://u@h/d"
+    assert lake.redact("ducklake:postgres:postgresql://u:secret@h:5/d") == "ducklake:postgres:postgresql://u:***@h:5/d"
+    assert "secret" not in lake.redact("host=h password=secret dbname=d")
+
+
+def test_repeated_rollbacks_walk_back_through_the_publishes():
+    import datetime as dt
+
+    def snap(i, kind, **info):
+        return lake.Snapshot(i, dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), lake.AUTHOR, kind,
+                             {"kind": kind, **info})
+
+    history = [snap(1, "publish"), snap(2, "publish"), snap(3, "publish")]
+    assert lake.rollback_target(history, history[-1]).snapshot_id == 2
+    back = snap(4, "rollback", restored_snapshot=2, state_of=2)
+    assert lake.rollback_target(history + [back], back).snapshot_id == 1
+    with pytest.raises(lake.LakeError, match="first publish"):
+        lake.rollback_target(history, history[0])
