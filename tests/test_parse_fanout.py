@@ -31,7 +31,7 @@ def _marts(path) -> dict[str, list]:
 
 
 def test_fanned_out_parse_runs_in_worker_processes_and_builds_the_same_warehouse(tmp_path):
-    from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, EventRecordsFilter
+    from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus
 
     fanned, plain = Workspace(tmp_path / "fanned"), Workspace(tmp_path / "plain")
     for ws in (fanned, plain):
@@ -43,10 +43,10 @@ def test_fanned_out_parse_runs_in_worker_processes_and_builds_the_same_warehouse
     with DagsterInstance.from_config(str(fanned.dagster_home)) as instance:
         runs = {r.job_name: r for r in instance.get_runs()}
         assert runs["parse_reports"].status == DagsterRunStatus.SUCCESS
-        starts = instance.get_event_records(EventRecordsFilter(event_type=DagsterEventType.STEP_START))
+        starts = instance.get_records_for_run(runs["parse_reports"].run_id,
+                                              of_type=DagsterEventType.STEP_START).records
         pids = {r.event_log_entry.dagster_event.pid for r in starts
-                if r.event_log_entry.run_id == runs["parse_reports"].run_id
-                and r.event_log_entry.step_key.startswith("parse_chunk")}
+                if r.event_log_entry.step_key.startswith("parse_chunk")}
         assert len(pids) >= 2 and os.getpid() not in pids  # separate worker processes
         parsed = instance.get_latest_materialization_event(AssetKey("parsed_activities")).asset_materialization.metadata
     assert parsed["n_cached"].value == N_REPORTS  # the build job parsed nothing itself

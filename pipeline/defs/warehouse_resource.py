@@ -35,10 +35,10 @@ class WarehouseResource(ConfigurableResource):
     def setup_for_execution(self, context: InitResourceContext) -> None:
         self._warehouse = open_warehouse(Path(self.database))  # embedded file, or the DuckLake when shared
         self._lock = self._warehouse.acquire_lock()
-        self._run_id = context.run_id
-        if context.instance is not None and context.run_id:
-            context.instance.add_run_tags(context.run_id, process_tags())
-        self._warehouse.start_build(context.run_id or "ad-hoc")
+        self._run_id = context.run.run_id if context.run is not None else None
+        if context.instance is not None and self._run_id:
+            context.instance.add_run_tags(self._run_id, process_tags())
+        self._warehouse.start_build(self._run_id or "ad-hoc")
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:  # noqa: ARG002
         if self._lock is not None:
