@@ -37,8 +37,10 @@ def build_db_path() -> Path:
 
 
 def cache_dir() -> Path:
-    """Content-addressed cache kept across runs: parsed reports by sha256."""
-    return warehouse_path().parent / ".cache"
+    """Content-addressed cache kept across runs: parsed reports by sha256. PLEDGE_CACHE_DIR puts it
+    elsewhere, e.g. on storage that the parse workers of a fanned-out run all reach."""
+    override = os.environ.get("PLEDGE_CACHE_DIR")
+    return Path(override).resolve() if override else warehouse_path().parent / ".cache"
 
 
 def dbt_executable() -> str:
