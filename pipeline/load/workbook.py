@@ -29,6 +29,7 @@ import duckdb
 import xlsxwriter
 
 from pipeline import settings
+from pipeline.load import xlsx_rows
 
 WORKBOOK_NAME = "pledge_activity.xlsx"
 CSV_DIR = "csv"
@@ -168,6 +169,11 @@ def csv_value(value: Any) -> str:
     return str(value)
 
 
+# csv_value by column kind, for the kinds the csv module does not write as csv_value would (text and
+# integers it writes as they are, a null as an empty field)
+_CSV_CONVERT = {"date": csv_value, "datetime": csv_value, "bool": csv_value, "number": csv_value}
+
+
 def _naive(value: dt.datetime) -> dt.datetime:
     """Excel has no time zones: an aware timestamp is written in UTC."""
     return value.astimezone(dt.timezone.utc).replace(tzinfo=None) if value.tzinfo else value
@@ -201,17 +207,18 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
     tmp.unlink(missing_ok=True)
     rows: dict[str, int] = {}
     csv_paths: dict[str, str] = {}
-    truncated: list[str] = []
     from pipeline.shared import connect_published  # the file, or the DuckLake when shared (issue 14)
 
     with connect_published(warehouse_path) as con:
         periods = [r[0] for r in con.execute("select report_date from marts.dim_period order by 1").fetchall()]
         layouts = {s.name: _columns(con, s) for s in SHEETS}
         counts = {s.name: con.execute(f"select count(*) from {s.relation}").fetchone()[0] for s in SHEETS}
-        # constant_memory: each row goes to disk as it is written, whatever the size of the table
+        # XlsxWriter makes the workbook with each data sheet's header and two probe rows; the data rows
+        # are then streamed in their place (pipeline/load/xlsx_rows.py says why)
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "tmpdir": str(out_dir),
                                               "strings_to_numbers": False, "strings_to_formulas": False,
                                               "strings_to_urls": False})
+        fills: dict[str, tuple[int, int, xlsx_rows.Fill]] = {}
         try:
             book.set_properties({"title": "전주시 공약사업 주민소통 활동내역 (Jeonju pledge activities)",
                                  "comments": f"Exported from {Path(warehouse_path).name}"})
@@ -219,14 +226,13 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
             readme = book.add_worksheet(README_SHEET)
             _write_readme(readme, styles, docs, layouts, counts, periods, Path(warehouse_path).name, manifest_path)
             for sheet in SHEETS:
-                n, csv_path = _write_sheet(con, book, styles, sheet, layouts[sheet.name], docs, csv_dir)
-                rows[sheet.name] = n
-                csv_paths[sheet.name] = str(csv_path)
-                if n > MAX_DATA_ROWS:
-                    truncated.append(sheet.name)
+                fill = _write_sheet(con, book, styles, sheet, layouts[sheet.name], docs, csv_dir, rows, csv_paths)
+                fills[sheet.name] = (len(layouts[sheet.name]), min(counts[sheet.name], MAX_DATA_ROWS), fill)
             readme.activate()
         finally:
             book.close()
+        xlsx_rows.splice(tmp, fills)
+    truncated = [name for name, n in rows.items() if n > MAX_DATA_ROWS]
     os.replace(tmp, final)
     for stale in csv_dir.glob("*.csv"):
         if stale.stem not in rows:
@@ -275,53 +281,30 @@ def _kind(duck_type: str) -> str:
     return "text"
 
 
-def _write_sheet(con, book, styles, sheet: Sheet, columns: list[tuple[str, str]], docs, csv_dir: Path):
+def _write_sheet(con, book, styles, sheet: Sheet, columns: list[tuple[str, str]], docs, csv_dir: Path,
+                 rows: dict[str, int], csv_paths: dict[str, str]) -> xlsx_rows.Fill:
+    """The sheet's header, probe rows and layout through XlsxWriter; returns the fill that streams its
+    rows into the workbook and writes its CSV file (recording both in `rows` and `csv_paths`)."""
     ws = book.add_worksheet(sheet.name)
     model = docs.get(sheet.table)
     headers = [header(c, model.columns.get(c, "") if model else "") for c, _ in columns]
     kinds = [_kind(t) for _, t in columns]
-    writers = {
-        "date": lambda r, c, v: ws.write_datetime(r, c, v, styles["date"]),
-        "datetime": lambda r, c, v: ws.write_datetime(r, c, _naive(v), styles["datetime"]),
-        "bool": lambda r, c, v: ws.write_boolean(r, c, v, styles["bool"]),
-        "int": lambda r, c, v: ws.write_number(r, c, v, styles["int"]),
-        "number": lambda r, c, v: ws.write_number(r, c, float(v), styles["number"]),
-        # a text of several lines (raw_text) wraps in its cell, so spreadsheets draw its lines inside
-        # the row (made tall enough before the row is written) rather than over the rows below
-        "text": lambda r, c, v: ws.write_string(r, c, str(v), styles["wrap" if "\n" in str(v) else "text"]),
-    }
-    cell_writers = [writers[k] for k in kinds]
+    query = f"select * from {sheet.relation} order by {sheet.order_by}"
 
     ws.set_row(0, 30)  # two lines of header
     for col, text in enumerate(headers):
         ws.write_string(0, col, text, styles["header"])
+    # the probe rows: each column's style, plain and multi-line (row by row: constant_memory writes a
+    # row out once a later one is begun)
+    for col, kind in enumerate(kinds):
+        ws.write_blank(1, col, None, styles[kind])
+    for col, kind in enumerate(kinds):
+        ws.write_blank(2, col, None, styles["wrap" if kind == "text" else kind])
     widths = [0] * len(columns)
-
-    final = csv_dir / f"{sheet.name}.csv"
-    tmp = csv_dir / f".{sheet.name}.csv.tmp"
-    n = 0
-    # utf-8-sig writes the byte-order mark Excel needs to read the file as UTF-8
-    with open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
-        out = csv.writer(handle, lineterminator="\r\n")
-        out.writerow(headers)
-        cursor = con.execute(f"select * from {sheet.relation} order by {sheet.order_by}")
-        while batch := cursor.fetchmany(FETCH_ROWS):
-            out.writerows([csv_value(v) for v in row] for row in batch)
-            for row in batch:
-                n += 1
-                if n > MAX_DATA_ROWS:
-                    continue
-                if n <= WIDTH_SAMPLE_ROWS:
-                    for col, value in enumerate(row):
-                        widths[col] = max(widths[col], display_width(value))
-                lines = max((v.count("\n") + 1 for v in row if isinstance(v, str)), default=1)
-                if lines > 1:
-                    ws.set_row(n, min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT))
-                for col, value in enumerate(row):
-                    if value is not None and not (isinstance(value, float) and math.isnan(value)):
-                        cell_writers[col](n, col, value)
-    os.replace(tmp, final)
-
+    for row in con.execute(f"{query} limit {WIDTH_SAMPLE_ROWS}").fetchall():
+        for col, value in enumerate(row):
+            widths[col] = max(widths[col], display_width(value))
+    n = con.execute(f"select count(*) from {sheet.relation}").fetchone()[0]
     last_row = min(n, MAX_DATA_ROWS)
     total_width = 0
     for col, text in enumerate(headers):
@@ -338,7 +321,30 @@ def _write_sheet(con, book, styles, sheet: Sheet, columns: list[tuple[str, str]]
     ws.set_print_scale(max(55, min(100, int(150 * 100 / max(total_width, 1)))))
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
     ws.set_footer(f"&L{sheet.name} ({sheet.schema}.{sheet.table})&R&P / &N")
-    return n, final
+    to_csv = [_CSV_CONVERT.get(k) for k in kinds]
+
+    def fill(column_styles: list[tuple[str, str]], write) -> int:
+        out_rows = xlsx_rows.RowsWriter(write, kinds, column_styles, LINE_HEIGHT, MAX_ROW_HEIGHT)
+        final = csv_dir / f"{sheet.name}.csv"
+        tmp = csv_dir / f".{sheet.name}.csv.tmp"
+        total = 0
+        # utf-8-sig writes the byte-order mark Excel needs to read the file as UTF-8
+        with open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
+            out = csv.writer(handle, lineterminator="\r\n")
+            out.writerow(headers)
+            cursor = con.execute(query)
+            while batch := cursor.fetchmany(FETCH_ROWS):
+                out.writerows([v if f is None or v is None else f(v) for f, v in zip(to_csv, row)] for row in batch)
+                room = MAX_DATA_ROWS - total
+                if room > 0:
+                    out_rows.write(batch[:room])
+                total += len(batch)
+        os.replace(tmp, final)
+        rows[sheet.name] = total
+        csv_paths[sheet.name] = str(final)
+        return min(total, MAX_DATA_ROWS)
+
+    return fill
 
 
 def _longest_header_line(text: str) -> float:
