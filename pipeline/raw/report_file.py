@@ -27,8 +27,15 @@ ENCODINGS = ("utf-8-sig", "cp949")
 _WIDTH_MAP = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in "＜＞＆"} | {0x3000: 0x20}
 
 
+_WIDE = re.compile("[\uff01-\uff5e\u3000]")
+
+
 def normalise_width(text: str) -> str:
-    return text.translate(_WIDTH_MAP)
+    # str.translate looks every character up (4.5 ms for a 170 KB report); most reports have no
+    # full-width form at all, and those that do have few
+    if not _WIDE.search(text):
+        return text
+    return _WIDE.sub(lambda m: chr(_WIDTH_MAP.get(ord(m.group()), ord(m.group()))), text)
 
 
 class ReportFileError(ValueError):
