@@ -13,12 +13,13 @@ so a reader never sees half a workbook. No Dagster here: the publish asset calls
 """
 from __future__ import annotations
 
-import csv
+import codecs
 import datetime as dt
 import json
 import math
 import os
 import re
+import shutil
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -169,9 +170,43 @@ def csv_value(value: Any) -> str:
     return str(value)
 
 
-# csv_value by column kind, for the kinds the csv module does not write as csv_value would (text and
-# integers it writes as they are, a null as an empty field)
-_CSV_CONVERT = {"date": csv_value, "datetime": csv_value, "bool": csv_value, "number": csv_value}
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _csv_sql(column: str, duck_type: str) -> str:
+    """The column as csv_value writes it, in SQL: DuckDB's CSV writer writes a sheet's 80,000 rows in a
+    tenth of the time Python's csv module takes."""
+    v, kind = _ident(column), _kind(duck_type)
+    if kind == "bool":
+        return f"case when {v} then 'TRUE' when not {v} then 'FALSE' end"
+    if kind == "date":
+        return f"strftime({v}, '%Y-%m-%d')"
+    if kind == "datetime":
+        ts = f"timezone('UTC', {v})" if "TIME ZONE" in duck_type.upper() else v
+        return (f"strftime({ts}, '%Y-%m-%d %H:%M:%S') || case when microsecond({ts}) % 1000000 <> 0 then "
+                f"'.' || lpad(cast(microsecond({ts}) % 1000000 as varchar), 6, '0') else '' end")
+    if kind == "number":
+        return (f"case when isfinite({v}) and {v} = trunc({v}) then cast(cast({v} as hugeint) as varchar) "
+                f"else cast({v} as varchar) end")
+    return f"cast({v} as varchar)"
+
+
+def _write_csv(con: duckdb.DuckDBPyConnection, select: str, final: Path) -> None:
+    """`select`'s rows as CSV at `final`: UTF-8 with the byte-order mark Excel needs to read Hangul,
+    a null as an empty field; written beside `final` and renamed over it."""
+    body = final.with_name(f".{final.name}.body")
+    tmp = final.with_name(f".{final.name}.tmp")
+    try:
+        con.execute(f"copy ({select}) to '{str(body).replace(chr(39), chr(39) * 2)}' "
+                    "(format csv, header true, delimiter ',', quote '\"', escape '\"', null '')")
+        with open(tmp, "wb") as out, open(body, "rb") as src:
+            out.write(codecs.BOM_UTF8)
+            shutil.copyfileobj(src, out, 1 << 20)
+        os.replace(tmp, final)
+    finally:
+        body.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
 
 
 def _naive(value: dt.datetime) -> dt.datetime:
@@ -321,28 +356,19 @@ def _write_sheet(con, book, styles, sheet: Sheet, columns: list[tuple[str, str]]
     ws.set_print_scale(max(55, min(100, int(150 * 100 / max(total_width, 1)))))
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
     ws.set_footer(f"&L{sheet.name} ({sheet.schema}.{sheet.table})&R&P / &N")
-    to_csv = [_CSV_CONVERT.get(k) for k in kinds]
+    csv_select = ", ".join(f"{_csv_sql(name, duck_type)} as {_ident(text)}"
+                           for (name, duck_type), text in zip(columns, headers))
 
     def fill(column_styles: list[tuple[str, str]], write) -> int:
-        out_rows = xlsx_rows.RowsWriter(write, kinds, column_styles, LINE_HEIGHT, MAX_ROW_HEIGHT)
         final = csv_dir / f"{sheet.name}.csv"
-        tmp = csv_dir / f".{sheet.name}.csv.tmp"
-        total = 0
-        # utf-8-sig writes the byte-order mark Excel needs to read the file as UTF-8
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
-            out = csv.writer(handle, lineterminator="\r\n")
-            out.writerow(headers)
-            cursor = con.execute(query)
-            while batch := cursor.fetchmany(FETCH_ROWS):
-                out.writerows([v if f is None or v is None else f(v) for f, v in zip(to_csv, row)] for row in batch)
-                room = MAX_DATA_ROWS - total
-                if room > 0:
-                    out_rows.write(batch[:room])
-                total += len(batch)
-        os.replace(tmp, final)
-        rows[sheet.name] = total
+        _write_csv(con, f"select {csv_select} from {sheet.relation} order by {sheet.order_by}", final)
+        rows[sheet.name] = n
         csv_paths[sheet.name] = str(final)
-        return min(total, MAX_DATA_ROWS)
+        out_rows = xlsx_rows.RowsWriter(write, kinds, column_styles, LINE_HEIGHT, MAX_ROW_HEIGHT)
+        cursor = con.execute(f"{query} limit {MAX_DATA_ROWS}")
+        while batch := cursor.fetchmany(FETCH_ROWS):
+            out_rows.write(batch)
+        return out_rows.row - 1
 
     return fill
 
