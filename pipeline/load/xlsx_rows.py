@@ -73,24 +73,28 @@ def _serial(value: dt.datetime) -> float:
     return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
 
 
-def cell_writer(kind: str, style: str, wrap_style: str) -> Callable[[str, Any], str]:
-    """A function (cell reference, value) -> the cell's XML, for a column of `kind` (see workbook._kind)."""
+def cell_tail(kind: str, style: str, wrap_style: str) -> Callable[[Any], str]:
+    """A function value -> the cell's XML after its reference (`<c r="B7"` comes before it), for a
+    column of `kind` (see workbook._kind)."""
     s, sw = f' s="{style}"' if style else "", f' s="{wrap_style}"' if wrap_style else ""
     if kind == "int":
-        return lambda ref, v: f'<c r="{ref}"{s}><v>{v}</v></c>'
+        return lambda v: f'{s}><v>{v}</v></c>'
     if kind == "number":
-        return lambda ref, v: f'<c r="{ref}"{s}><v>{float(v):.16G}</v></c>'
+        return lambda v: f'{s}><v>{float(v):.16G}</v></c>'
     if kind == "date":
-        return lambda ref, v: f'<c r="{ref}"{s}><v>{(v - _EPOCH_DATE).days}</v></c>'
+        return lambda v: f'{s}><v>{(v - _EPOCH_DATE).days}</v></c>'
     if kind == "datetime":
-        return lambda ref, v: f'<c r="{ref}"{s}><v>{_serial(v):.16G}</v></c>'
+        return lambda v: f'{s}><v>{_serial(v):.16G}</v></c>'
     if kind == "bool":
-        return lambda ref, v: f'<c r="{ref}"{s} t="b"><v>{1 if v else 0}</v></c>'
+        return lambda v: f'{s} t="b"><v>{1 if v else 0}</v></c>'
 
-    def text(ref: str, v: Any) -> str:
+    def text(v: Any) -> str:
         v = str(v)
-        return f'<c r="{ref}"{sw if NEWLINE in v else s} {_text(v)}'
+        return f'{sw if NEWLINE in v else s} {_text(v)}'
     return text
+
+
+CACHED_VALUES = 20_000  # per column: codes, titles and dates repeat in every period's rows
 
 
 class RowsWriter:
@@ -99,27 +103,36 @@ class RowsWriter:
     def __init__(self, write: Callable[[str], Any], kinds: Sequence[str], styles: Sequence[tuple[str, str]],
                  line_height: float, max_height: float):
         self._write = write
-        self.letters = column_letters(len(kinds))
-        self.writers = [cell_writer(k, s, w) for k, (s, w) in zip(kinds, styles)]
+        # per column: the cell's opening up to its column letter, the XML after the reference by value
+        # (with the lines of a text), and the function that makes it
+        self.columns = [(f'<c r="{letter}', {}, cell_tail(k, s, w))
+                        for letter, k, (s, w) in zip(column_letters(len(kinds)), kinds, styles)]
         self.line_height, self.max_height = line_height, max_height
         self.row = 1  # the header's
 
     def write(self, rows: Iterable[Sequence[Any]]) -> None:
-        out, cells = [], list(zip(self.letters, self.writers))
+        out, columns = [], self.columns
         for values in rows:
             self.row += 1
-            r = str(self.row)
+            r = f'{self.row}"'
             parts = []
             lines = 1
-            for (letter, write), v in zip(cells, values):
-                if v is None or (v.__class__ is float and math.isnan(v)):
+            for (opening, cache, tail), v in zip(columns, values):
+                if v is None:
                     continue
-                if v.__class__ is str and "\n" in v:
-                    lines = max(lines, v.count("\n") + 1)
-                parts.append(write(letter + r, v))
+                cached = cache.get(v)
+                if cached is None:
+                    if v.__class__ is float and math.isnan(v):
+                        continue
+                    cached = (tail(v), v.count(NEWLINE) + 1 if v.__class__ is str else 1)
+                    if len(cache) < CACHED_VALUES:
+                        cache[v] = cached
+                parts.append(opening + r + cached[0])
+                if cached[1] > lines:
+                    lines = cached[1]
             height = (f' ht="{min(self.line_height * lines, self.max_height):g}" customHeight="1"'
                       if lines > 1 else "")
-            out.append(f'<row r="{r}"{height}>{"".join(parts)}</row>')
+            out.append(f'<row r="{r[:-1]}"{height}>{"".join(parts)}</row>')
         self._write("".join(out))
 
 
