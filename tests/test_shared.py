@@ -40,7 +40,7 @@ from pipeline.shared import lake
 from pipeline.shared.cluster import Cluster, ClusterError, bindir, free_port
 from pipeline.shared.config import LAKE_DATA_PATH_ENV, POSTGRES_DSN_ENV, SharedConfig, SharedConfigError, shared_config
 
-from .conftest import REPO, SEED_REPORT
+from .conftest import REPO, SEED_REPORT, Workspace
 
 RUN_TIMEOUT = 900
 MARTS = "marts"
@@ -87,23 +87,15 @@ def cfg(cluster: Cluster, tmp_path_factory) -> SharedConfig:
 
 
 @dataclass
-class Machine:
-    """A workspace of its own, as on another machine: raw/, the local working area, DAGSTER_HOME."""
-    root: Path
-    cfg: SharedConfig | None  # None: the embedded deployment
-
-    @property
-    def raw_dir(self) -> Path:
-        return self.root / "raw"
-
-    @property
-    def warehouse(self) -> Path:
-        return self.root / "warehouse" / "pledge_activity.duckdb"
+class Machine(Workspace):
+    """A workspace of its own, as on another machine: raw/, the local working area, DAGSTER_HOME; its
+    runs are processes of their own."""
+    cfg: SharedConfig | None = None  # None: the embedded deployment
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
         env.update(PLEDGE_RAW_DIR=str(self.raw_dir), PLEDGE_WAREHOUSE=str(self.warehouse),
-                   DAGSTER_HOME=str(self.root / ".dagster"), DBT_PROFILES_DIR=str(REPO / "dbt_project"),
+                   DAGSTER_HOME=str(self.dagster_home), DBT_PROFILES_DIR=str(REPO / "dbt_project"),
                    PLEDGE_LOG_LEVEL="WARNING")
         if self.cfg is not None:
             env.update({POSTGRES_DSN_ENV: self.cfg.postgres_dsn, LAKE_DATA_PATH_ENV: self.cfg.lake_data_path})
@@ -124,7 +116,7 @@ class Machine:
 
 def new_machine(root: Path, cfg: SharedConfig | None, reports: int) -> Machine:
     """A workspace whose raw/ holds the real report and `reports - 1` synthetic later periods."""
-    m = Machine(root, cfg)
+    m = Machine(root, cfg=cfg)
     add_reports(m, reports)
     return m
 
@@ -471,7 +463,7 @@ def test_half_a_configuration_is_refused_and_none_is_the_embedded_default(tmp_pa
         shared_config({POSTGRES_DSN_ENV: "host=h dbname=d", LAKE_DATA_PATH_ENV: str(tmp_path)})
     got = shared_config({POSTGRES_DSN_ENV: "postgresql://u@h:1/d", LAKE_DATA_PATH_ENV: "s3://bucket/lake"})
     assert got.lake_uri == "ducklake:postgres:postgresql://u@h:1/d" and got.lake_data_path == "s3://bucket/lake/"
-    m = Machine(tmp_path, None)
+    m = Machine(tmp_path)
     add_reports(m, 1)
     env = {**m.env(), POSTGRES_DSN_ENV: "postgresql://postgres@127.0.0.1:1/none"}
     done = subprocess.run([sys.executable, "-m", "pipeline.run"], cwd=REPO, env=env, capture_output=True, text=True,
