@@ -17,7 +17,6 @@ ends with `</r>` through unescaped).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 import re
 import zipfile
@@ -31,7 +30,6 @@ _EPOCH_DATE = dt.date(1899, 12, 30)  # serial 0 of the 1900 system, for dates af
 _EPOCH = dt.datetime(1899, 12, 30)
 _ESCAPED_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
-_NEEDS_XML_ESCAPE = re.compile(r"[&<>]")
 _NEEDS_ANY = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x")
 _PROBE = re.compile(r'<row r="2"[ >].*?</row><row r="3"[ >].*?</row>', re.S)
 _CELL_STYLE = re.compile(r'<c r="([A-Z]+)([23])"(?: s="(\d+)")?')
@@ -48,19 +46,13 @@ def column_letters(n: int) -> list[str]:
     return out
 
 
-@functools.lru_cache(maxsize=1 << 16)  # titles, names and codes repeat in every period's rows
 def _text(s: str) -> str:
     if len(s) > EXCEL_STRING_MAX // 2 and len(s.encode("utf-16-le")) // 2 > EXCEL_STRING_MAX:
         s = s.encode("utf-16-le")[:2 * EXCEL_STRING_MAX].decode("utf-16-le", errors="ignore")
-    if not _NEEDS_ANY.search(s):
-        preserve = ' xml:space="preserve"' if s and (s[0].isspace() or s[-1].isspace()) else ""
-        return f't="inlineStr"><is><t{preserve}>{s}</t></is></c>'
-    if "_x" in s:
+    if _NEEDS_ANY.search(s):
         s = _ESCAPED_ESCAPE.sub(r"_x005F\1", s)
-    if _CONTROL.search(s):
         s = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", s)
-    s = s.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
-    if _NEEDS_XML_ESCAPE.search(s):
+        s = s.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
         s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     preserve = ' xml:space="preserve"' if s and (s[0].isspace() or s[-1].isspace()) else ""
     return f't="inlineStr"><is><t{preserve}>{s}</t></is></c>'
