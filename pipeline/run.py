@@ -103,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     found = discover_reports(raw_dir)
     warehouse = open_warehouse(settings.warehouse_path())
-    if not warehouse.lock_is_free():
-        print(f"REFUSED: another run is building {getattr(warehouse, 'label', warehouse.path)}; nothing was started. "
+    held_by = warehouse.lock_holder()
+    if held_by is not None:
+        print(f"REFUSED: another run is building {warehouse}: {held_by}; nothing was started. "
               "Wait for it to finish and run again.", file=sys.stderr)
         return EXIT_FAILED
     instance = DagsterInstance.get()

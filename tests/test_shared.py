@@ -502,3 +502,33 @@ def test_repeated_rollbacks_walk_back_through_the_publishes():
     assert lake.rollback_target(history + [back], back).snapshot_id == 1
     with pytest.raises(lake.LakeError, match="first publish"):
         lake.rollback_target(history, history[0])
+
+
+def test_asking_who_holds_the_lock_never_takes_it(cfg, tmp_path, monkeypatch):
+    """`make run`'s first check must not hold the advisory lock even for an instant: two runs started at
+    once would each see the other's check as a holder, and the refusal would name a session already gone."""
+    from pipeline.shared import lock
+    from pipeline.shared.warehouse import SharedWarehouse
+
+    wh = SharedWarehouse(tmp_path / "warehouse" / "pledge_activity.duckdb", cfg)
+    real_try_acquire = lock.try_acquire
+
+    def no_lock_taken(*args, **kwargs):
+        raise AssertionError("the check took the advisory lock")
+
+    monkeypatch.setattr(lock, "try_acquire", no_lock_taken)
+    assert wh.lock_holder() is None
+    held = real_try_acquire(cfg.postgres_dsn, "build")
+    try:
+        said = wh.lock_holder()
+        assert said is not None and said.startswith("the lock is held by pledge-run build pid "), said
+    finally:
+        held.release()
+    from pipeline.load.warehouse import Warehouse
+
+    local = Warehouse.acquire_lock(wh)  # this machine's flock only, as an embedded run holds it
+    try:
+        assert "another run on this machine" in wh.lock_holder()
+    finally:
+        local.release()
+    assert wh.lock_holder() is None

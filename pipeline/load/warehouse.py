@@ -81,6 +81,9 @@ class Warehouse:
         self.build_db = self.build_dir / self.path.name
         self.previous = self.path.with_name(self.path.stem + ".previous" + self.path.suffix)
 
+    def __str__(self) -> str:
+        return f"the warehouse {self.path}"
+
     # -- the lock -----------------------------------------------------------------------------
     def acquire_lock(self) -> BuildLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,12 +97,14 @@ class Warehouse:
             ) from None
         return BuildLock(fd)
 
-    def lock_is_free(self) -> bool:
+    def lock_holder(self) -> str | None:
+        """Who holds the build lock, or None if it is free. Asked by trying the `flock` for an instant:
+        it names no process, so the answer is 'another run on this machine'."""
         try:
-            self.acquire_lock().release()
+            Warehouse.acquire_lock(self).release()  # this class's flock, never a subclass's wider lock
         except BuildLockedError:
-            return False
-        return True
+            return f"another run on this machine (the lock on {self.path.parent} is held)"
+        return None
 
     # -- the working copy ---------------------------------------------------------------------
     def start_build(self, run_id: str) -> Path:

@@ -70,16 +70,13 @@ class SharedWarehouse(Warehouse):
             raise
         return BothLocks(local, self._lock)
 
-    def lock_is_free(self) -> bool:
-        """Asked without taking the advisory lock: two runs starting at once must not refuse each other
-        because each one's check held the lock for an instant."""
-        return lock.holder(self.cfg.postgres_dsn, lock.lock_key()) is None and super().lock_is_free()
-
-    @property
-    def label(self) -> str:
-        """This warehouse and who holds its build lock, for messages."""
+    def lock_holder(self) -> str | None:
+        """Who holds the lake's lock (or this machine's local one), asked without taking the advisory
+        lock: two runs starting at once must not refuse each other because one's check held it."""
         held_by = lock.holder(self.cfg.postgres_dsn, lock.lock_key())
-        return f"{self}" + (f" (the lock is held by {held_by})" if held_by else "")
+        if held_by is not None:
+            return f"the lock is held by {held_by}"
+        return super().lock_holder()
 
     # -- the working copy ---------------------------------------------------------------------
     def start_build(self, run_id: str) -> Path:
