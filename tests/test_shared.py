@@ -524,9 +524,7 @@ def test_asking_who_holds_the_lock_never_takes_it(cfg, tmp_path, monkeypatch):
         assert said is not None and said.startswith("the lock is held by pledge-run build pid "), said
     finally:
         held.release()
-    from pipeline.load.warehouse import Warehouse
-
-    local = Warehouse.acquire_lock(wh)  # this machine's flock only, as an embedded run holds it
+    local = wh.local_lock()  # this machine's flock only, as an embedded run holds it
     try:
         assert "another run on this machine" in wh.lock_holder()
     finally:

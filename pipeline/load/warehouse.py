@@ -86,6 +86,11 @@ class Warehouse:
 
     # -- the lock -----------------------------------------------------------------------------
     def acquire_lock(self) -> BuildLock:
+        """The build lock (the shared warehouse widens it to the lake)."""
+        return self.local_lock()
+
+    def local_lock(self) -> BuildLock:
+        """This machine's lock: a `flock` on the warehouse's folder."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path.parent, os.O_RDONLY)
         try:
@@ -101,7 +106,7 @@ class Warehouse:
         """Who holds the build lock, or None if it is free. Asked by trying the `flock` for an instant:
         it names no process, so the answer is 'another run on this machine'."""
         try:
-            Warehouse.acquire_lock(self).release()  # this class's flock, never a subclass's wider lock
+            self.local_lock().release()
         except BuildLockedError:
             return f"another run on this machine (the lock on {self.path.parent} is held)"
         return None

@@ -58,7 +58,7 @@ class SharedWarehouse(Warehouse):
     def acquire_lock(self, what: str = "build") -> "BothLocks":
         """The lake's advisory lock, and the local folder's `flock` too: the working copy lives in the
         same local folder as an embedded run's, and two runs must never share it."""
-        local = super().acquire_lock()
+        local = self.local_lock()
         try:
             self._lock = lock.try_acquire(self.cfg.postgres_dsn, what)
         except lock.LockHeldError as exc:
