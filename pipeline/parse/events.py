@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from pipeline.parse.dates import ActivityScans, EventDates, event_dates, explicit_days, scan_activity
 from pipeline.parse.formats import format_for_title
@@ -134,12 +134,17 @@ def _build(drafts: list[EventDraft], report_date: dt.date,
         event_dates(title, texts, report_year=report_date.year, scans=draft.take_scans(), sibling_days=siblings)
         for draft, title, texts, siblings in zip(drafts, titles, details, sibling_days)
     ]
-    people = [attendance([title, *texts]) for title, texts in zip(titles, details)]
-    places = [find_venue(title, texts) for title, texts in zip(titles, details)]
-    sessions = [session_count(title, texts) for title, texts in zip(titles, details)]
-    formats = [format_for_title(title) for title in titles]
-    return [_event(draft, report_date, _Readings(*readings))
-            for draft, readings in zip(drafts, zip(whens, people, places, sessions, formats))]
+    others = [_text_readings(title, tuple(texts)) for title, texts in zip(titles, details)]
+    return [_event(draft, report_date, _Readings(when, *rest)) for draft, when, rest in zip(drafts, whens, others)]
+
+
+@lru_cache(maxsize=1 << 16)
+def _text_readings(title: str, texts: tuple[str, ...]) -> tuple[Attendance, Venue, int | None, str]:
+    """People, venue, sessions and format read from the activity's text alone. Memoised: each
+    report repeats the activities of the earlier reports of the term (the reports are cumulative),
+    so a worker parsing many periods reads each text once. Their results are never mutated."""
+    return attendance([title, *texts]), find_venue(title, list(texts)), session_count(title, list(texts)), \
+        format_for_title(title)
 
 
 def _event(draft: EventDraft, report_date: dt.date, readings: _Readings) -> tuple[Event, list[ParseIssue]]:
