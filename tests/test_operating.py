@@ -167,6 +167,15 @@ def test_failed_audit_publishes_nothing_and_names_the_test(ws, built_warehouse, 
     assert "pledge_dbt_models" in err.err
     assert "relationships_fct_events_format_code" in (err.out + err.err)  # dbt names the failing test
     assert file_digest(ws.warehouse) == before  # nothing published
+    # the failed test is an observation on the model it tests, with its status and failed rows
+    from dagster import AssetKey, DagsterInstance
+
+    with DagsterInstance.from_config(str(ws.dagster_home)) as instance:
+        records = instance.fetch_observations(AssetKey(["marts", "fct_events"]), limit=100).records
+    failed = {r.asset_observation.metadata["unique_id"].value: r.asset_observation.metadata for r in records}
+    (uid,) = [u for u in failed if ".relationships_fct_events_format_code" in u]
+    assert failed[uid]["status"].value == "fail"
+    assert failed[uid]["dagster_dbt/failed_row_count"].value == 1
 
 
 def test_reader_keeps_a_consistent_view_during_a_run(ws):

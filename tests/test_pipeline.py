@@ -1,6 +1,7 @@
 """The whole pipeline on the real report: real Dagster job, real dbt build, real DuckDB file."""
 import datetime as dt
 import hashlib
+import re
 
 import pytest
 
@@ -132,6 +133,11 @@ def test_run_is_recorded_in_the_dagster_instance(built_warehouse):
         [__import__("dagster").AssetCheckKey(AssetKey("parsed_activities"), "list_items_accounted_for")]
     )
     assert checks
+    # every dbt test passed: none is an observation (those are for tests that warn or fail), the log counts them
+    assert not instance.fetch_observations(AssetKey(["marts", "fct_events"]), limit=10).records
+    logs = "".join(p.read_text() for p in (built_warehouse.warehouse.parent / "logs").glob("run-*.log"))
+    counts = re.findall(r"dbt tests: (\d+) pass\b", logs)
+    assert counts and int(counts[-1]) > 100, counts
 
 
 def test_the_warehouse_meets_the_gold_targets(built_warehouse):
