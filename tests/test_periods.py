@@ -55,6 +55,7 @@ def periods(tmp_path_factory):
                             reports=[SEED_REPORT, first_2021.write(snapshots_dir)])
         assert ws.run() == 0
         ws.first_run_partitions = _run_partitions(ws)
+        ws.first_run_parsed_metadata = _latest_metadata(AssetKey("parsed_activities"))
         ws.keys_before = _keys(ws)
         with ws.connect() as con:
             ws.first_2021_n_events = con.execute(
@@ -64,6 +65,7 @@ def periods(tmp_path_factory):
         s2021.write(ws.raw_dir)  # same file name, new content
         assert ws.run() == 0
         ws.second_run_partitions = _run_partitions(ws)
+        ws.second_run_parsed_metadata = _latest_metadata(AssetKey("parsed_activities"))
         ws.second_run_staging_metadata = _latest_metadata(AssetKey(["staging", "events"]))
         ws.second_run_keys_metadata = _event_keys_metadata()
         with ws.connect() as con:
@@ -122,11 +124,20 @@ def test_activities_per_pledge_match_the_ground_truth(periods):
         assert {k: v for k, v in got.items() if k[0] == snap.report_date} == want
 
 
+def _parsed_now(metadata: dict) -> set[str]:
+    """Periods the run's parse step parsed (rather than found in the parse cache)."""
+    return {period for period, figures in metadata["per_period"].items() if not figures["cached"]}
+
+
 def test_only_new_and_changed_files_are_parsed(periods):
-    assert periods.first_run_partitions["parsed_activities"] == {"2020-12-31", "2021-12-31"}
+    assert periods.first_run_partitions["raw_report"] == {"2020-12-31", "2021-12-31"}
+    assert _parsed_now(periods.first_run_parsed_metadata) == {"2020-12-31", "2021-12-31"}
     # the real 2020 report did not change: not read, not parsed, not reloaded
     assert periods.second_run_partitions["raw_report"] == {"2019-12-31", "2021-12-31"}
-    assert periods.second_run_partitions["parsed_activities"] == {"2019-12-31", "2021-12-31"}
+    # one unpartitioned step parses the periods of the run's range (one materialization, not one per period)
+    assert periods.second_run_partitions["parsed_activities"] == {None}
+    assert set(periods.second_run_parsed_metadata["per_period"]) == {"2019-12-31", "2021-12-31"}
+    assert _parsed_now(periods.second_run_parsed_metadata) == {"2019-12-31", "2021-12-31"}
     # staging is one unpartitioned step that reloads exactly the periods whose parse changed
     assert periods.second_run_partitions["staging/events"] == {None}
     assert periods.second_run_staging_metadata["periods_loaded"] == ["2019-12-31", "2021-12-31"]

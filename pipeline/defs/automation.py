@@ -18,15 +18,11 @@ from dagster import (
 )
 
 from pipeline import settings
-from pipeline.defs.partitions import reporting_periods
+from pipeline.defs.partitions import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, reporting_periods
 from pipeline.plan import ChangePlan, make_plan
 from pipeline.raw.discover import Discovery, discover_reports
 
 PLAN_TAG = "pledge/plan"  # the run's change plan (JSON), recorded with the run and in staging.run_history
-
-# Dagster's documented run tags for a run over a range of partitions (what a single-run backfill sets).
-ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
-ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 # Everything in one process, serially: DuckDB takes one writer at a time, and
 # all partitions of a run share one step per asset.
@@ -62,7 +58,7 @@ def run_request_for(plan: ChangePlan, found: Discovery, ordered: list[str]) -> R
     range of the periods to load (`ordered`: the instance's periods in order), or, with none to load
     (the matcher or the dbt project changed, or a retraction), the unpartitioned assets only; the
     plan as a tag; full refresh and retractions as typed run configuration."""
-    from pipeline.defs.assets.parsed import PARTITIONED_KEYS
+    from pipeline.defs.assets.parsed import INGEST_KEYS
     from pipeline.definitions import defs
 
     tags, selection = {PLAN_TAG: plan.as_json()}, None
@@ -70,7 +66,7 @@ def run_request_for(plan: ChangePlan, found: Discovery, ordered: list[str]) -> R
         positions = sorted(ordered.index(k) for k in plan.to_load)
         tags.update(range_tags(ordered[positions[0]], ordered[positions[-1]]))
     else:
-        selection = [k for k in defs.resolve_all_asset_keys() if k not in PARTITIONED_KEYS]
+        selection = [k for k in defs.resolve_all_asset_keys() if k not in INGEST_KEYS]
     # the same plan over the same files is the same request: Dagster starts a run_key once
     what = plan.as_json() + "".join(f"{k}={found.reports[k].sha256}" for k in plan.to_load)
     return RunRequest(
