@@ -30,7 +30,7 @@ import duckdb
 import xlsxwriter
 
 from pipeline import settings
-from pipeline.load import xlsx_rows
+from pipeline.load import xlsx_blocks, xlsx_rows
 
 WORKBOOK_NAME = "pledge_activity.xlsx"
 CSV_DIR = "csv"
@@ -206,9 +206,12 @@ def _type_label(duck_type: str) -> str:
 
 # --- the export ---------------------------------------------------------------------------------
 
-def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path | None = None) -> dict:
+def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path | None = None,
+                    block_cache: Path | None = None) -> dict:
     """Write out_dir/pledge_activity.xlsx and out_dir/csv/<sheet>.csv from the published warehouse.
 
+    With `block_cache` (a folder), the rows of the per-period sheets are written from the XML of each
+    period's rows kept there by the previous export, where unchanged (pipeline/load/xlsx_blocks.py).
     The warehouse is opened read-only. Returns the paths written and the rows of every sheet:
     {"workbook": path, "csv_dir": path, "csv": {sheet: path}, "rows": {sheet: rows},
      "tables": {sheet: "schema.table"}, "truncated": [sheets cut at Excel's row limit]}.
@@ -224,6 +227,7 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
     tmp.unlink(missing_ok=True)
     rows: dict[str, int] = {}
     csv_paths: dict[str, str] = {}
+    blocks = xlsx_blocks.BlockCache(block_cache) if block_cache is not None else None
     from pipeline.shared import connect_published  # the file, or the DuckLake when shared (issue 14)
 
     with connect_published(warehouse_path) as con:
@@ -244,7 +248,7 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
             _write_readme(readme, styles, docs, layouts, counts, periods, Path(warehouse_path).name, manifest_path)
             for sheet in SHEETS:
                 fill = _write_sheet(con, book, styles, sheet, layouts[sheet.name], counts[sheet.name], docs, csv_dir,
-                                   rows, csv_paths)
+                                   rows, csv_paths, blocks)
                 fills[sheet.name] = (len(layouts[sheet.name]), min(counts[sheet.name], MAX_DATA_ROWS), fill)
             readme.activate()
         finally:
@@ -252,11 +256,14 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
         xlsx_rows.splice(tmp, fills)
     truncated = [name for name, n in rows.items() if n > MAX_DATA_ROWS]
     os.replace(tmp, final)
+    if blocks is not None:
+        blocks.prune()
     for stale in csv_dir.glob("*.csv"):
         if stale.stem not in rows:
             stale.unlink()
     return {"workbook": str(final), "csv_dir": str(csv_dir), "csv": csv_paths, "rows": rows,
-            "tables": {s.name: f"{s.schema}.{s.table}" for s in SHEETS}, "truncated": truncated}
+            "tables": {s.name: f"{s.schema}.{s.table}" for s in SHEETS}, "truncated": truncated,
+            "row_blocks": {"reused": blocks.hits, "written": blocks.misses} if blocks is not None else None}
 
 
 def _columns(con: duckdb.DuckDBPyConnection, sheet: Sheet) -> list[tuple[str, str]]:
@@ -300,9 +307,11 @@ def _kind(duck_type: str) -> str:
 
 
 def _write_sheet(con, book, styles, sheet: Sheet, columns: list[tuple[str, str]], n: int, docs, csv_dir: Path,
-                 rows: dict[str, int], csv_paths: dict[str, str]) -> xlsx_rows.Fill:
+                 rows: dict[str, int], csv_paths: dict[str, str],
+                 blocks: xlsx_blocks.BlockCache | None) -> xlsx_rows.Fill:
     """The sheet's header, probe rows and layout through XlsxWriter; returns the fill that streams its
-    rows into the workbook and writes its CSV file (recording both in `rows` and `csv_paths`)."""
+    rows into the workbook (a per-period sheet through the block cache `blocks`, if given) and writes
+    its CSV file (recording both in `rows` and `csv_paths`)."""
     ws = book.add_worksheet(sheet.name)
     model = docs.get(sheet.table)
     headers = [header(c, model.columns.get(c, "") if model else "") for c, _ in columns]
@@ -347,6 +356,10 @@ def _write_sheet(con, book, styles, sheet: Sheet, columns: list[tuple[str, str]]
         rows[sheet.name] = n
         csv_paths[sheet.name] = str(final)
         out_rows = xlsx_rows.RowsWriter(write, kinds, column_styles, LINE_HEIGHT, MAX_ROW_HEIGHT)
+        if blocks is not None and n <= MAX_DATA_ROWS and sheet.order_by.startswith(xlsx_blocks.PERIOD_COLUMN + ","):
+            context = "|".join(map(str, (sheet.name, columns, column_styles, LINE_HEIGHT, MAX_ROW_HEIGHT)))
+            return xlsx_blocks.fill_by_period(con, sheet.relation, [c for c, _ in columns], sheet.order_by,
+                                              out_rows, write, blocks, context, FETCH_ROWS)
         cursor = con.execute(f"{query} limit {MAX_DATA_ROWS}")
         while batch := cursor.fetchmany(FETCH_ROWS):
             out_rows.write(batch)

@@ -128,6 +128,18 @@ class RowsWriter:
         self._write("".join(out))
 
 
+    def text_of(self, rows: Sequence[Sequence[Any]], first_row: int) -> str:
+        """The XML of `rows` as the sheet's rows first_row, first_row + 1, ... (returned, not written)."""
+        parts: list[str] = []
+        sink, self._write = self._write, parts.append
+        self.row = first_row - 1
+        try:
+            self.write(rows)
+        finally:
+            self._write = sink
+        return "".join(parts)
+
+
 def probe_styles(probe_xml: str, n_columns: int) -> list[tuple[str, str]]:
     """(plain style, multi-line style) of each column, from the probe rows 2 and 3."""
     by_row: dict[str, dict[str, str]] = {"2": {}, "3": {}}

@@ -2,6 +2,7 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from pipeline import settings
 from pipeline.defs.assets.dbt import pledge_dbt_models
 from pipeline.defs.warehouse_resource import WarehouseResource
 from pipeline.load.export import export_parquet
@@ -26,7 +27,8 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
         preview = markdown_preview(con, "marts.fct_events", 5)
     path = warehouse.publish()
     exported = export_parquet(path, path.parent / "parquet")
-    workbook = export_workbook(path, path.parent / "export")
+    # the per-period sheets' rows are kept per period in the cache: a new period writes its own rows only
+    workbook = export_workbook(path, path.parent / "export", block_cache=settings.cache_dir() / "workbook_rows")
     context.log.info(f"published {path}: {counts}")
     return MaterializeResult(
         metadata={
@@ -41,5 +43,6 @@ def published_warehouse(context: AssetExecutionContext, warehouse: WarehouseReso
             "workbook": MetadataValue.path(workbook["workbook"]),
             "workbook_csv": MetadataValue.path(workbook["csv_dir"]),
             "workbook_rows": MetadataValue.json(workbook["rows"]),
+            "workbook_row_blocks": MetadataValue.json(workbook["row_blocks"]),
         }
     )

@@ -1,0 +1,125 @@
+"""A cache of a sheet's rows as SpreadsheetML, one block per reporting period, so that a run which adds
+a period writes the XML of that period's rows only.
+
+The per-period sheets of the workbook (activities per period, people figures, lifecycle, parse
+issues) are ordered by `report_date` first, so each period's rows are one contiguous block. A block's
+XML depends on its rows, the sheet's columns and styles, and the row number it starts at (every cell
+names its row), so that is its key: DuckDB's hash of every column of every row of the period (summed:
+the sheet's order is total, so the same rows are always written in the same order), the row count,
+the first row, and this writer's own source. A period added after the others leaves the earlier
+blocks where they were; a period inserted before them moves them, and they are written again.
+
+Blocks are kept zlib-compressed in one folder of the cache; an export drops the blocks it did not use.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipeline.load import xlsx_rows
+
+PERIOD_COLUMN = "report_date"
+_SUFFIX = ".xml.z"
+
+
+@dataclass(frozen=True)
+class Block:
+    period: Any
+    n_rows: int
+    first_row: int
+    key: str
+
+
+class BlockCache:
+    """The blocks of one export: read or made through `text`; `prune` drops every block not used since
+    the cache was opened (call it once the export has succeeded)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.used: set[str] = set()
+        self.hits = self.misses = 0
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key}{_SUFFIX}"
+
+    def get(self, key: str) -> str | None:
+        self.used.add(key)
+        try:
+            data = self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            return zlib.decompress(data).decode("utf-8")
+        except zlib.error:  # a damaged block is made again
+            return None
+
+    def put(self, key: str, text: str) -> None:
+        self.used.add(key)
+        path = self._path(key)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(zlib.compress(text.encode("utf-8"), 1))
+        os.replace(tmp, path)
+
+    def prune(self) -> None:
+        for path in self.folder.glob(f"*{_SUFFIX}"):
+            if path.name[:-len(_SUFFIX)] not in self.used:
+                path.unlink(missing_ok=True)
+
+
+_WRITER_SOURCE = hashlib.sha256(Path(xlsx_rows.__file__).read_bytes()
+                                + Path(__file__).read_bytes()).hexdigest()
+
+
+def period_blocks(con: duckdb.DuckDBPyConnection, relation: str, columns: Sequence[str], context: str) -> list[Block]:
+    """Each period's block of `relation`, in period order, keyed by its content and position.
+    `context`: what else the XML depends on (sheet, column kinds, styles, row heights)."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    rows = con.execute(f"""select {PERIOD_COLUMN}, count(*), sum(hash({cols})::hugeint)::varchar
+                           from {relation} group by 1 order by 1""").fetchall()
+    blocks, first = [], 2  # row 1 is the header
+    for period, n, digest in rows:
+        key = hashlib.sha256("|".join(map(str, (_WRITER_SOURCE, duckdb.__version__, context, period, n, first,
+                                                digest))).encode()).hexdigest()[:32]
+        blocks.append(Block(period, n, first, key))
+        first += n
+    return blocks
+
+
+def fill_by_period(con: duckdb.DuckDBPyConnection, relation: str, columns: Sequence[str], order_by: str,
+                   rows_writer: xlsx_rows.RowsWriter, write: Callable[[str], Any], cache: BlockCache,
+                   context: str, fetch_rows: int) -> int:
+    """Write every row of `relation` (ordered by `order_by`, which starts with the period) through
+    `write`, each period's block from the cache, or made by `rows_writer` and cached. Returns the rows."""
+    blocks = period_blocks(con, relation, columns, context)
+    texts = {b.key: cache.get(b.key) for b in blocks}
+    missing = [b for b in blocks if texts[b.key] is None]
+    cursor = None
+    if missing:
+        cursor = con.execute(f"select * from {relation} where {PERIOD_COLUMN} in (select unnest(?)) "
+                             f"order by {order_by}", [[b.period for b in missing]])
+    written = 0
+    for block in blocks:
+        text = texts[block.key]
+        if text is None:
+            rows: list = []
+            while len(rows) < block.n_rows:
+                batch = cursor.fetchmany(min(fetch_rows, block.n_rows - len(rows)))
+                if not batch:
+                    raise ValueError(f"{relation}: period {block.period} has fewer rows than counted")
+                rows.extend(batch)
+            text = rows_writer.text_of(rows, block.first_row)
+            cache.put(block.key, text)
+            cache.misses += 1
+        else:
+            cache.hits += 1
+        write(text)
+        written += block.n_rows
+    return written
