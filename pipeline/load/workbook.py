@@ -152,7 +152,9 @@ def display_width(value: Any) -> int:
     if isinstance(value, bool):
         return 5
     text = str(value)
-    line = max(text.split("\n"), key=len)
+    line = max(text.split("\n"), key=len) if "\n" in text else text
+    if line.isascii():
+        return len(line)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
 
 

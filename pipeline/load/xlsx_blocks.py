@@ -50,22 +50,23 @@ class BlockCache:
     def _path(self, key: str) -> Path:
         return self.folder / f"{key}{_SUFFIX}"
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str) -> bytes | None:
+        """The block's XML (UTF-8), or None if it is not kept."""
         self.used.add(key)
         try:
             data = self._path(key).read_bytes()
         except FileNotFoundError:
             return None
         try:
-            return zlib.decompress(data).decode("utf-8")
+            return zlib.decompress(data)
         except zlib.error:  # a damaged block is made again
             return None
 
-    def put(self, key: str, text: str) -> None:
+    def put(self, key: str, xml: bytes) -> None:
         self.used.add(key)
         path = self._path(key)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(zlib.compress(text.encode("utf-8"), 1))
+        tmp.write_bytes(zlib.compress(xml, 1))
         os.replace(tmp, path)
 
     def prune(self) -> None:
@@ -94,7 +95,7 @@ def period_blocks(con: duckdb.DuckDBPyConnection, relation: str, columns: Sequen
 
 
 def fill_by_period(con: duckdb.DuckDBPyConnection, relation: str, columns: Sequence[str], order_by: str,
-                   rows_writer: xlsx_rows.RowsWriter, write: Callable[[str], Any], cache: BlockCache,
+                   rows_writer: xlsx_rows.RowsWriter, write: Callable[[bytes], Any], cache: BlockCache,
                    context: str, fetch_rows: int) -> int:
     """Write every row of `relation` (ordered by `order_by`, which starts with the period) through
     `write`, each period's block from the cache, or made by `rows_writer` and cached. Returns the rows."""
@@ -115,7 +116,7 @@ def fill_by_period(con: duckdb.DuckDBPyConnection, relation: str, columns: Seque
                 if not batch:
                     raise ValueError(f"{relation}: period {block.period} has fewer rows than counted")
                 rows.extend(batch)
-            text = rows_writer.text_of(rows, block.first_row)
+            text = rows_writer.text_of(rows, block.first_row).encode("utf-8")
             cache.put(block.key, text)
             cache.misses += 1
         else:

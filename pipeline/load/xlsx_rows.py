@@ -148,7 +148,7 @@ def probe_styles(probe_xml: str, n_columns: int) -> list[tuple[str, str]]:
     return [(by_row["2"].get(letter, ""), by_row["3"].get(letter, "")) for letter in column_letters(n_columns)]
 
 
-# fill(styles, write) writes a sheet's rows through write() and returns how many it wrote
+# fill(styles, write) writes a sheet's rows through write() (text, or UTF-8 bytes) and returns how many it wrote
 Fill = Callable[[list[tuple[str, str]], Callable[[str], Any]], int]
 
 
@@ -201,7 +201,7 @@ def splice(workbook: Path, fills: dict[str, tuple[int, int, Fill]]) -> None:
                 # opened by name, so the part takes the archive's compression and level
                 with dst.open(info.filename, "w", force_zip64=True) as out:
                     out.write(head.encode("utf-8"))
-                    written = fill(styles, lambda text: out.write(text.encode("utf-8")))
+                    written = fill(styles, lambda text: out.write(text if text.__class__ is bytes else text.encode("utf-8")))
                     out.write(xml[probe.end():].encode("utf-8"))
                 if written != n_rows:
                     raise ValueError(f"{info.filename}: {written} rows written, {n_rows} expected")
