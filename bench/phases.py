@@ -117,17 +117,17 @@ def _count_records(data) -> int:
 # 3. Floors
 
 
-def trivial_dagster(work: Path, repeat: int) -> dict:
+def trivial_dagster(work: Path, repeat: int, index: int = 0) -> dict:
     from pipeline.defs.instance import ensure_dagster_yaml
 
     folder = work / "floor_dagster"
-    if folder.exists():
+    if folder.exists() and index == 0:
         shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     script = folder / "trivial_job.py"
     script.write_text(TRIVIAL_DAGSTER)
     runs = []
-    for i in range(repeat):
+    for i in range(index, index + repeat):
         home = folder / f"dagster_home_{i}"
         ensure_dagster_yaml(home)  # the same instance configuration as `make run`
         child = run_child([sys.executable, str(script)], {**base_env(), "DAGSTER_HOME": str(home)}, folder,

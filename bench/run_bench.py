@@ -11,7 +11,7 @@ reports derived from the real one (testkit/bench_reports.py; never written to ra
    the workspace): the real report alone (T1), 200 reports (T200, cold parse cache), and the run
    after adding a 201st report to the 200 already loaded (Tinc), and a run with nothing to do (Tnoop);
 3. the floors: a trivial one-asset Dagster materialization run the same way, and a bare `dbt build`
-   of dbt_project/ on a copy of the 1-report warehouse;
+   of dbt_project/ on a copy of the 1-report warehouse, each sampled right after a T1 run;
 4. peak RSS of each run (the child and its children, e.g. the dbt subprocess: `os.wait4`), and with
    SIZE > 200 a cold run at SIZE reports;
 5. latency of each example query of dbt_project/analyses/ on the 200-report warehouse.
@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import platform
+import statistics
 import sys
 import time
 from dataclasses import asdict
@@ -98,9 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         result["parse"] = parse_throughput(args.parse_sample, args.repeat)
         save()
 
-    # T1 and T200 are cold runs in fresh workspaces, `repeat` of each, interleaved (T1, T200, T1, ...)
-    # so that a slow spell of a shared machine weighs on both; each is the median of its samples.
+    # T1 and T200 are cold runs in fresh workspaces, `repeat` of each, interleaved with the floors
+    # (T1, floors, T200, T1, ...) so that a slow spell of a shared machine weighs on every side of a
+    # ratio; each is the median of its samples.
     samples: dict[str, list] = {"T1": [], "Tn": []}
+    floor_samples: dict[str, list[dict]] = {"dagster": [], "dbt": []}
     t1_ws = main_ws = None
     if "runs" in phases or "floors" in phases:
         for i in range(args.repeat):
@@ -108,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
             note(f"T1: the real report alone ({i + 1}/{args.repeat})")
             child = t1_ws.run("T1")
             samples["T1"].append((t1_ws, child, run_breakdown_or_error(t1_ws, child)))
+            if "floors" in phases:
+                note(f"floors: trivial Dagster materialization, bare dbt build ({i + 1}/{args.repeat})")
+                floor_samples["dagster"].append(trivial_dagster(work, 1, index=i))
+                floor_samples["dbt"].append(bare_dbt_build(work, t1_ws.warehouse, 1))
             if "runs" in phases:
                 main_ws = fresh_workspace(work, f"run_{main_size}", main_size)
                 note(f"T{main_size}: {main_size} reports, cold cache ({i + 1}/{args.repeat})")
@@ -135,11 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                breakdown={})
 
     if "floors" in phases:
-        note("floor: trivial Dagster materialization")
-        result["floors"]["dagster"] = trivial_dagster(work, args.repeat)
-        save()
-        note("floor: bare dbt build on the 1-report warehouse")
-        result["floors"]["dbt"] = bare_dbt_build(work, t1_ws.warehouse, args.repeat)
+        result["floors"] = {name: median_sample(found) for name, found in floor_samples.items()}
         save()
 
     if "big" in phases and args.size > MAIN_SIZE:
@@ -152,6 +155,14 @@ def main(argv: list[str] | None = None) -> int:
     print(render_table(result))
     print(f"\nwrote {args.out}")
     return 0
+
+
+def median_sample(found: list[dict]) -> dict:
+    """One floor from its samples (each a floor measured once): median times, samples listed, peak RSS."""
+    return {"wall_s": statistics.median(f["wall_s"] for f in found),
+            "cpu_s": statistics.median(f["cpu_s"] for f in found),
+            "samples_s": [s for f in found for s in f["samples_s"]],
+            "max_rss_bytes": max(f["max_rss_bytes"] for f in found)}
 
 
 def count_activities(warehouse: Path) -> int | None:
