@@ -255,7 +255,11 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
             readme.activate()
         finally:
             book.close()
-        xlsx_rows.splice(tmp, fills)
+        try:
+            xlsx_rows.splice(tmp, fills)
+        finally:
+            if blocks is not None:
+                blocks.close()
     truncated = [name for name, n in rows.items() if n > MAX_DATA_ROWS]
     os.replace(tmp, final)
     if blocks is not None:

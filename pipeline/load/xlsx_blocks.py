@@ -17,6 +17,7 @@ import hashlib
 import os
 import zlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,14 +39,18 @@ class Block:
 
 
 class BlockCache:
-    """The blocks of one export: read or made through `text`; `prune` drops every block not used since
-    the cache was opened (call it once the export has succeeded)."""
+    """The blocks of one export. New blocks are compressed and written by a thread of their own (zlib
+    lets go of the interpreter while it compresses), beside the making of the next ones; `close` waits
+    for them and raises what failed. `prune` drops every block not used since the cache was opened
+    (call it once the export has succeeded)."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.used: set[str] = set()
         self.hits = self.misses = 0
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbook-blocks")
+        self._pending: list[Future] = []
 
     def _path(self, key: str) -> Path:
         return self.folder / f"{key}{_SUFFIX}"
@@ -64,12 +69,22 @@ class BlockCache:
 
     def put(self, key: str, xml: bytes) -> None:
         self.used.add(key)
-        path = self._path(key)
+        self._pending.append(self._writer.submit(self._store, self._path(key), xml))
+
+    @staticmethod
+    def _store(path: Path, xml: bytes) -> None:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_bytes(zlib.compress(xml, 1))
         os.replace(tmp, path)
 
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+
     def prune(self) -> None:
+        self.close()
         for path in self.folder.glob(f"*{_SUFFIX}"):
             if path.name[:-len(_SUFFIX)] not in self.used:
                 path.unlink(missing_ok=True)
