@@ -36,7 +36,7 @@ PG_PORT ?= 55432
 help:
 	@echo "make run    - build the warehouse from the reports in raw/ (through Dagster)"
 	@echo "make test   - run the test suite"
-	@echo "make eval   - score the built warehouse against the gold annotations"
+	@echo "make eval   - bring the warehouse up to date (make run) and score it against the gold annotations"
 	@echo "make dev    - Dagster UI on http://127.0.0.1:3000 (runs, asset graph, checks); PORT=3001 to change"
 	@echo "make docs-serve - the dbt docs site on http://127.0.0.1:8080; PORT=8081 to change"
 	@echo "make sql    - DuckDB shell on the warehouse, read-only; make sql Q=\"select count(*) from dim_event\""
@@ -81,7 +81,9 @@ run: prepare
 test: $(MANIFEST) $(CLI_STAMP)
 	env -u PLEDGE_POSTGRES_DSN -u PLEDGE_LAKE_DATA_PATH -u PLEDGE_DAGSTER_POSTGRES_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-eval: $(STAMP)
+# Scores what the pipeline publishes, so the warehouse is brought up to date first (a run with nothing
+# to do does nothing, in about a second).
+eval: run
 	$(BIN)/python -m pipeline.evaluate --warehouse warehouse/pledge_activity.duckdb
 
 # The servers run under pipeline/serve.py, exec'd so that it is make's own child: Ctrl-C and SIGTERM

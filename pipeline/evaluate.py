@@ -224,6 +224,8 @@ def events_from_report(report: Path) -> list[dict]:
 def events_from_warehouse(path: Path) -> list[dict]:
     import duckdb
 
+    if not Path(path).is_file():
+        raise SystemExit(f"{path}: no warehouse there (`make run` builds it; `make eval` runs it first)")
     with duckdb.connect(str(path), read_only=True) as con:
         columns = {r[0] for r in con.execute(
             "select column_name from information_schema.columns "
