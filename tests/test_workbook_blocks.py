@@ -84,4 +84,4 @@ def test_an_export_from_cached_blocks_is_the_export_without_them(built_warehouse
     assert b"(edited)" in got["기간별활동"]
 
     # only the blocks of the last export are kept
-    assert len(list(cache.glob("*.xml.z"))) == 3 * n
+    assert len(list(cache.glob("*.deflate"))) == 3 * n

@@ -59,8 +59,8 @@ def with_rows_writer(path: Path) -> None:
         ws.write_blank(2, col, None, f["wrap" if kind == "text" else kind])
     book.close()
 
-    def fill(styles, write):
-        writer = xlsx_rows.RowsWriter(write, KINDS, styles, 13.5, 200)
+    def fill(styles, out):
+        writer = xlsx_rows.RowsWriter(out.write, KINDS, styles, 13.5, 200)
         writer.write(ROWS)
         return len(ROWS)
 
@@ -104,7 +104,7 @@ def test_a_fill_that_writes_fewer_rows_than_announced_fails(tmp_path):
     book.close()
     before = path.read_bytes()
     with pytest.raises(ValueError, match="1 rows written, 2 expected"):
-        xlsx_rows.splice(path, {"data": (1, 2, lambda styles, write: write('<row r="2"></row>') and 1 or 1)})
+        xlsx_rows.splice(path, {"data": (1, 2, lambda styles, out: out.write('<row r="2"></row>') or 1)})
     assert path.read_bytes() == before and not list(tmp_path.glob("*.splice"))
     with zipfile.ZipFile(path) as z:
         assert "xl/worksheets/sheet1.xml" in z.namelist()

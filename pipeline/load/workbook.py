@@ -356,16 +356,16 @@ def _write_sheet(con, book, styles, sheet: Sheet, columns: list[tuple[str, str]]
     csv_select = ", ".join(f"{_csv_sql(name, duck_type)} as {_ident(text)}"
                            for (name, duck_type), text in zip(columns, headers))
 
-    def fill(column_styles: list[tuple[str, str]], write) -> int:
+    def fill(column_styles: list[tuple[str, str]], out: xlsx_rows.PartWriter) -> int:
         final = csv_dir / f"{sheet.name}.csv"
         _write_csv(con, f"select {csv_select} from {sheet.relation} order by {sheet.order_by}", final)
         rows[sheet.name] = n
         csv_paths[sheet.name] = str(final)
-        out_rows = xlsx_rows.RowsWriter(write, kinds, column_styles, LINE_HEIGHT, MAX_ROW_HEIGHT)
+        out_rows = xlsx_rows.RowsWriter(out.write, kinds, column_styles, LINE_HEIGHT, MAX_ROW_HEIGHT)
         if blocks is not None and n <= MAX_DATA_ROWS and sheet.order_by.startswith(xlsx_blocks.PERIOD_COLUMN + ","):
             context = "|".join(map(str, (sheet.name, columns, column_styles, LINE_HEIGHT, MAX_ROW_HEIGHT)))
             return xlsx_blocks.fill_by_period(con, sheet.relation, [c for c, _ in columns], sheet.order_by,
-                                              out_rows, write, blocks, context, FETCH_ROWS)
+                                              out_rows, out, blocks, context, FETCH_ROWS)
         cursor = con.execute(f"{query} limit {MAX_DATA_ROWS}")
         while batch := cursor.fetchmany(FETCH_ROWS):
             out_rows.write(batch)

@@ -9,14 +9,17 @@ the sheet's order is total, so the same rows are always written in the same orde
 the first row, and this writer's own source. A period added after the others leaves the earlier
 blocks where they were; a period inserted before them moves them, and they are written again.
 
-Blocks are kept zlib-compressed in one folder of the cache; an export drops the blocks it did not use.
+Blocks are kept as pieces of raw deflate data (pipeline/load/zip_writer.py), the form they take in the
+workbook's archive, so a block from the cache is copied into the workbook as it is, neither decompressed
+nor compressed again. They sit in one folder of the cache; an export drops the blocks it did not use.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-import zlib
-from collections.abc import Callable, Sequence
+import struct
+from collections import deque
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +28,13 @@ from typing import Any
 import duckdb
 
 from pipeline.load import xlsx_rows
+from pipeline.load.zip_writer import Piece, deflate_piece
 
 PERIOD_COLUMN = "report_date"
-_SUFFIX = ".xml.z"
+_SUFFIX = ".deflate"
+_HEADER = struct.Struct("<4sIQ")  # magic, CRC-32 and length of the block's XML
+_MAGIC = b"PXB1"
+LEVEL = 1  # the workbook's own level (pipeline/load/xlsx_rows.py splice)
 
 
 @dataclass(frozen=True)
@@ -39,10 +46,10 @@ class Block:
 
 
 class BlockCache:
-    """The blocks of one export. New blocks are compressed and written by a thread of their own (zlib
-    lets go of the interpreter while it compresses), beside the making of the next ones; `close` waits
-    for them and raises what failed. `prune` drops every block not used since the cache was opened
-    (call it once the export has succeeded)."""
+    """The blocks of one export. A new block is compressed and stored by a thread of its own (zlib lets
+    go of the interpreter while it compresses) while the next ones are made; `close` waits for them and
+    raises what failed. `prune` drops every block not used since the cache was opened (call it once the
+    export has succeeded)."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -55,27 +62,34 @@ class BlockCache:
     def _path(self, key: str) -> Path:
         return self.folder / f"{key}{_SUFFIX}"
 
-    def get(self, key: str) -> bytes | None:
-        """The block's XML (UTF-8), or None if it is not kept."""
+    def get(self, key: str) -> Piece | None:
+        """The block, compressed, or None if it is not kept (or is damaged: it is then made again)."""
         self.used.add(key)
         try:
             data = self._path(key).read_bytes()
         except FileNotFoundError:
             return None
-        try:
-            return zlib.decompress(data)
-        except zlib.error:  # a damaged block is made again
+        if len(data) < _HEADER.size:
             return None
+        magic, crc, size = _HEADER.unpack_from(data)
+        return Piece(data[_HEADER.size:], crc, size) if magic == _MAGIC else None
 
-    def put(self, key: str, xml: bytes) -> None:
+    def put(self, key: str, xml: bytes) -> Future:
+        """Compress and keep a block; the future's result is its piece."""
         self.used.add(key)
-        self._pending.append(self._writer.submit(self._store, self._path(key), xml))
+        future = self._writer.submit(self._store, self._path(key), xml)
+        self._pending.append(future)
+        return future
 
     @staticmethod
-    def _store(path: Path, xml: bytes) -> None:
+    def _store(path: Path, xml: bytes) -> Piece:
+        piece = deflate_piece(xml, LEVEL)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(zlib.compress(xml, 1))
+        with open(tmp, "wb") as out:
+            out.write(_HEADER.pack(_MAGIC, piece.crc, piece.size))
+            out.write(piece.data)
         os.replace(tmp, path)
+        return piece
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
@@ -84,9 +98,10 @@ class BlockCache:
             future.result()
 
     def prune(self) -> None:
+        """Every file of the folder but the blocks used: the folder is this cache's alone."""
         self.close()
-        for path in self.folder.glob(f"*{_SUFFIX}"):
-            if path.name[:-len(_SUFFIX)] not in self.used:
+        for path in self.folder.iterdir():
+            if path.is_file() and path.name.removesuffix(_SUFFIX) not in self.used:
                 path.unlink(missing_ok=True)
 
 
@@ -110,32 +125,40 @@ def period_blocks(con: duckdb.DuckDBPyConnection, relation: str, columns: Sequen
 
 
 def fill_by_period(con: duckdb.DuckDBPyConnection, relation: str, columns: Sequence[str], order_by: str,
-                   rows_writer: xlsx_rows.RowsWriter, write: Callable[[bytes], Any], cache: BlockCache,
+                   rows_writer: xlsx_rows.RowsWriter, out: xlsx_rows.PartWriter, cache: BlockCache,
                    context: str, fetch_rows: int) -> int:
-    """Write every row of `relation` (ordered by `order_by`, which starts with the period) through
-    `write`, each period's block from the cache, or made by `rows_writer` and cached. Returns the rows."""
+    """Write every row of `relation` (ordered by `order_by`, which starts with the period) into `out`,
+    each period's block from the cache, or made by `rows_writer` and cached. Returns the rows."""
     blocks = period_blocks(con, relation, columns, context)
-    texts = {b.key: cache.get(b.key) for b in blocks}
-    missing = [b for b in blocks if texts[b.key] is None]
+    kept = {b.key: cache.get(b.key) for b in blocks}
+    missing = [b for b in blocks if kept[b.key] is None]
     cursor = None
     if missing:
         cursor = con.execute(f"select * from {relation} where {PERIOD_COLUMN} in (select unnest(?)) "
                              f"order by {order_by}", [[b.period for b in missing]])
+    queue: deque[Piece | Future] = deque()  # in the sheet's order; a new block's piece is still compressing
+
+    def drain(everything: bool = False) -> None:
+        while queue and (everything or isinstance(queue[0], Piece) or queue[0].done()):
+            item = queue.popleft()
+            out.write_piece(item if isinstance(item, Piece) else item.result())
+
     written = 0
     for block in blocks:
-        text = texts[block.key]
-        if text is None:
+        piece = kept[block.key]
+        if piece is None:
             rows: list = []
             while len(rows) < block.n_rows:
                 batch = cursor.fetchmany(min(fetch_rows, block.n_rows - len(rows)))
                 if not batch:
                     raise ValueError(f"{relation}: period {block.period} has fewer rows than counted")
                 rows.extend(batch)
-            text = rows_writer.text_of(rows, block.first_row).encode("utf-8")
-            cache.put(block.key, text)
+            queue.append(cache.put(block.key, rows_writer.text_of(rows, block.first_row).encode("utf-8")))
             cache.misses += 1
         else:
+            queue.append(piece)
             cache.hits += 1
-        write(text)
+        drain()
         written += block.n_rows
+    drain(everything=True)
     return written

@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline.load.zip_writer import Member, Piece, ZipWriter
+
 NEWLINE = "\n"
 EXCEL_STRING_MAX = 32767  # UTF-16 units in one cell
 _EPOCH_DATE = dt.date(1899, 12, 30)  # serial 0 of the 1900 system, for dates after 1900-02-28
@@ -148,8 +150,22 @@ def probe_styles(probe_xml: str, n_columns: int) -> list[tuple[str, str]]:
     return [(by_row["2"].get(letter, ""), by_row["3"].get(letter, "")) for letter in column_letters(n_columns)]
 
 
-# fill(styles, write) writes a sheet's rows through write() (text, or UTF-8 bytes) and returns how many it wrote
-Fill = Callable[[list[tuple[str, str]], Callable[[str], Any]], int]
+class PartWriter:
+    """What a fill writes a sheet's rows to: text or UTF-8 bytes, and pieces compressed ahead
+    (pipeline/load/zip_writer.py), laid into the sheet's part as they are."""
+
+    def __init__(self, member: Member):
+        self._member = member
+
+    def write(self, data: str | bytes) -> None:
+        self._member.write(data if data.__class__ is bytes else data.encode("utf-8"))
+
+    def write_piece(self, piece: Piece) -> None:
+        self._member.write_piece(piece)
+
+
+# fill(styles, out) writes a sheet's rows into out and returns how many it wrote
+Fill = Callable[[list[tuple[str, str]], PartWriter], int]
 
 
 def worksheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
@@ -176,7 +192,7 @@ def splice(workbook: Path, fills: dict[str, tuple[int, int, Fill]]) -> None:
     try:
         # level 1: most of the time of a large sheet's part went to zlib at its default level, for a file a
         # quarter smaller
-        with zipfile.ZipFile(workbook) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+        with zipfile.ZipFile(workbook) as src, ZipWriter(tmp, level=1) as dst:
             parts = worksheet_parts(src)
             missing = sorted(set(fills) - set(parts))
             if missing:
@@ -185,7 +201,7 @@ def splice(workbook: Path, fills: dict[str, tuple[int, int, Fill]]) -> None:
             for info in src.infolist():
                 data = src.read(info.filename)
                 if info.filename not in fills:
-                    dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                    dst.write(info.filename, data, info.date_time)
                     continue
                 n_columns, n_rows, fill = fills.pop(info.filename)
                 xml = data.decode("utf-8")
@@ -198,10 +214,9 @@ def splice(workbook: Path, fills: dict[str, tuple[int, int, Fill]]) -> None:
                                            xml[:probe.start()], count=1)
                 if not dimensions:
                     raise ValueError(f"{workbook.name}: {info.filename} has no dimension element")
-                # opened by name, so the part takes the archive's compression and level
-                with dst.open(info.filename, "w", force_zip64=True) as out:
+                with dst.member(info.filename, info.date_time) as out:
                     out.write(head.encode("utf-8"))
-                    written = fill(styles, lambda text: out.write(text if text.__class__ is bytes else text.encode("utf-8")))
+                    written = fill(styles, PartWriter(out))
                     out.write(xml[probe.end():].encode("utf-8"))
                 if written != n_rows:
                     raise ValueError(f"{info.filename}: {written} rows written, {n_rows} expected")
