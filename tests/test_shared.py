@@ -346,6 +346,9 @@ def test_shared_marts_equal_the_embedded_build_row_for_row_and_the_exports_read_
 
     book = openpyxl.load_workbook(machine_a.warehouse.parent / "export" / "pledge_activity.xlsx", read_only=True)
     assert book["활동"].max_row - 1 == len(want["dim_event"])
+    with duckdb.connect() as con:  # the CSV files too (DuckDB writes them on connections of their own)
+        csv_file = machine_a.warehouse.parent / "export" / "csv" / "활동.csv"
+        assert con.execute(f"select count(*) from read_csv('{csv_file}')").fetchone()[0] == len(want["dim_event"])
     assert (machine_a.warehouse.parent / "report" / "index.html").stat().st_size > 10_000
 
 

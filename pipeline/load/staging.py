@@ -217,10 +217,9 @@ def load_periods(con: duckdb.DuckDBPyConnection, folders: dict[dt.date, Path]) -
             files = [str(folders[d] / f"{table}.parquet") for d in dates]
             columns = ", ".join(f'"{c}"' for c in schema.names)
             con.execute(f"DELETE FROM {SCHEMA}.{table} WHERE report_date IN (SELECT unnest(?::DATE[]))", [dates])
-            con.execute(
+            loaded[table] = con.execute(  # DuckDB answers an INSERT with the number of rows it inserted
                 f"INSERT INTO {SCHEMA}.{table} ({columns}) SELECT {columns} FROM read_parquet(?)", [files]
-            )
-            loaded[table] = sum(pq.read_metadata(f).num_rows for f in files)
+            ).fetchone()[0]
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import unicodedata
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,6 +199,38 @@ def _write_csv(con: duckdb.DuckDBPyConnection, select: str, final: Path) -> None
         tmp.unlink(missing_ok=True)
 
 
+class CsvFiles:
+    """The export's CSV files, each written by DuckDB on a connection of its own, in a thread (DuckDB lets
+    go of the interpreter while it works), while the sheets' XML is made; `close` waits for them and raises
+    what failed."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self._con = con
+        # the published catalog is the connection's default (the DuckLake's, when shared); a new
+        # connection starts on the file's own
+        self._catalog = con.execute("select current_database()").fetchone()[0]
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbook-csv")
+        self._pending: list[Future] = []
+
+    def write(self, select: str, final: Path) -> None:
+        cursor = self._con.cursor()
+        cursor.execute(f"use {_ident(self._catalog)}")
+        self._pending.append(self._pool.submit(self._write, cursor, select, final))
+
+    @staticmethod
+    def _write(cursor: duckdb.DuckDBPyConnection, select: str, final: Path) -> None:
+        try:
+            _write_csv(cursor, select, final)
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+
+
 def _type_label(duck_type: str) -> str:
     upper = duck_type.upper()
     for prefix, label in _TYPE_LABELS:
@@ -233,6 +266,7 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
     from pipeline.shared import connect_published  # the file, or the DuckLake when shared (issue 14)
 
     with connect_published(warehouse_path) as con:
+        csv_files = CsvFiles(con)
         periods = [r[0] for r in con.execute("select report_date from marts.dim_period order by 1").fetchall()]
         layouts = {s.name: _columns(con, s) for s in SHEETS}
         counts = {s.name: con.execute(f"select count(*) from {s.relation}").fetchone()[0] for s in SHEETS}
@@ -250,7 +284,7 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
             _write_readme(readme, styles, docs, layouts, counts, periods, Path(warehouse_path).name, manifest_path)
             for sheet in SHEETS:
                 fill = _write_sheet(con, book, styles, sheet, layouts[sheet.name], counts[sheet.name], docs, csv_dir,
-                                   rows, csv_paths, blocks)
+                                   rows, csv_paths, blocks, csv_files)
                 fills[sheet.name] = (len(layouts[sheet.name]), min(counts[sheet.name], MAX_DATA_ROWS), fill)
             readme.activate()
         finally:
@@ -258,6 +292,7 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
         try:
             xlsx_rows.splice(tmp, fills)
         finally:
+            csv_files.close()
             if blocks is not None:
                 blocks.close()
     truncated = [name for name, n in rows.items() if n > MAX_DATA_ROWS]
@@ -314,7 +349,7 @@ def _kind(duck_type: str) -> str:
 
 def _write_sheet(con, book, styles, sheet: Sheet, columns: list[tuple[str, str]], n: int, docs, csv_dir: Path,
                  rows: dict[str, int], csv_paths: dict[str, str],
-                 blocks: xlsx_blocks.BlockCache | None) -> xlsx_rows.Fill:
+                 blocks: xlsx_blocks.BlockCache | None, csv_files: CsvFiles) -> xlsx_rows.Fill:
     """The sheet's header, probe rows and layout through XlsxWriter; returns the fill that streams its
     rows into the workbook (a per-period sheet through the block cache `blocks`, if given) and writes
     its CSV file (recording both in `rows` and `csv_paths`)."""
@@ -358,7 +393,7 @@ def _write_sheet(con, book, styles, sheet: Sheet, columns: list[tuple[str, str]]
 
     def fill(column_styles: list[tuple[str, str]], out: xlsx_rows.PartWriter) -> int:
         final = csv_dir / f"{sheet.name}.csv"
-        _write_csv(con, f"select {csv_select} from {sheet.relation} order by {sheet.order_by}", final)
+        csv_files.write(f"select {csv_select} from {sheet.relation} order by {sheet.order_by}", final)
         rows[sheet.name] = n
         csv_paths[sheet.name] = str(final)
         out_rows = xlsx_rows.RowsWriter(out.write, kinds, column_styles, LINE_HEIGHT, MAX_ROW_HEIGHT)
