@@ -85,3 +85,18 @@ def test_an_export_from_cached_blocks_is_the_export_without_them(built_warehouse
 
     # only the blocks of the last export are kept
     assert len(list(cache.glob("*.deflate"))) == 3 * n
+
+
+def test_a_damaged_block_is_made_again(built_warehouse, tmp_path):
+    db = tmp_path / built_warehouse.warehouse.name
+    shutil.copyfile(built_warehouse.warehouse, db)
+    cache = tmp_path / "blocks"
+    _, plain = export(db, tmp_path / "plain")
+    export(db, tmp_path / "1", cache)
+    block = sorted(cache.glob("*.deflate"))[0]
+    data = bytearray(block.read_bytes())
+    data[-10] ^= 0xFF  # one flipped byte in the compressed rows
+    block.write_bytes(bytes(data))
+    result, got = export(db, tmp_path / "2", cache)
+    assert got == plain
+    assert result["row_blocks"] == {"reused": len(PER_PERIOD) - 1, "written": 1}

@@ -11,13 +11,15 @@ blocks where they were; a period inserted before them moves them, and they are w
 
 Blocks are kept as pieces of raw deflate data (pipeline/load/zip_writer.py), the form they take in the
 workbook's archive, so a block from the cache is copied into the workbook as it is, neither decompressed
-nor compressed again. They sit in one folder of the cache; an export drops the blocks it did not use.
+nor compressed again; each carries the CRC-32 of its compressed bytes, so a damaged one is made again
+rather than copied. They sit in one folder of the cache; an export drops the blocks it did not use.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import struct
+import zlib
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,8 +34,9 @@ from pipeline.load.zip_writer import Piece, deflate_piece
 
 PERIOD_COLUMN = "report_date"
 _SUFFIX = ".deflate"
-_HEADER = struct.Struct("<4sIQ")  # magic, CRC-32 and length of the block's XML
-_MAGIC = b"PXB1"
+# magic, CRC-32 and length of the block's XML, CRC-32 of the compressed piece (a damaged file is made again)
+_HEADER = struct.Struct("<4sIQI")
+_MAGIC = b"PXB2"
 LEVEL = 1  # the workbook's own level (pipeline/load/xlsx_rows.py splice)
 
 
@@ -71,8 +74,9 @@ class BlockCache:
             return None
         if len(data) < _HEADER.size:
             return None
-        magic, crc, size = _HEADER.unpack_from(data)
-        return Piece(data[_HEADER.size:], crc, size) if magic == _MAGIC else None
+        magic, crc, size, stored = _HEADER.unpack_from(data)
+        piece = data[_HEADER.size:]
+        return Piece(piece, crc, size) if magic == _MAGIC and zlib.crc32(piece) == stored else None
 
     def put(self, key: str, xml: bytes) -> Future:
         """Compress and keep a block; the future's result is its piece."""
@@ -86,7 +90,7 @@ class BlockCache:
         piece = deflate_piece(xml, LEVEL)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as out:
-            out.write(_HEADER.pack(_MAGIC, piece.crc, piece.size))
+            out.write(_HEADER.pack(_MAGIC, piece.crc, piece.size, zlib.crc32(piece.data)))
             out.write(piece.data)
         os.replace(tmp, path)
         return piece
