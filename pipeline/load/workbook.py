@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import unicodedata
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ import xlsxwriter
 
 from pipeline import settings
 from pipeline.load import xlsx_blocks, xlsx_rows
+from pipeline.load.background import Background
 
 WORKBOOK_NAME = "pledge_activity.xlsx"
 CSV_DIR = "csv"
@@ -209,13 +209,12 @@ class CsvFiles:
         # the published catalog is the connection's default (the DuckLake's, when shared); a new
         # connection starts on the file's own
         self._catalog = con.execute("select current_database()").fetchone()[0]
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbook-csv")
-        self._pending: list[Future] = []
+        self._writer = Background("workbook-csv")
 
     def write(self, select: str, final: Path) -> None:
         cursor = self._con.cursor()
         cursor.execute(f"use {_ident(self._catalog)}")
-        self._pending.append(self._pool.submit(self._write, cursor, select, final))
+        self._writer.submit(self._write, cursor, select, final)
 
     @staticmethod
     def _write(cursor: duckdb.DuckDBPyConnection, select: str, final: Path) -> None:
@@ -225,10 +224,7 @@ class CsvFiles:
             cursor.close()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
-        pending, self._pending = self._pending, []
-        for future in pending:
-            future.result()
+        self._writer.close()
 
 
 def _type_label(duck_type: str) -> str:

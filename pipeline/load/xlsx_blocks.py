@@ -22,7 +22,7 @@ import struct
 import zlib
 from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,14 +30,14 @@ from typing import Any
 import duckdb
 
 from pipeline.load import xlsx_rows
-from pipeline.load.zip_writer import Piece, deflate_piece
+from pipeline.load.background import Background
+from pipeline.load.zip_writer import LEVEL, Piece, deflate_piece
 
 PERIOD_COLUMN = "report_date"
 _SUFFIX = ".deflate"
 # magic, CRC-32 and length of the block's XML, CRC-32 of the compressed piece (a damaged file is made again)
 _HEADER = struct.Struct("<4sIQI")
 _MAGIC = b"PXB2"
-LEVEL = 1  # the workbook's own level (pipeline/load/xlsx_rows.py splice)
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,7 @@ class BlockCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.used: set[str] = set()
         self.hits = self.misses = 0
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbook-blocks")
-        self._pending: list[Future] = []
+        self._writer = Background("workbook-blocks")
 
     def _path(self, key: str) -> Path:
         return self.folder / f"{key}{_SUFFIX}"
@@ -81,9 +80,7 @@ class BlockCache:
     def put(self, key: str, xml: bytes) -> Future:
         """Compress and keep a block; the future's result is its piece."""
         self.used.add(key)
-        future = self._writer.submit(self._store, self._path(key), xml)
-        self._pending.append(future)
-        return future
+        return self._writer.submit(self._store, self._path(key), xml)
 
     @staticmethod
     def _store(path: Path, xml: bytes) -> Piece:
@@ -96,10 +93,7 @@ class BlockCache:
         return piece
 
     def close(self) -> None:
-        self._writer.shutdown(wait=True)
-        pending, self._pending = self._pending, []
-        for future in pending:
-            future.result()
+        self._writer.close()
 
     def prune(self) -> None:
         """Every file of the folder but the blocks used: the folder is this cache's alone."""

@@ -190,9 +190,7 @@ def splice(workbook: Path, fills: dict[str, tuple[int, int, Fill]]) -> None:
     (the sheet's dimension, written before them, says so)."""
     tmp = workbook.with_name(workbook.name + ".splice")
     try:
-        # level 1: most of the time of a large sheet's part went to zlib at its default level, for a file a
-        # quarter smaller
-        with zipfile.ZipFile(workbook) as src, ZipWriter(tmp, level=1) as dst:
+        with zipfile.ZipFile(workbook) as src, ZipWriter(tmp) as dst:  # at zip_writer.LEVEL, as the cached blocks
             parts = worksheet_parts(src)
             missing = sorted(set(fills) - set(parts))
             if missing:

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+# The workbook's level: at zlib's default most of the time of a large sheet went to compressing it,
+# for a file a quarter smaller.
+LEVEL = 1
 _LIMIT = 0xFFFFFFFF
 _DEFLATED = 8
 _VERSION = 20  # 2.0: deflate
@@ -55,7 +58,7 @@ class ZipWriter:
     """`with ZipWriter(path) as z: z.write(name, data, date_time)`, or `with z.member(name, date_time)
     as m: m.write(text_bytes); m.write_piece(piece)`; the central directory is written on close."""
 
-    def __init__(self, path: Path, level: int = 1):
+    def __init__(self, path: Path, level: int = LEVEL):
         self.path = Path(path)
         self.level = level
         self._fp: BinaryIO = open(self.path, "wb")
