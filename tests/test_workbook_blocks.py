@@ -100,3 +100,32 @@ def test_a_damaged_block_is_made_again(built_warehouse, tmp_path):
     result, got = export(db, tmp_path / "2", cache)
     assert got == plain
     assert result["row_blocks"] == {"reused": len(PER_PERIOD) - 1, "written": 1}
+
+
+def test_blocks_made_by_the_second_process_are_the_blocks_made_here(built_warehouse, tmp_path, monkeypatch):
+    from pipeline.load import xlsx_blocks
+
+    db = tmp_path / built_warehouse.warehouse.name
+    shutil.copyfile(built_warehouse.warehouse, db)
+    for other in ("2021-12-31", "2022-12-31", "2023-12-31"):  # SYNTHETIC periods: the real one's rows again
+        copy_period(db, REAL, other)
+    _, plain = export(db, tmp_path / "plain")  # no cache: every row made in this process
+
+    handed: list[int] = []
+    submit = xlsx_blocks.BlockMaker.submit
+
+    def spy(self, rows, spec, blocks, folder):
+        handed.append(len(blocks))
+        return submit(self, rows, spec, blocks, folder)
+
+    monkeypatch.setattr(xlsx_blocks.BlockMaker, "submit", spy)
+    monkeypatch.setattr(xlsx_blocks, "HELPER_MIN_ROWS", 1)  # the real report's sheets are small
+    cache = tmp_path / "blocks"
+    first, got = export(db, tmp_path / "1", cache)
+    assert handed and sum(handed) >= len(handed) * 2  # the later half of each sheet's four periods
+    assert got == plain
+    assert first["row_blocks"] == {"reused": 0, "written": 4 * len(PER_PERIOD)}
+    # the helper stored its blocks in the cache like the others: the next export reuses every one
+    second, got = export(db, tmp_path / "2", cache)
+    assert got == plain
+    assert second["row_blocks"] == {"reused": 4 * len(PER_PERIOD), "written": 0}

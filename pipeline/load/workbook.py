@@ -14,6 +14,7 @@ so a reader never sees half a workbook. No Dagster here: the publish asset calls
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
 import json
 import math
@@ -261,7 +262,9 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
     blocks = xlsx_blocks.BlockCache(block_cache) if block_cache is not None else None
     from pipeline.shared import connect_published  # the file, or the DuckLake when shared (issue 14)
 
-    with connect_published(warehouse_path) as con:
+    # the second process that makes new row blocks is forked first, before the connection and the threads
+    with (xlsx_blocks.BlockMaker() if blocks is not None else contextlib.nullcontext()) as maker, \
+            connect_published(warehouse_path) as con:
         csv_files = CsvFiles(con)
         periods = [r[0] for r in con.execute("select report_date from marts.dim_period order by 1").fetchall()]
         layouts = {s.name: _columns(con, s) for s in SHEETS}
@@ -280,7 +283,7 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
             _write_readme(readme, styles, docs, layouts, counts, periods, Path(warehouse_path).name, manifest_path)
             for sheet in SHEETS:
                 fill = _write_sheet(con, book, styles, sheet, layouts[sheet.name], counts[sheet.name], docs, csv_dir,
-                                   rows, csv_paths, blocks, csv_files)
+                                   rows, csv_paths, blocks, csv_files, maker)
                 fills[sheet.name] = (len(layouts[sheet.name]), min(counts[sheet.name], MAX_DATA_ROWS), fill)
             readme.activate()
         finally:
@@ -345,7 +348,8 @@ def _kind(duck_type: str) -> str:
 
 def _write_sheet(con, book, styles, sheet: Sheet, columns: list[tuple[str, str]], n: int, docs, csv_dir: Path,
                  rows: dict[str, int], csv_paths: dict[str, str],
-                 blocks: xlsx_blocks.BlockCache | None, csv_files: CsvFiles) -> xlsx_rows.Fill:
+                 blocks: xlsx_blocks.BlockCache | None, csv_files: CsvFiles,
+                 maker: xlsx_blocks.BlockMaker | None = None) -> xlsx_rows.Fill:
     """The sheet's header, probe rows and layout through XlsxWriter; returns the fill that streams its
     rows into the workbook (a per-period sheet through the block cache `blocks`, if given) and writes
     its CSV file (recording both in `rows` and `csv_paths`)."""
@@ -396,7 +400,7 @@ def _write_sheet(con, book, styles, sheet: Sheet, columns: list[tuple[str, str]]
         if blocks is not None and n <= MAX_DATA_ROWS and sheet.order_by.startswith(xlsx_blocks.PERIOD_COLUMN + ","):
             context = "|".join(map(str, (sheet.name, columns, column_styles, LINE_HEIGHT, MAX_ROW_HEIGHT)))
             return xlsx_blocks.fill_by_period(con, sheet.relation, [c for c, _ in columns], sheet.order_by,
-                                              out_rows, out, blocks, context, FETCH_ROWS)
+                                              out_rows, out, blocks, context, FETCH_ROWS, maker)
         cursor = con.execute(f"{query} limit {MAX_DATA_ROWS}")
         while batch := cursor.fetchmany(FETCH_ROWS):
             out_rows.write(batch)

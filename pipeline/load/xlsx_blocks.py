@@ -13,6 +13,11 @@ Blocks are kept as pieces of raw deflate data (pipeline/load/zip_writer.py), the
 workbook's archive, so a block from the cache is copied into the workbook as it is, neither decompressed
 nor compressed again; each carries the CRC-32 of its compressed bytes, so a damaged one is made again
 rather than copied. They sit in one folder of the cache; an export drops the blocks it did not use.
+
+Making a block's XML is Python, one core's work: when a sheet has many new rows (the first export,
+or many new periods), a second process (`BlockMaker`) makes the later half of its new blocks while
+this one makes the first; it is handed their rows as Arrow, read here, so both work from one view of
+the warehouse, and it hands back the compressed pieces, which it has stored in the cache.
 """
 from __future__ import annotations
 
@@ -34,6 +39,10 @@ from pipeline.load.background import Background
 from pipeline.load.zip_writer import LEVEL, Piece, deflate_piece
 
 PERIOD_COLUMN = "report_date"
+HELPER_MIN_ROWS = 20_000  # new rows of a sheet below which a second process is not worth its start
+HELPER_SHARE = 0.5  # of a sheet's new rows: this process also fetches them, and writes the archive
+# DuckDB types whose values come out of Arrow (the helper's rows) as they come out of a DuckDB cursor
+_HELPER_TYPES = {"VARCHAR", "BIGINT", "INTEGER", "SMALLINT", "DATE", "BOOLEAN", "DOUBLE", "TIMESTAMP"}
 _SUFFIX = ".deflate"
 # magic, CRC-32 and length of the block's XML, CRC-32 of the compressed piece (a damaged file is made again)
 _HEADER = struct.Struct("<4sIQI")
@@ -122,19 +131,104 @@ def period_blocks(con: duckdb.DuckDBPyConnection, relation: str, columns: Sequen
     return blocks
 
 
+def _make_blocks(rows, spec: tuple, blocks: list[tuple[str, int, int]], folder: str) -> list[Piece]:
+    """In the helper process: the XML of `blocks` ((key, rows, first row), in order) from `rows` (an Arrow
+    table of their rows in the sheet's order), compressed and stored in the cache folder."""
+    values = list(zip(*(column.to_pylist() for column in rows.columns)))
+    writer = xlsx_rows.RowsWriter(None, *spec)
+    pieces, start = [], 0
+    for key, n, first in blocks:
+        xml = writer.text_of(values[start:start + n], first).encode("utf-8")
+        pieces.append(BlockCache._store(Path(folder) / f"{key}{_SUFFIX}", xml))
+        start += n
+    return pieces
+
+
+def _ready() -> None:
+    """The helper's first call, which starts it."""
+
+
+class BlockMaker:
+    """The second process of an export that makes new blocks. It is forked when the export begins, before
+    the export opens the warehouse or starts its threads (a process forked while another thread holds a
+    lock inherits the lock held), and waits; `close` ends it."""
+
+    def __init__(self):
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        # fork: a spawned process would import the caller's main module again (whatever program that is)
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"))
+        self._pool.submit(_ready).result()
+
+    def submit(self, rows, spec: tuple, blocks: list[Block], folder: Path) -> Future:
+        return self._pool.submit(_make_blocks, rows, spec, [(b.key, b.n_rows, b.first_row) for b in blocks],
+                                 str(folder))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> "BlockMaker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class _FromHelper:
+    """A block the helper makes: the `index`-th piece of its answer."""
+    answer: Future
+    index: int
+
+    def done(self) -> bool:
+        return self.answer.done()
+
+    def result(self) -> Piece:
+        return self.answer.result()[self.index]
+
+
+def _helper_share(con: duckdb.DuckDBPyConnection, relation: str, missing: list[Block]) -> list[Block]:
+    """The later new blocks, about half of the new rows, that the helper makes (none when few rows are new
+    or a column's values would not come through Arrow as they come from DuckDB)."""
+    total = sum(b.n_rows for b in missing)
+    types = {r[1].split("(")[0] for r in con.execute(f"describe {relation}").fetchall()}
+    if total < HELPER_MIN_ROWS or not types <= _HELPER_TYPES:
+        return []
+    mine = 0
+    for i, block in enumerate(missing):
+        if mine >= total * (1 - HELPER_SHARE):
+            return missing[i:]
+        mine += block.n_rows
+    return []
+
+
 def fill_by_period(con: duckdb.DuckDBPyConnection, relation: str, columns: Sequence[str], order_by: str,
                    rows_writer: xlsx_rows.RowsWriter, out: xlsx_rows.PartWriter, cache: BlockCache,
-                   context: str, fetch_rows: int) -> int:
+                   context: str, fetch_rows: int, maker: BlockMaker | None = None) -> int:
     """Write every row of `relation` (ordered by `order_by`, which starts with the period) into `out`,
-    each period's block from the cache, or made by `rows_writer` and cached. Returns the rows."""
+    each period's block from the cache, or made by `rows_writer` (or by `maker`'s process) and cached.
+    Returns the rows."""
     blocks = period_blocks(con, relation, columns, context)
     kept = {b.key: cache.get(b.key) for b in blocks}
     missing = [b for b in blocks if kept[b.key] is None]
+    theirs = _helper_share(con, relation, missing) if maker is not None else []
+    made: dict[str, _FromHelper] = {}
+    if theirs:
+        rows = con.execute(f"select * from {relation} where {PERIOD_COLUMN} in (select unnest(?)) "
+                           f"order by {order_by}", [[b.period for b in theirs]]).to_arrow_table()
+        answer = maker.submit(rows, rows_writer.spec, theirs, cache.folder)
+        made = {b.key: _FromHelper(answer, i) for i, b in enumerate(theirs)}
+        cache.used.update(made)
+    mine = [b for b in missing if b.key not in made]
     cursor = None
-    if missing:
+    if mine:
         cursor = con.execute(f"select * from {relation} where {PERIOD_COLUMN} in (select unnest(?)) "
-                             f"order by {order_by}", [[b.period for b in missing]])
-    queue: deque[Piece | Future] = deque()  # in the sheet's order; a new block's piece is still compressing
+                             f"order by {order_by}", [[b.period for b in mine]])
+    # in the sheet's order; a new block's piece may still be compressing, or still in the helper
+    queue: deque[Piece | Future | _FromHelper] = deque()
 
     def drain(everything: bool = False) -> None:
         while queue and (everything or isinstance(queue[0], Piece) or queue[0].done()):
@@ -144,7 +238,10 @@ def fill_by_period(con: duckdb.DuckDBPyConnection, relation: str, columns: Seque
     written = 0
     for block in blocks:
         piece = kept[block.key]
-        if piece is None:
+        if block.key in made:
+            queue.append(made[block.key])
+            cache.misses += 1
+        elif piece is None:
             rows: list = []
             while len(rows) < block.n_rows:
                 batch = cursor.fetchmany(min(fetch_rows, block.n_rows - len(rows)))

@@ -102,6 +102,7 @@ class RowsWriter:
         self.columns = [(f'<c r="{letter}', {}, cell_tail(k, s, w))
                         for letter, k, (s, w) in zip(column_letters(len(kinds)), kinds, styles)]
         self.line_height, self.max_height = line_height, max_height
+        self.spec = (tuple(kinds), tuple(tuple(st) for st in styles), line_height, max_height)  # to make it again
         self.row = 1  # the header's
 
     def write(self, rows: Iterable[Sequence[Any]]) -> None:
