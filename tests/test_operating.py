@@ -155,13 +155,16 @@ def test_failed_audit_publishes_nothing_and_names_the_test(ws, built_warehouse, 
     # Corrupt the cached parse of the period (as a bad parse would): a format code outside the
     # vocabulary. `--full` reloads every period from the cache and rebuilds every model.
     shutil.copytree(built_warehouse.warehouse.parent / ".cache", ws.warehouse.parent / ".cache")
-    (cached,) = (ws.warehouse.parent / ".cache").rglob("events.parquet")
-    bad = cached.with_name("bad.parquet")
+    from pipeline.load import staging
+
+    (cached,) = (ws.warehouse.parent / ".cache").rglob("events" + staging.CACHE_SUFFIX)
+    events = staging.read_cached_table(cached.parent, "events")
     with duckdb.connect() as con:
-        con.execute(f"""copy (select * replace (case when pledge_code = '1' and event_seq = 1 then 'bogus'
-                                                  else format_code end as format_code)
-                          from read_parquet('{cached}')) to '{bad}' (format parquet)""")
-    bad.replace(cached)
+        con.register("events", events)
+        bad = con.execute("""select * replace (case when pledge_code = '1' and event_seq = 1 then 'bogus'
+                                                  else format_code end as format_code) from events""").to_arrow_table()
+    staging.write_cached_tables({"events": bad.cast(events.schema)}, ws.root / "bad")
+    staging.cached_table_path(ws.root / "bad", "events").replace(cached)
     assert ws.run("--full") == 2
     err = capsys.readouterr()
     assert "pledge_dbt_models" in err.err

@@ -1,4 +1,4 @@
-"""The parse cache: each report parsed once per (file content, parser version) into Parquet files
+"""The parse cache: each report parsed once per (file content, parser version) into Arrow files
 that the staging load reads. Parsing is pure and writes only its own cache folder, so periods
 parse in parallel; the warehouse itself is written later, by one process."""
 from __future__ import annotations
@@ -58,7 +58,7 @@ def parse_one(info: RawReport, snapshot: Path) -> dict:
         "n_items_as_issue": parsed.n_items_as_issue,
         "rows_per_table": {t: tables[t].num_rows for t in tables},
     }
-    staging.write_parquet(tables, folder, summary=json.dumps(summary, indent=2))
+    staging.write_cached_tables(tables, folder, summary=json.dumps(summary, indent=2))
     return {**summary, "cached": False}
 
 

@@ -5,9 +5,12 @@ for column, each prefixed with the period (`report_date`) and the source file.
 Every table is replaced one period at a time, inside one transaction, so a re-run
 is idempotent and a failure leaves the previous rows in place.
 
-Parsed records travel as Arrow tables, written to Parquet in the parse cache, and
-are bulk-loaded with one `INSERT ... SELECT FROM read_parquet([...])` per table for
-all the periods of a run: no row-by-row inserts.
+Parsed records travel as Arrow tables, written as Arrow IPC files in the parse cache, and
+are bulk-loaded with one `INSERT ... SELECT` per table over the Arrow tables of many periods at
+once: no row-by-row inserts. Arrow IPC rather than Parquet, because the cache is written by the
+parse workers and read whole by the next step on the same machine: a worker writes a period's seven
+files in 2 ms rather than 6 (uncompressed: 360 KB a period rather than 140 KB), and the load takes
+the same time either way (1.3 s at 200 periods, nearly all of it DuckDB inserting the rows).
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from typing import Any, Literal
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.ipc as ipc
 from pydantic import BaseModel
 
 from pipeline.parse.models import (
@@ -125,42 +128,77 @@ def create_staging_tables(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(f'ALTER TABLE {SCHEMA}.{table} ADD COLUMN "{f.name}" {_DUCKDB_TYPES[f.type]}')
 
 
+def _table(name: str, records: list[BaseModel], **columns: Any) -> pa.Table:
+    """`records` (pydantic models of one kind) as the Arrow table of staging table `name`, column by
+    column: a column named in `columns` from there (one value for every row, or a list of them), any
+    other from the records' field of that name."""
+    schema = TABLE_SCHEMAS[name]
+    arrays = []
+    for field in schema:
+        if field.name in columns:
+            given = columns[field.name]
+            values = given if isinstance(given, list) else [given] * len(records)
+        else:
+            values = [getattr(r, field.name) for r in records]
+        arrays.append(pa.array(values, type=field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _nested(events: list[Event], kind: str) -> tuple[list[BaseModel], dict[str, list]]:
+    """Every event's nested records of `kind` (details, attendees, dates), with their event's reference,
+    its source line and their place in it (from 1)."""
+    owners, records, places = [], [], []
+    for event in events:
+        for i, record in enumerate(getattr(event, kind), 1):
+            owners.append(event)
+            records.append(record)
+            places.append(i)
+    return records, {"pledge_code": [e.pledge_code for e in owners], "event_seq": [e.event_seq for e in owners],
+                     "source_line": [e.source_line for e in owners], "seq": places}
+
+
 def to_arrow(raw: RawReport, parsed: ParsedReport, ingested_at: dt.datetime) -> dict[str, pa.Table]:
-    """One parsed report -> one Arrow table per staging table."""
+    """One parsed report -> one Arrow table per staging table, column by column from the records' fields
+    (dumping each record to a dict first took twice as long)."""
     period = {"report_date": parsed.report_date, "source_file": raw.file_name}
-    rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLE_SCHEMAS}
-    rows["report_files"].append(
-        {
-            **period,
-            **raw.model_dump(exclude={"report_date", "file_name"}),
-            "ingested_at": ingested_at,
-            "parser_fingerprint": parser_fingerprint(),
-            "n_list_items": parsed.n_list_items,
-            "n_items_as_event": parsed.n_items_as_event,
-            "n_items_as_detail": parsed.n_items_as_detail,
-            "n_items_as_issue": parsed.n_items_as_issue,
-        }
-    )
-    rows["report_rows"] = [{**period, **r.model_dump()} for r in parsed.rows]
-    for event in parsed.events:
-        ref = {**period, "pledge_code": event.pledge_code, "event_seq": event.event_seq}
-        rows["events"].append({**period, **event.model_dump(exclude=_NESTED)})
-        rows["event_details"].extend({**ref, **d.model_dump()} for d in event.details)
-        rows["attendee_figures"].extend(
-            {**ref, "figure_seq": i, "source_line": event.source_line, **f.model_dump()}
-            for i, f in enumerate(event.attendees, 1)
-        )
-        rows["event_dates"].extend(
-            {**ref, "date_seq": i, "source_line": event.source_line, **d.model_dump()}
-            for i, d in enumerate(event.dates, 1)
-        )
-    rows["parse_issues"] = [
-        {**period, "issue_seq": i, **issue.model_dump()} for i, issue in enumerate(parsed.issues, 1)
-    ]
-    return {t: pa.Table.from_pylist(rows[t], schema=TABLE_SCHEMAS[t]) for t in TABLE_SCHEMAS}
+    details, of_detail = _nested(parsed.events, "details")
+    figures, of_figure = _nested(parsed.events, "attendees")
+    dates, of_date = _nested(parsed.events, "dates")
+    return {
+        "report_files": _table(
+            "report_files", [raw], **period, ingested_at=ingested_at, parser_fingerprint=parser_fingerprint(),
+            n_list_items=parsed.n_list_items, n_items_as_event=parsed.n_items_as_event,
+            n_items_as_detail=parsed.n_items_as_detail, n_items_as_issue=parsed.n_items_as_issue),
+        "report_rows": _table("report_rows", parsed.rows, **period),
+        "events": _table("events", parsed.events, **period),
+        "event_details": _table("event_details", details, **period, pledge_code=of_detail["pledge_code"],
+                                event_seq=of_detail["event_seq"]),
+        "attendee_figures": _table("attendee_figures", figures, **period, pledge_code=of_figure["pledge_code"],
+                                   event_seq=of_figure["event_seq"], figure_seq=of_figure["seq"],
+                                   source_line=of_figure["source_line"]),
+        "event_dates": _table("event_dates", dates, **period, pledge_code=of_date["pledge_code"],
+                              event_seq=of_date["event_seq"], date_seq=of_date["seq"],
+                              source_line=of_date["source_line"]),
+        "parse_issues": _table("parse_issues", parsed.issues, **period,
+                               issue_seq=list(range(1, len(parsed.issues) + 1))),
+    }
 
 
-def write_parquet(tables: dict[str, pa.Table], folder: Path, summary: str | None = None) -> None:
+CACHE_SUFFIX = ".arrow"  # Arrow IPC file format
+LOAD_BATCH = 100  # periods per INSERT: their Arrow tables are mapped at once (~36 MB at 100)
+
+
+def cached_table_path(folder: Path, table: str) -> Path:
+    return folder / f"{table}{CACHE_SUFFIX}"
+
+
+def read_cached_table(folder: Path, table: str) -> pa.Table:
+    """One period's table from the parse cache (memory-mapped: nothing is copied until it is read)."""
+    with pa.memory_map(str(cached_table_path(folder, table))) as source:
+        return ipc.open_file(source).read_all()
+
+
+def write_cached_tables(tables: dict[str, pa.Table], folder: Path, summary: str | None = None) -> None:
     """Write the tables of one period (and its `summary.json`, last); the folder appears complete or
     not at all. Parsing is deterministic, so when another process completed the folder first, its
     copy is kept and this one discarded; an incomplete folder (a crash) is replaced."""
@@ -172,7 +210,9 @@ def write_parquet(tables: dict[str, pa.Table], folder: Path, summary: str | None
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     for name, table in tables.items():
-        pq.write_table(table, tmp / f"{name}.parquet")
+        with pa.OSFile(str(cached_table_path(tmp, name)), "wb") as sink, \
+                ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
     if summary is not None:
         (tmp / "summary.json").write_text(summary)
     if (folder / "summary.json").exists():
@@ -201,8 +241,8 @@ def loaded_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[dt.date, tuple[s
 
 
 def load_periods(con: duckdb.DuckDBPyConnection, folders: dict[dt.date, Path]) -> dict[str, int]:
-    """Replace the given periods' rows in every staging table with their cached Parquet, in one
-    transaction: one DELETE and one bulk INSERT per table, whatever the number of periods.
+    """Replace the given periods' rows in every staging table with their cached Arrow tables, in one
+    transaction: per table one DELETE and one bulk INSERT per LOAD_BATCH periods.
 
     Returns the number of rows loaded per table.
     """
@@ -214,12 +254,17 @@ def load_periods(con: duckdb.DuckDBPyConnection, folders: dict[dt.date, Path]) -
     con.execute("BEGIN TRANSACTION")
     try:
         for table, schema in TABLE_SCHEMAS.items():
-            files = [str(folders[d] / f"{table}.parquet") for d in dates]
             columns = ", ".join(f'"{c}"' for c in schema.names)
             con.execute(f"DELETE FROM {SCHEMA}.{table} WHERE report_date IN (SELECT unnest(?::DATE[]))", [dates])
-            loaded[table] = con.execute(  # DuckDB answers an INSERT with the number of rows it inserted
-                f"INSERT INTO {SCHEMA}.{table} ({columns}) SELECT {columns} FROM read_parquet(?)", [files]
-            ).fetchone()[0]
+            for start in range(0, len(dates), LOAD_BATCH):
+                incoming = pa.concat_tables(
+                    [read_cached_table(folders[d], table) for d in dates[start:start + LOAD_BATCH]])
+                con.register("incoming_rows", incoming)
+                try:  # DuckDB answers an INSERT with the number of rows it inserted
+                    loaded[table] += con.execute(
+                        f"INSERT INTO {SCHEMA}.{table} ({columns}) SELECT {columns} FROM incoming_rows").fetchone()[0]
+                finally:
+                    con.unregister("incoming_rows")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -36,7 +36,7 @@ MIN_DATED_SHARE = 0.9  # below this share of activities with a start date, warn
     group_name="staging",
     description=(
         "파싱된 활동 — every activity of the report parsed into pydantic records (dates with precision, "
-        "people, sessions, venue, format), cached as Parquet by the file's SHA-256 and the parser version."
+        "people, sessions, venue, format), cached as Arrow IPC files by the file's SHA-256 and the parser version."
     ),
     check_specs=[
         AssetCheckSpec("every_period_parsed", asset=PARSED_ACTIVITIES,

@@ -2,7 +2,7 @@
 
 The assets of raw/ -> parse -> staging run all the partitions of a run in one step (single-run
 backfill policy) and keep their data in explicit storage rather than an IO manager: the raw bytes
-in a content-addressed snapshot, the parsed records as Parquet in a cache keyed by (sha256, parser
+in a content-addressed snapshot, the parsed records as Arrow IPC files in a cache keyed by (sha256, parser
 fingerprint), the staging rows in the run's working database.
 """
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, MaterializeResult, MetadataValue, asset
