@@ -32,10 +32,11 @@ def start(con: duckdb.DuckDBPyConnection, periods: Iterable[dt.date], reason: st
 
 
 def add(con: duckdb.DuckDBPyConnection, periods: Iterable[dt.date], reason: str) -> None:
-    rows = [(d, reason) for d in sorted(set(periods))]
-    if rows:
+    dates = sorted(set(periods))
+    if dates:
         ensure_table(con)
-        con.executemany(f"insert into {TABLE} (report_date, reason) values (?, ?)", rows)
+        # one statement (executemany runs one per row: 0.15 s for 200 periods)
+        con.execute(f"insert into {TABLE} (report_date, reason) select unnest(?::date[]), ?", [dates, reason])
 
 
 

@@ -257,8 +257,9 @@ def load_periods(con: duckdb.DuckDBPyConnection, folders: dict[dt.date, Path]) -
             columns = ", ".join(f'"{c}"' for c in schema.names)
             con.execute(f"DELETE FROM {SCHEMA}.{table} WHERE report_date IN (SELECT unnest(?::DATE[]))", [dates])
             for start in range(0, len(dates), LOAD_BATCH):
+                # one chunk: DuckDB scans an Arrow table of many small chunks (a period each) slowly
                 incoming = pa.concat_tables(
-                    [read_cached_table(folders[d], table) for d in dates[start:start + LOAD_BATCH]])
+                    [read_cached_table(folders[d], table) for d in dates[start:start + LOAD_BATCH]]).combine_chunks()
                 con.register("incoming_rows", incoming)
                 try:  # DuckDB answers an INSERT with the number of rows it inserted
                     loaded[table] += con.execute(
