@@ -9,7 +9,8 @@ reports derived from the real one (testkit/bench_reports.py; never written to ra
    plain data, with no parsing): a ceiling on what any parser returning those records can reach;
 2. `make run`-equivalent wall time (`python -m pipeline.run` in a subprocess, env vars pointing at
    the workspace): the real report alone (T1), 200 reports (T200, cold parse cache), and the run
-   after adding a 201st report to the 200 already loaded (Tinc), and a run with nothing to do (Tnoop);
+   after adding a 201st report to the 200 just loaded (Tinc), `--repeat` of each, interleaved, each
+   the median of its samples; then a run with nothing to do (Tnoop);
 3. the floors: a trivial one-asset Dagster materialization run the same way, and a bare `dbt build`
    of dbt_project/ on a copy of the 1-report warehouse, each sampled right after a T1 run;
 4. peak RSS of each run (the child and its children, e.g. the dbt subprocess: `os.wait4`), and with
@@ -85,10 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     def note(msg: str):
         print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
-    def record(key: str, label: str, ws: Workspace, child: ChildRun, n_reports: int, breakdown: dict | None = None):
+    def record(key: str, label: str, ws: Workspace, child: ChildRun, n_reports: int, breakdown: dict | None = None,
+               n_activities: int | None = None):
         entry = {"label": label, "n_reports": n_reports, "wall_s": round(child.wall_s, 3),
                  "cpu_s": round(child.cpu_s, 3), "max_rss_bytes": child.max_rss_bytes, "log": child.log,
-                 "n_activities": count_activities(ws.warehouse)}
+                 "n_activities": n_activities if n_activities is not None else count_activities(ws.warehouse)}
         entry["breakdown"] = breakdown if breakdown is not None else run_breakdown_or_error(ws, child)
         result["runs"][key] = entry
         note(f"{label}: {child.wall_s:.1f} s wall, {child.cpu_s:.1f} s cpu, peak RSS {child.max_rss_bytes / 2**20:.0f} MB")
@@ -99,10 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         result["parse"] = parse_throughput(args.parse_sample, args.repeat)
         save()
 
-    # T1 and T200 are cold runs in fresh workspaces, `repeat` of each, interleaved with the floors
-    # (T1, floors, T200, T1, ...) so that a slow spell of a shared machine weighs on every side of a
-    # ratio; each is the median of its samples.
-    samples: dict[str, list] = {"T1": [], "Tn": []}
+    # T1 and T200 are cold runs in fresh workspaces, `repeat` of each, interleaved with the floors and
+    # Tinc (T1, floors, T200, Tinc on that T200's workspace, T1, ...) so that a slow spell of a shared
+    # machine weighs on every side of a ratio; each is the median of its samples.
+    samples: dict[str, list] = {"T1": [], "Tn": [], "Tinc": []}
     floor_samples: dict[str, list[dict]] = {"dagster": [], "dbt": []}
     t1_ws = main_ws = None
     if "runs" in phases or "floors" in phases:
@@ -110,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             t1_ws = fresh_workspace(work, "run_1", 1)
             note(f"T1: the real report alone ({i + 1}/{args.repeat})")
             child = t1_ws.run("T1")
-            samples["T1"].append((t1_ws, child, run_breakdown_or_error(t1_ws, child)))
+            samples["T1"].append((t1_ws, child, run_breakdown_or_error(t1_ws, child),
+                                  count_activities(t1_ws.warehouse)))
             if "floors" in phases:
                 note(f"floors: trivial Dagster materialization, bare dbt build ({i + 1}/{args.repeat})")
                 floor_samples["dagster"].append(trivial_dagster(work, 1, index=i))
@@ -119,24 +122,30 @@ def main(argv: list[str] | None = None) -> int:
                 main_ws = fresh_workspace(work, f"run_{main_size}", main_size)
                 note(f"T{main_size}: {main_size} reports, cold cache ({i + 1}/{args.repeat})")
                 child = main_ws.run(f"T{main_size}")
-                samples["Tn"].append((main_ws, child, run_breakdown_or_error(main_ws, child)))
+                samples["Tn"].append((main_ws, child, run_breakdown_or_error(main_ws, child),
+                                      count_activities(main_ws.warehouse)))
+                if "queries" in phases and i == args.repeat - 1:
+                    note(f"example queries on the {main_size}-report warehouse")
+                    result["queries"] = query_latency(work, main_ws.warehouse, args.repeat)
+                    save()
+                synthetic.write_report(main_size, main_ws.raw_dir)
+                note(f"Tinc: report {main_size + 1} added ({i + 1}/{args.repeat})")
+                child = main_ws.run("Tinc")
+                samples["Tinc"].append((main_ws, child, run_breakdown_or_error(main_ws, child),
+                                        count_activities(main_ws.warehouse)))
         for key, label, n in (("T1", "T1   real report alone", 1),
-                              ("Tn", f"T{main_size} {main_size} reports, cold", main_size)):
+                              ("Tn", f"T{main_size} {main_size} reports, cold", main_size),
+                              ("Tinc", f"Tinc +1 report to {main_size}", main_size + 1)):
             if samples[key]:
+                # each sample's breakdown and activity count were read right after it: the next sample
+                # reuses the workspace's folder
                 ordered = sorted(samples[key], key=lambda s: s[1].wall_s)
-                ws, child, breakdown = ordered[len(ordered) // 2]
-                record(key, label, ws, child, n, breakdown=breakdown)
-                result["runs"][key]["samples_s"] = [round(c.wall_s, 3) for _, c, _ in samples[key]]
+                ws, child, breakdown, n_activities = ordered[len(ordered) // 2]
+                record(key, label, ws, child, n, breakdown=breakdown, n_activities=n_activities)
+                result["runs"][key]["samples_s"] = [round(sample[1].wall_s, 3) for sample in samples[key]]
                 save()
 
     if "runs" in phases:
-        if "queries" in phases:
-            note(f"example queries on the {main_size}-report warehouse")
-            result["queries"] = query_latency(work, main_ws.warehouse, args.repeat)
-            save()
-        synthetic.write_report(main_size, main_ws.raw_dir)
-        note(f"Tinc: report {main_size + 1} added")
-        record("Tinc", f"Tinc +1 report to {main_size}", main_ws, main_ws.run("Tinc"), main_size + 1)
         note("Tnoop: the same raw/ again (nothing to do)")
         record("Tnoop", f"Tnoop nothing changed, {main_size + 1}", main_ws, main_ws.run("Tnoop"), main_size + 1,
                breakdown={})

@@ -107,6 +107,8 @@ class ParseAhead:
         for key in keys:
             future = self._pending.pop(key, None)
             yield key, future.result() if future is not None else parse_checked(key)
+        if not self._pending:
+            self.close()  # nothing more under way: the workers go now, not at the end of the run
 
     def close(self) -> None:
         if self._pool is not None:
