@@ -39,8 +39,10 @@ from pipeline.load.background import Background
 from pipeline.load.zip_writer import LEVEL, Piece, deflate_piece
 
 PERIOD_COLUMN = "report_date"
+MAX_QUEUED = 16  # blocks made and not yet in the archive
 HELPER_MIN_ROWS = 20_000  # new rows of a sheet below which a second process is not worth its start
 HELPER_SHARE = 0.5  # of a sheet's new rows: this process also fetches them, and writes the archive
+HELPER_MAX_ROWS = 100_000  # its rows travel as one Arrow table (~40 MB of activities at most)
 # DuckDB types whose values come out of Arrow (the helper's rows) as they come out of a DuckDB cursor
 _HELPER_TYPES = {"VARCHAR", "BIGINT", "INTEGER", "SMALLINT", "DATE", "BOOLEAN", "DOUBLE", "TIMESTAMP"}
 _SUFFIX = ".deflate"
@@ -134,11 +136,11 @@ def period_blocks(con: duckdb.DuckDBPyConnection, relation: str, columns: Sequen
 def _make_blocks(rows, spec: tuple, blocks: list[tuple[str, int, int]], folder: str) -> list[Piece]:
     """In the helper process: the XML of `blocks` ((key, rows, first row), in order) from `rows` (an Arrow
     table of their rows in the sheet's order), compressed and stored in the cache folder."""
-    values = list(zip(*(column.to_pylist() for column in rows.columns)))
     writer = xlsx_rows.RowsWriter(None, *spec)
     pieces, start = [], 0
-    for key, n, first in blocks:
-        xml = writer.text_of(values[start:start + n], first).encode("utf-8")
+    for key, n, first in blocks:  # as Python values one block at a time: a block is one period's rows
+        values = list(zip(*(column.to_pylist() for column in rows.slice(start, n).columns)))
+        xml = writer.text_of(values, first).encode("utf-8")
         pieces.append(BlockCache._store(Path(folder) / f"{key}{_SUFFIX}", xml))
         start += n
     return pieces
@@ -191,15 +193,16 @@ class _FromHelper:
 
 
 def _helper_share(con: duckdb.DuckDBPyConnection, relation: str, missing: list[Block]) -> list[Block]:
-    """The later new blocks, about half of the new rows, that the helper makes (none when few rows are new
-    or a column's values would not come through Arrow as they come from DuckDB)."""
+    """The later new blocks, about half of the new rows (at most HELPER_MAX_ROWS), that the helper makes
+    (none when few rows are new or a column's values would not come through Arrow as they come from DuckDB)."""
     total = sum(b.n_rows for b in missing)
     types = {r[1].split("(")[0] for r in con.execute(f"describe {relation}").fetchall()}
     if total < HELPER_MIN_ROWS or not types <= _HELPER_TYPES:
         return []
+    theirs = min(total * HELPER_SHARE, HELPER_MAX_ROWS)
     mine = 0
     for i, block in enumerate(missing):
-        if mine >= total * (1 - HELPER_SHARE):
+        if mine >= total - theirs:
             return missing[i:]
         mine += block.n_rows
     return []
@@ -231,7 +234,9 @@ def fill_by_period(con: duckdb.DuckDBPyConnection, relation: str, columns: Seque
     queue: deque[Piece | Future | _FromHelper] = deque()
 
     def drain(everything: bool = False) -> None:
-        while queue and (everything or isinstance(queue[0], Piece) or queue[0].done()):
+        # beyond MAX_QUEUED blocks, wait for the oldest: XML is made faster than one thread compresses it,
+        # and what waits is held in memory (2,000 periods: GBs of XML)
+        while queue and (everything or len(queue) > MAX_QUEUED or isinstance(queue[0], Piece) or queue[0].done()):
             item = queue.popleft()
             out.write_piece(item if isinstance(item, Piece) else item.result())
 
