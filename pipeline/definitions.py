@@ -7,7 +7,7 @@ from pipeline.defs.assets.parsed import parsed_activities
 from pipeline.defs.assets.raw import raw_report
 from pipeline.defs.assets.staging import staging_tables
 from pipeline.defs.assets.publish import published_warehouse
-from pipeline.defs.assets.report import analyst_report
+from pipeline.defs.assets.exports import export_assets
 from pipeline.defs.loggers import run_log
 from pipeline.defs.parse_fanout import parse_reports
 from pipeline.defs.resources import resources
@@ -15,7 +15,7 @@ from pipeline.defs.automation import build_warehouse_job, raw_reports_sensor, ye
 
 defs = Definitions(
     assets=[raw_report, parsed_activities, staging_tables, event_keys, pledge_dbt_models, published_warehouse,
-            analyst_report],
+            *export_assets],
     jobs=[build_warehouse_job, parse_reports],
     schedules=[yearly_rebuild],
     sensors=[raw_reports_sensor],

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.export import freshness
 from pipeline.raw.discover import Discovery
 
 
@@ -22,20 +23,31 @@ class ChangePlan:
     dbt_changed: bool = False  # the dbt project differs: full refresh of the incremental facts
     full: bool = False  # asked for (`--full`)
     retract: list[str] = field(default_factory=list)  # removed periods to take out of the warehouse (`--retract`)
+    exports_behind: list[str] = field(default_factory=list)  # exports missing or made from an older publish
 
     @property
     def to_load(self) -> list[str]:
         return sorted(self.new + self.changed)
 
     @property
+    def builds(self) -> bool:
+        """The warehouse is built and published again (else at most the exports are made again)."""
+        return bool(self.to_load or self.matcher_changed or self.dbt_changed or self.full or self.retract)
+
+    @property
     def nothing_to_do(self) -> bool:
-        return not (self.to_load or self.matcher_changed or self.dbt_changed or self.full or self.retract)
+        return not (self.builds or self.exports_behind)
 
     def describe(self) -> str:
         if self.nothing_to_do:
             return "nothing to do: no report file, parser, matcher or dbt project changed since the last publish"
-        parts = [f"{len(self.new)} new", f"{len(self.changed)} changed", f"{len(self.unchanged)} unchanged",
-                 f"{len(self.removed)} removed (kept)"]
+        if not self.builds:
+            return (f"no report changed; export(s) behind the published warehouse: {', '.join(self.exports_behind)}"
+                    " (made again now)")
+        parts = [f"{len(self.new)} new", f"{len(self.changed)} changed", f"{len(self.unchanged)} unchanged"]
+        kept = sorted(set(self.removed) - set(self.retract))
+        if kept:
+            parts.append(f"{len(kept)} removed (kept)")
         why = [w for w, on in ((f"retract {', '.join(self.retract)}", self.retract), ("--full", self.full), ("matcher changed", self.matcher_changed),
                                ("dbt project changed: full refresh", self.dbt_changed)) if on]
         return "periods: " + ", ".join(parts) + (f"; {'; '.join(why)}" if why else "")
@@ -44,7 +56,7 @@ class ChangePlan:
         return json.dumps({"new": self.new, "changed": self.changed, "unchanged": self.unchanged,
                            "removed": self.removed, "matcher_changed": self.matcher_changed,
                            "dbt_changed": self.dbt_changed, "full": self.full,
-                           "retract": self.retract})
+                           "retract": self.retract, "exports_behind": self.exports_behind})
 
 
     @classmethod
@@ -52,9 +64,9 @@ class ChangePlan:
         return cls(**json.loads(text))
 
 
-def _published_state(path: Path) -> tuple[dict[str, tuple[str, str]], set[str], str | None] | None:
-    """(period -> (sha256, parser fingerprint), matcher fingerprints, dbt fingerprint) of the
-    published warehouse; None if there is none or it cannot be read."""
+def _published_state(path: Path) -> tuple[dict[str, tuple[str, str]], set[str], str | None, str | None] | None:
+    """(period -> (sha256, parser fingerprint), matcher fingerprints, dbt fingerprint, the build's run) of
+    the published warehouse; None if there is none or it cannot be read."""
     from pipeline.dbt_state import built_project_fingerprint
     from pipeline.load.staging import loaded_fingerprints
 
@@ -70,7 +82,7 @@ def _published_state(path: Path) -> tuple[dict[str, tuple[str, str]], set[str], 
                                    "and table_name = 'event_keys_state'").fetchone()[0]
             matchers = {r[0] for r in con.execute(
                 "select distinct matcher_fingerprint from staging.event_keys_state").fetchall()} if has_keys else set()
-            return periods, matchers, built_project_fingerprint(con)
+            return periods, matchers, built_project_fingerprint(con), freshness.published_build(con)
     except duckdb.Error:
         return None
 
@@ -94,7 +106,7 @@ def make_plan(found: Discovery, published: Path, *, full: bool = False, dbt_fing
         dbt_fingerprint = prepared_project_fingerprint()
     state = _published_state(published)
     plan = ChangePlan(full=full)
-    held, matchers, built_with = state if state else ({}, set(), None)
+    held, matchers, built_with, build = state if state else ({}, set(), None, None)
     parser = parser_fingerprint()
     for key, report in sorted(found.reports.items()):
         if key not in held:
@@ -114,6 +126,8 @@ def make_plan(found: Discovery, published: Path, *, full: bool = False, dbt_fing
     if state is not None and held:
         plan.matcher_changed = matchers != {matcher_fingerprint()}
         plan.dbt_changed = dbt_fingerprint is not None and built_with != dbt_fingerprint
+    if state is not None and not plan.builds:
+        plan.exports_behind = freshness.behind(build)
     return plan
 
 

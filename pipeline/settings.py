@@ -63,7 +63,20 @@ def dbt_in_build_dir() -> str:
 
 
 def parse_workers() -> int:
-    """PLEDGE_PARSE_WORKERS: with 2 or more, `make run` parses many uncached periods through Dagster's
-    multiprocess executor (pipeline/defs/parse_fanout.py) in that many worker processes; else the
-    build job parses them itself, on every core of its machine."""
+    """PLEDGE_PARSE_WORKERS: with 2 or more, `make run` parses the uncached periods through Dagster's
+    multiprocess executor (pipeline/defs/parse_fanout.py) in that many worker processes first."""
     return int(os.environ.get("PLEDGE_PARSE_WORKERS") or 0)
+
+
+def export_dir() -> Path:
+    """The workbook and the CSV files (`csv/`), beside the published warehouse."""
+    return warehouse_path().parent / "export"
+
+
+def parquet_dir() -> Path:
+    return warehouse_path().parent / "parquet"
+
+
+def report_path() -> Path:
+    """The offline HTML report."""
+    return warehouse_path().parent / "report" / "index.html"

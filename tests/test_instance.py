@@ -78,7 +78,7 @@ def test_dbt_launcher_tells_dagster_dbt_the_dbt_core_version_without_starting_db
 
 
 def test_dbt_launcher_starts_dbt_in_the_build_folder_of_the_warehouse(tmp_path: Path):
-    from pipeline.load.warehouse import Warehouse
+    from pipeline.publish.warehouse import Warehouse
 
     fake = tmp_path / "bin" / "dbt"
     fake.parent.mkdir()

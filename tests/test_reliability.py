@@ -136,7 +136,7 @@ def test_deleting_the_build_folder_mid_run_cannot_let_a_second_run_in_nor_report
 
 
 def test_a_run_verifies_that_what_it_published_holds_what_it_planned(ws, monkeypatch, capsys):
-    from pipeline.load import warehouse as wh
+    from pipeline.publish import warehouse as wh
 
     (ws.raw_dir / "second period.txt").write_text(redated(SEED_TEXT, "2021-06-30"), encoding="utf-8")
     original = wh.Warehouse.publish
@@ -329,7 +329,7 @@ def test_a_missing_raw_folder_is_refused_and_keeps_every_partition(ws, capsys):
 
 
 def test_a_failed_copy_leaves_no_copying_file(tmp_path, monkeypatch):
-    from pipeline.load import warehouse as wh
+    from pipeline.publish import warehouse as wh
 
     w = wh.Warehouse(tmp_path / "w" / "pledge_activity.duckdb")
     w.path.parent.mkdir()

@@ -25,8 +25,9 @@ import openpyxl
 import pytest
 from dagster import materialize
 
-from pipeline.defs.assets.report import analyst_report, report_path
-from pipeline.load.workbook import WORKBOOK_NAME
+from pipeline.defs.assets.exports import analyst_report
+from pipeline.settings import report_path
+from pipeline.export.workbook import WORKBOOK_NAME
 from pipeline.report import CHART_IDS, plain_sql
 from pipeline.report import data as report_data
 from pipeline.report import page as report_page

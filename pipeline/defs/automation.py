@@ -55,9 +55,11 @@ def yearly_rebuild(context: ScheduleEvaluationContext):
 
 def run_request_for(plan: ChangePlan, found: Discovery, ordered: list[str]) -> RunRequest:
     """The one run that carries out `plan` (`make run` and the sensor both start it): the partition
-    range of the periods to load (`ordered`: the instance's periods in order), or, with none to load
-    (the matcher or the dbt project changed, or a retraction), the unpartitioned assets only; the
-    plan as a tag; full refresh and retractions as typed run configuration."""
+    range of the periods to load (`ordered`: the instance's periods in order); with none to load (the
+    matcher or the dbt project changed, or a retraction), the unpartitioned assets only; with nothing to
+    build, the exports that are behind. The plan as a tag; full refresh and retractions as typed run
+    configuration."""
+    from pipeline.defs.assets.exports import EXPORT_KEYS
     from pipeline.defs.assets.parsed import INGEST_KEYS
     from pipeline.definitions import defs
 
@@ -65,17 +67,16 @@ def run_request_for(plan: ChangePlan, found: Discovery, ordered: list[str]) -> R
     if plan.to_load:
         positions = sorted(ordered.index(k) for k in plan.to_load)
         tags.update(range_tags(ordered[positions[0]], ordered[positions[-1]]))
-    else:
+    elif plan.builds:
         selection = [k for k in defs.resolve_all_asset_keys() if k not in INGEST_KEYS]
+    else:
+        selection = [EXPORT_KEYS[name] for name in plan.exports_behind]
     # the same plan over the same files is the same request: Dagster starts a run_key once
     what = plan.as_json() + "".join(f"{k}={found.reports[k].sha256}" for k in plan.to_load)
-    return RunRequest(
-        run_key=hashlib.sha256(what.encode()).hexdigest()[:20],
-        tags=tags,
-        asset_selection=selection,
-        run_config={"ops": {"staging_tables": {"config": {"full_refresh": plan.full, "retract": plan.retract}},
-                            "pledge_dbt_models": {"config": {"full_refresh": plan.full}}}},
-    )
+    config = {"ops": {"staging_tables": {"config": {"full_refresh": plan.full, "retract": plan.retract}},
+                      "pledge_dbt_models": {"config": {"full_refresh": plan.full}}}} if plan.builds else {}
+    return RunRequest(run_key=hashlib.sha256(what.encode()).hexdigest()[:20], tags=tags,
+                      asset_selection=selection, run_config=config)
 
 
 @sensor(

@@ -1,13 +1,11 @@
-"""Resources of the code location: dbt (dagster-dbt's own resource), the warehouse and the parse workers."""
+"""Resources of the code location: dbt (dagster-dbt's own resource) and the warehouse."""
 import logging
 
-from dagster import ConfigurableResource, EnvVar, InitResourceContext
+from dagster import EnvVar
 from dagster_dbt import DbtCliResource
-from pydantic import PrivateAttr
 
 from pipeline import settings
 from pipeline.dbt_project import dbt_project
-from pipeline.load.parse_cache import ParseAhead
 from pipeline.defs.warehouse_resource import WarehouseResource
 
 ADAPTER_HANDLE_WARNING = "An error was encountered when creating a handle to the dbt adapter"
@@ -27,33 +25,10 @@ class _NoDbtCoreHere(logging.Filter):
 logging.getLogger("dagster.builtin").addFilter(_NoDbtCoreHere())
 
 
-class ParseWorkers(ConfigurableResource):
-    """The run's parse workers (pipeline/load/parse_cache.py, `ParseAhead`): `raw_report` hands them the
-    periods it snapshotted, and they parse while Dagster records its materializations (one per period,
-    2-4 s at 200 periods, on one core); `parsed_activities` then reads what they made. What a run began
-    and did not read (raw_report materialized alone) is cancelled at the end of the run."""
-
-    _ahead: ParseAhead | None = PrivateAttr(default=None)
-
-    def setup_for_execution(self, context: InitResourceContext) -> None:  # noqa: ARG002
-        self._ahead = ParseAhead()
-
-    def teardown_after_execution(self, context: InitResourceContext) -> None:  # noqa: ARG002
-        if self._ahead is not None:
-            self._ahead.close()
-
-    @property
-    def ahead(self) -> ParseAhead:
-        if self._ahead is None:
-            raise RuntimeError("ParseWorkers used outside a run")
-        return self._ahead
-
-
 def resources() -> dict:
     return {
         # dbt from .venv-dbt, started in the run's build folder: see pipeline/defs/bin/dbt-in-build-dir
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=settings.dbt_in_build_dir()),
         # One setting names the warehouse: `make` and `pipeline.run` export PLEDGE_WAREHOUSE (absolute).
         "warehouse": WarehouseResource(database=EnvVar(settings.WAREHOUSE_ENV)),
-        "parsing": ParseWorkers(),
     }

@@ -10,7 +10,7 @@ import duckdb
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr
 
-from pipeline.load.warehouse import BuildLock, Warehouse
+from pipeline.publish.warehouse import BuildLock, Warehouse
 from pipeline.shared import open_warehouse  # shared deployment: the DuckLake (issue 14)
 
 # Run tags naming the process that executes a run, so a sweep can tell a dead run from a live one.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,9 +12,6 @@ from pipeline import settings
 from pipeline.load import staging
 from pipeline.raw.report_file import RawReport, ReportFileError, decode_report
 from pipeline.raw.store import load_snapshot
-
-PARALLEL_PARSE_MIN = 8  # below this many uncached periods a process pool costs more than it saves
-
 
 def cache_folder(info: RawReport) -> Path:
     from pipeline.parse.fingerprint import parser_fingerprint
@@ -72,55 +68,6 @@ def parse_checked(key: str) -> dict | str:
         return summary
     except Exception as exc:  # one bad report must not stop the good ones
         return str(exc) if isinstance(exc, ReportFileError) else f"period {key}: parsing failed: {exc!r}"
-
-
-class ParseAhead:
-    """Periods parsed into the cache in worker processes (fork, one per core) while the caller goes on:
-    `start(keys)` hands the uncached ones to the workers and returns; `results(keys)` yields
-    (key, summary or refusal reason) in the order of `keys`, waiting for those under way and parsing
-    any other in this process. Few uncached periods (< PARALLEL_PARSE_MIN) are parsed in this process,
-    where a pool would cost more than it saves. `close()` ends the workers (what they had begun still
-    lands in the cache, which is content-addressed: a result nobody reads is harmless)."""
-
-    def __init__(self, workers: int | None = None):
-        self._workers = workers or os.cpu_count() or 1
-        self._pool = None
-        self._pending: dict = {}  # key -> Future of parse_checked(key)
-
-    def start(self, keys: list[str]) -> int:
-        """Begin parsing the uncached periods of `keys` in the workers; returns how many were begun."""
-        uncached = [k for k in keys if k not in self._pending and not is_cached(k)]
-        if len(uncached) < PARALLEL_PARSE_MIN or min(self._workers, len(uncached)) < 2:
-            return 0
-        if self._pool is None:
-            from concurrent.futures import ProcessPoolExecutor
-            from multiprocessing import get_context
-
-            self._pool = ProcessPoolExecutor(max_workers=min(self._workers, len(uncached)),
-                                             mp_context=get_context("fork"))
-        for key in uncached:
-            self._pending[key] = self._pool.submit(parse_checked, key)
-        return len(uncached)
-
-    def results(self, keys: list[str]):
-        self.start(keys)
-        for key in keys:
-            future = self._pending.pop(key, None)
-            yield key, future.result() if future is not None else parse_checked(key)
-        if not self._pending:
-            self.close()  # nothing more under way: the workers go now, not at the end of the run
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-        self._pending.clear()
-
-    def __enter__(self) -> "ParseAhead":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 @dataclass

@@ -28,7 +28,7 @@ def _is_published_path(path: Path) -> bool:
 def open_warehouse(path: Path):
     """The warehouse a run builds and publishes: the DuckLake when the shared deployment is configured,
     else the embedded DuckDB file at `path`."""
-    from pipeline.load.warehouse import Warehouse
+    from pipeline.publish.warehouse import Warehouse
 
     cfg = shared_config()
     if cfg is None:

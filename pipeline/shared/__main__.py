@@ -123,7 +123,7 @@ def cmd_history(args) -> int:  # noqa: ARG001
 
 
 def cmd_rollback(args) -> int:
-    from pipeline.load.warehouse import BuildLockedError
+    from pipeline.publish.warehouse import BuildLockedError
     from pipeline.shared import lake
     from pipeline.shared.warehouse import SharedWarehouse
 

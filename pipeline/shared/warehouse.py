@@ -1,4 +1,4 @@
-"""The shared warehouse behind the same interface as the embedded one (`pipeline.load.warehouse.Warehouse`):
+"""The shared warehouse behind the same interface as the embedded one (`pipeline.publish.warehouse.Warehouse`):
 lock, working copy, publish. The Dagster resource and `make run` pick one by configuration
 (`open_warehouse`) and do not otherwise know which deployment they run in.
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.load.warehouse import (
+from pipeline.publish.warehouse import (
     _MARKER,
     BuildLockedError,
     PublishRefusedError,

@@ -18,7 +18,6 @@ from dagster import (
 
 from pipeline.defs.assets.raw import RAW_REPORT
 from pipeline.defs.partitions import periods_of_run
-from pipeline.defs.resources import ParseWorkers
 from pipeline.load import parse_cache
 from pipeline.raw.store import record_refusal, refusals
 
@@ -50,11 +49,12 @@ MIN_DATED_SHARE = 0.9  # below this share of activities with a start date, warn
                        description=f"At least {MIN_DATED_SHARE:.0%} of activities have a start or end date."),
     ],
 )
-def parsed_activities(context: AssetExecutionContext, parsing: ParseWorkers):
+def parsed_activities(context: AssetExecutionContext):
     periods = periods_of_run(context)
     refused = refusals(periods)
     summaries = []
-    for key, outcome in parsing.ahead.results([k for k in periods if k not in refused]):
+    for key in [k for k in periods if k not in refused]:
+        outcome = parse_cache.parse_checked(key)
         if isinstance(outcome, str):
             context.log.error(outcome)
             record_refusal(key, outcome)

@@ -9,7 +9,6 @@ from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Materialize
 
 from pipeline import settings
 from pipeline.defs.partitions import reporting_periods
-from pipeline.defs.resources import ParseWorkers
 from pipeline.raw.discover import discover_reports
 from pipeline.raw.store import clear_refusal, record_refusal, save_snapshot
 from pipeline.report.preview import md_text
@@ -44,9 +43,9 @@ def per_period_metadata(context: AssetExecutionContext, name: str, n_periods: in
         "encoding and header date. The period is read from the file's own header `【YYYY. MM. DD.】`."
     ),
 )
-def raw_report(context: AssetExecutionContext, parsing: ParseWorkers) -> MaterializeResult:
+def raw_report(context: AssetExecutionContext) -> MaterializeResult:
     found = discover_reports(settings.raw_dir())
-    rows, snapshotted = [], []
+    rows = []
     for key in context.partition_keys:
         clear_refusal(key)
         if key not in found.reports:
@@ -59,11 +58,8 @@ def raw_report(context: AssetExecutionContext, parsing: ParseWorkers) -> Materia
             continue
         info = found.reports[key]
         save_snapshot(key, info)
-        snapshotted.append(key)
         rows.append(info)  # per-period details go in the metadata table: one log event per run, not per period
-    # parsing begins now, beside the materializations Dagster records for this step
-    begun = parsing.ahead.start(snapshotted)
-    context.log.info(f"{len(rows)} report file(s) snapshotted; {begun} handed to the parse workers")
+    context.log.info(f"{len(rows)} report file(s) snapshotted")
     files = "| period | file | bytes | encoding | sha256 |\n|---|---|---|---|---|\n" + "\n".join(
         f"| {r.report_date} | {md_text(r.file_name)} | {r.n_bytes} | {r.encoding} | `{r.sha256[:12]}` |" for r in rows
     )

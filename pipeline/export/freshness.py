@@ -1,0 +1,51 @@
+"""Whether each export was made from the warehouse as it is published now. Each export leaves a stamp
+naming the build it was made from (the run that built the published warehouse, the last row of
+`staging.run_history`) and the files it wrote; an export whose stamp names another build, or whose
+files are gone, is behind, and the next run makes it again even when no report changed."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import duckdb
+
+from pipeline import settings
+
+EXPORTS = ("workbook", "csv", "parquet", "report")  # in the order a run makes them
+
+
+def published_build(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The run that built the warehouse `con` reads (None for a warehouse without run history)."""
+    try:
+        row = con.execute("select run_id from staging.run_history order by recorded_at desc limit 1").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
+
+
+def _stamp(name: str) -> Path:
+    return settings.cache_dir() / "exports" / f"{name}.json"
+
+
+def record(name: str, build: str | None, outputs: list[Path]) -> None:
+    """Export `name` now holds build `build`, in these files."""
+    path = _stamp(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps({"build": build, "outputs": [str(p) for p in outputs]}))
+    os.replace(tmp, path)
+
+
+def behind(build: str | None) -> list[str]:
+    """The exports not made from build `build`, or whose files are missing."""
+    stale = []
+    for name in EXPORTS:
+        try:
+            stamp = json.loads(_stamp(name).read_text())
+        except (OSError, ValueError):
+            stale.append(name)
+            continue
+        if stamp.get("build") != build or not all(Path(p).exists() for p in stamp.get("outputs", [])):
+            stale.append(name)
+    return stale

@@ -1,0 +1,1 @@
+"""Publishing: the build lock, the working copy and the atomic replace of the published warehouse."""
