@@ -226,8 +226,9 @@ def attendance(texts: list[str]) -> Attendance:
         return Attendance(None, False, [])
     counted = [f for f in figures if not f.is_per_session]
     if not counted:
-        # per-session figures only (`회차별 10명내외`): no total to give
-        return Attendance(None, any(f.is_approx for f in figures), figures)
+        # per-session figures only (`회차별 10명내외`, `월별 20~30명`): no total to give, and so no
+        # approximate one either (`is_approx` qualifies the count); the figures keep their own
+        return Attendance(None, False, figures)
 
     chosen: list[AttendeeFigure]
     cumulative = [f for f in counted if f.is_cumulative]
