@@ -9,15 +9,22 @@ to the sum of the others) beats its breakdown; separate groups without a total a
 What a figure counts (SPEC.md, attendees_kind) is read from the words near it, nearest
 first: a keyword right after the figure (`1,200명 응답`, `16명 위촉`), then the nearest
 keyword before it in the same group (`설문 응답자 300명`, `교육생 50명`), then the last
-keyword of the activity's own line (the head of the phrase), then the rest of the figure's
-line, else `attended`. Presence words after the figure (`30명 참석/참여/참가`) make
-`attended`, or `trained` / `surveyed` when the context is a course or a survey. A member
-word alone (`위원 15명`, `단원`) makes `appointed` only when nothing else speaks. The activity's kind is the kind of the
-figure(s) its count comes from; groups of different kinds summed make `mixed`.
+keyword of the activity's own line outside its brackets (the head of the phrase: in
+`리폼교육(8회/177명 참석)` the head is 교육, not the 참석 of the figure), then the rest of the
+figure's line, else `attended`. Presence words after the figure (`30명 참석/참여/참가`) make
+`attended`, or `trained` / `surveyed` when the context is a course or a survey. Some words
+say who the people are or how they took part but not what the figure counts: `대상자` and
+`이용자` (the people a survey or a course is for are its respondents or students), `체험`
+(a class experienced is a class, support given as experiences is support); they give way
+to a more specific word of the figure's phrase, the activity's head or its details. A member
+word alone (`위원 15명`, `단원`) makes `appointed` only when nothing else speaks. The activity's
+kind is the kind of the figure(s) its count comes from; groups of different kinds summed make
+`mixed`.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.parse.models import AttendeeFigure
@@ -48,14 +55,16 @@ _KIND_WORDS: dict[str, str] = {
     # trained: enrolled in or completed a course, class, training or mentoring
     "교육": "trained", "수강": "trained", "연수": "trained", "수료": "trained", "강좌": "trained",
     "아카데미": "trained", "양성": "trained", "강의": "trained", "교육생": "trained", "멘토링": "trained",
-    "특강": "trained", "학교": "trained",
+    "특강": "trained", "학교": "trained", "교실": "trained", "강습": "trained", "훈련": "trained", "실습": "trained",
     # served: received goods, money, services, care, consultation, support or a visit
     "지원": "served", "수혜": "served", "배부": "served", "지급": "served", "전달": "served",
     "제공": "served", "상담": "served", "방문상담": "served", "대상자": "served", "수급": "served",
-    "보급": "served", "혜택": "served", "이용": "served", "돌봄": "served",
+    "보급": "served", "혜택": "served", "이용": "served", "이용자": "served", "돌봄": "served",
+    # care received is a service too (`인지재활 프로그램 66명`, `진료`)
+    "재활": "served", "치료": "served", "진료": "served", "검진": "served", "케어": "served", "간병": "served",
     # appointed: selected, recruited, appointed or registered as members
     "위촉": "appointed", "임명": "appointed", "선발": "appointed", "모집": "appointed", "구성": "appointed",
-    "선정": "appointed", "등록": "appointed", "발대": "appointed", "가입": "appointed",
+    "선정": "appointed", "등록": "appointed", "발대": "appointed", "가입": "appointed", "채용": "appointed",
     # attended: present at an event
     "참석": "attended", "참여": "attended", "참가": "attended", "관람": "attended", "방문객": "attended",
     "방청": "attended", "관객": "attended", "청중": "attended", "견학": "attended", "체험": "attended",
@@ -64,16 +73,23 @@ _KIND_WORDS: dict[str, str] = {
     "축제": "attended", "공연": "attended", "대회": "attended", "기념식": "attended", "협약식": "attended",
     "개소식": "attended", "방문": "attended", "협의회": "attended", "위원회": "attended", "총회": "attended", "좌담": "attended", "집담회": "attended", "모임": "attended",
 }
-# words that hold a keyword but mean something else (a place, an institution, a body)
-_NOT_KIND = ("지원센터", "지원단", "교육청", "교육장", "교육원", "학교장", "이용자협의")
+# words that hold a keyword but mean something else (a place, an institution, a body, recycling);
+# `체험 기회 제공`: an opportunity given is not a service received, what it is an opportunity for speaks
+_NOT_KIND = ("지원센터", "지원단", "교육청", "교육장", "교육원", "학교장", "이용자협의", "재활용",
+             "기회 제공", "기회를 제공", "기회제공")
 # presence words: the people were there; at a course that makes them `trained`, at a survey `surveyed`
 _PRESENCE = frozenset(("참석", "참여", "참가"))
+# words that say who the people are or how they took part, not what the figure counts: they give
+# way to a more specific word (`교육 대상자` are students, `설문조사 - 이용자 300명` respondents,
+# `볼링교실 체험` a class)
+_WEAK = frozenset(("대상자", "이용자", "이용", "체험"))
 # member words: `appointed` only when no other word speaks
 _MEMBER_WORDS = re.compile(r"위원(?!회)|단원|서포터즈|봉사단|기자단|모니터단")
 _KIND_RE = re.compile("|".join(sorted(map(re.escape, _KIND_WORDS), key=len, reverse=True)))
 _NOT_KIND_RE = re.compile("|".join(map(re.escape, _NOT_KIND)))
 # a figure's group ends at these (`공무원 6, 교수 2`; `10명 / 문화전문가`)
 _GROUP_END = re.compile(r"[,/;·]")
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _AFTER_SPAN = 8  # characters after the figure read for `참석`, `응답`, `위촉`...
 
 
@@ -84,29 +100,41 @@ def _masked(text: str) -> str:
     return _NOT_KIND_RE.sub(lambda m: "#" * len(m.group(0)), text)
 
 
+def _kinds(text: str) -> list[tuple[str, str]]:
+    """(keyword, kind) of every keyword of `text`, in order."""
+    return [(m.group(0), _KIND_WORDS[m.group(0)]) for m in _KIND_RE.finditer(text)]
+
+
 def _last_kind(text: str) -> str | None:
-    kinds = [_KIND_WORDS[m.group(0)] for m in _KIND_RE.finditer(text)]
-    return kinds[-1] if kinds else None
+    kinds = _kinds(text)
+    return kinds[-1][1] if kinds else None
 
 
-def _first_kind(text: str) -> str | None:
-    m = _KIND_RE.search(text)
-    return _KIND_WORDS[m.group(0)] if m else None
+def _head_words(title: str | None) -> list[tuple[str, str]]:
+    """The keywords of the activity's own line outside its brackets, which hold dates and figures
+    (`리폼교육('18년 8회 교육/177명 참석)`: 교육), else all of them; the last is the head."""
+    if title is None:
+        return []
+    masked = _masked(title)
+    return _kinds(_BRACKETED.sub(" ", masked)) or _kinds(masked)
 
 
-def figure_kind(text: str, start: int, end: int, title: str | None = None) -> str:
-    """What the figure at text[start:end] counts, from the words near it (see the module doc)."""
+def figure_kind(text: str, start: int, end: int, title: str | None = None, details: Sequence[str] = ()) -> str:
+    """What the figure at text[start:end] counts, from the words near it (see the module doc);
+    `title` is the activity's own line, `details` its details."""
     masked = _masked(text)
     after = masked[end:end + _AFTER_SPAN]
     cut = _GROUP_END.search(after)
     if cut:
         after = after[:cut.start()]
     word = _KIND_RE.search(after)
-    if word and word.group(0) not in _PRESENCE:
+    if word and word.group(0) not in _PRESENCE and word.group(0) not in _WEAK:
         return _KIND_WORDS[word.group(0)]  # `16명 위촉`, `1,200명 응답`
-    context = _context_kind(masked, start, end, title)
-    if word:  # `100명 참석`: present; at a course or a survey that is what they did
+    context = _context_kind(masked, start, end, title, details)
+    if word and word.group(0) in _PRESENCE:  # `100명 참석`: present; at a course or a survey that is what they did
         return context if context in ("trained", "surveyed") else "attended"
+    if word and not context:
+        return _KIND_WORDS[word.group(0)]  # `30명 체험` and nothing more specific
     if context:
         return context
     if _MEMBER_WORDS.search(text) or (title and _MEMBER_WORDS.search(title)):
@@ -114,18 +142,27 @@ def figure_kind(text: str, start: int, end: int, title: str | None = None) -> st
     return "attended"
 
 
-def _context_kind(masked: str, start: int, end: int, title: str | None) -> str | None:
+def _context_kind(masked: str, start: int, end: int, title: str | None, details: Sequence[str]) -> str | None:
     """The nearest keyword before the figure in its group, else the head of the activity's own
-    line, else the last keyword of the rest of the figure's line."""
-    groups = _GROUP_END.split(masked[max(0, start - 25):start])
-    kind = _last_kind(groups[-1])
-    if kind:
-        return kind
-    if title is not None:
-        kind = _last_kind(_masked(title))
-        if kind:
-            return kind
-    return _last_kind(masked[:start] + " " + masked[end:])
+    line, else the last keyword of the rest of the figure's line. A weak word (`_WEAK`) there gives
+    way to a specific keyword before it in the group, else to the head of the own line, else to
+    the last keyword of the details (`문화체험 : 15명` / `- ... 적응 지원`)."""
+    group = _GROUP_END.split(masked[max(0, start - 25):start])[-1]
+    kinds = _kinds(group)
+    if kinds and kinds[-1][0] not in _WEAK:
+        return kinds[-1][1]
+    head_words = _head_words(title)
+    head = head_words[-1] if head_words else None
+    rest = _last_kind(masked[:start] + " " + masked[end:])
+    if not kinds and (head is None or head[0] not in _WEAK):
+        return head[1] if head else rest
+    before = [kind for word, kind in kinds if word not in _WEAK]
+    if before:
+        return before[-1]  # `볼링교실 체험 19명`, `교육 대상자 50명`
+    if head and head[0] not in _WEAK:
+        return head[1]  # `설문조사 실시 - 이용자 300명 대상`
+    weak = kinds[-1][1] if kinds else head[1] if head else None
+    return _last_kind(_masked(" ".join(details))) or rest or weak
 
 
 @dataclass(slots=True)
@@ -144,9 +181,9 @@ def _label(before: str) -> str | None:
     return None if word in _GENERIC_LABELS else word
 
 
-def find_figures(text: str, title: str | None = None) -> list[AttendeeFigure]:
-    """The people figures of one text; `title`, the activity's own line, settles their kind
-    when the text itself has no word for it."""
+def find_figures(text: str, title: str | None = None, details: Sequence[str] = ()) -> list[AttendeeFigure]:
+    """The people figures of one text; `title`, the activity's own line, and `details`, its
+    details, settle their kind when the text itself has no word for it."""
     figures: list[AttendeeFigure] = []
     if "명" not in text:  # every `_FIGURE` holds 명
         # (a list of two groups or more has a comma after the first)
@@ -155,7 +192,7 @@ def find_figures(text: str, title: str | None = None) -> list[AttendeeFigure]:
                 label, n = item.groups()
                 figures.append(AttendeeFigure(group_label=label.strip(), people_count=int(n), is_approx=False,
                                               is_cumulative=False, is_total=False, raw=f"{label.strip()} {n}",
-                                              attendee_kind=figure_kind(text, item.start(2), item.end(), title)))
+                                              attendee_kind=figure_kind(text, item.start(2), item.end(), title, details)))
         return figures
     for m in _FIGURE.finditer(text):
         pre = (m.group("pre") or "").strip()
@@ -174,7 +211,7 @@ def find_figures(text: str, title: str | None = None) -> list[AttendeeFigure]:
                 is_per_session=pre in _PER_SESSION,
                 is_total=pre == "총",
                 raw=m.group(0).strip(),
-                attendee_kind=figure_kind(text, m.start(), m.end(), title),
+                attendee_kind=figure_kind(text, m.start(), m.end(), title, details),
             )
         )
     return figures
@@ -183,13 +220,15 @@ def find_figures(text: str, title: str | None = None) -> list[AttendeeFigure]:
 def attendance(texts: list[str]) -> Attendance:
     """The activity's people count from its own line and all its details."""
     title = texts[0] if texts else None
-    figures = [f for t in texts for f in find_figures(t, title)]
+    details = texts[1:]
+    figures = [f for t in texts for f in find_figures(t, title, details)]
     if not figures:
         return Attendance(None, False, [])
     counted = [f for f in figures if not f.is_per_session]
     if not counted:
-        # per-session figures only (`회차별 10명내외`): no total to give
-        return Attendance(None, any(f.is_approx for f in figures), figures)
+        # per-session figures only (`회차별 10명내외`, `월별 20~30명`): no total to give, and so no
+        # approximate one either (`is_approx` qualifies the count); the figures keep their own
+        return Attendance(None, False, figures)
 
     chosen: list[AttendeeFigure]
     cumulative = [f for f in counted if f.is_cumulative]

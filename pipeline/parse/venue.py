@@ -8,13 +8,15 @@ A venue is the place where the activity happened, when the text names one. It is
    (`주민공청회(서학예술마을)`); a facility visited (`부안장애인복지관 벤치마킹`);
 3. a place (or a list of places, `평화, 삼천도서관`) opening the line and directly followed by the
    activity held there (`승암새뜰마을 민관협약식`, `전주자만마을 벽화 트리엔날레`), with at most two
-   words between them that name the participants or the time (`한옥마을 어린이 사생대회`);
+   words between them that name the participants or the time (`한옥마을 어린이 사생대회`); or, further
+   in the line, a place directly followed by the activity (`... 함께 하는 송천동 마을축제`);
 4. in the details: a detail opening with the place and then its figures (`팔복문화예술공장, 70개
    공동체 150명 참여`), a detail that is only a list of places, the places a visit went to
    (`경기도 누리센터 및 서울 성민복지관 운영 현황 확인`), a place followed by `에서 개최/진행`.
 
-A place is a word ending with a place-type suffix (센터, 회관, 공장, 마을, 도서관, 공원 ...). It is NOT
-the venue when it is
+A place is a word ending with a place-type suffix (센터, 회관, 공장, 마을, 도서관, 공원, 숲, 수목원 ...)
+or a neighbourhood (`서신동`, `삼천1동`: a name ending in 동 that is not a common noun such as 활동).
+It is NOT the venue when it is
 
 - the activity's subject: the words after it say what is done to it (`반려동물놀이터 조성사업
   주민설명회`, `한옥마을 현안 논의를 위한 간담회`, `전주역세권 도시재생 포럼`), or the activity is
@@ -32,11 +34,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# words that end a place name
+# A neighbourhood (`서신동`, `송천동`, `삼천1동`): a name of two syllables or more ending in 동, not a
+# common noun ending so (활동, 운동, 장애아동 ...), nor a count of them (`15개동`). It ends its word,
+# but for `에서` (`서신동에서`).
+_NEIGHBOURHOOD = (
+    r"(?:(?<=[가-힣]{2})|(?<=[가-힣]{2}\d))동(?=[^가-힣]|$|에서)"
+    r"(?<!활동)(?<!운동)(?<!행동)(?<!협동)(?<!노동)(?<!이동)(?<!연동)(?<!가동)(?<!작동)(?<!출동)(?<!감동)"
+    r"(?<!태동)(?<!공동)(?<!합동)(?<!변동)(?<![가-힣]{2}아동)"
+)
+# words that end a place name: facilities, villages and neighbourhoods, parks and forests
 _FACILITY = (
     r"(?:놀이터|광장|공원|동물원|센터|공장|허브|마을|복지관|도서관|회관|강당|회의실|진수당|체육관|전시관|"
     r"미술관|박물관|기념관|문화관|공방|극장|시청|구청|경기장|운동장|대학교|캠퍼스|단지|골목길|책방|아트홀|"
-    r"역세권|공연장|문화원|청사|아트센터)"
+    r"역세권|공연장|문화원|청사|아트센터|수목원|휴양림|숲|" + _NEIGHBOURHOOD + ")"
 )
 _WORD = r"[가-힣A-Za-z0-9·]"
 
@@ -53,8 +63,9 @@ _VISITED = re.compile(rf"(?P<v>(?:{_WORD}+\s)?{_WORD}*{_FACILITY})\s*(?:벤치�
 # a place (or a list of places) opening the line: `평화, 삼천도서관 ...`, `도토리골 새뜰마을 ...`
 _OPENING_PLACE = re.compile(
     rf"^(?P<v>(?:{_WORD}+,\s*)*(?:{_WORD}+\s)?{_WORD}*?{_FACILITY})(?=[\s(]|$)")
-# `팔복문화예술공장, 70개 공동체 150명 참여`: a detail opening with the place, then its figures
-_DETAIL_PLACE = re.compile(rf"^(?P<v>{_WORD}*{_FACILITY})\s*,\s*\d")
+# `팔복문화예술공장, 70개 공동체 150명 참여`, `서신동 주민센터, 30명`: a detail opening with the place,
+# then its figures
+_DETAIL_PLACE = re.compile(rf"^(?P<v>(?:{_WORD}+\s)?{_WORD}*{_FACILITY})\s*,\s*\d")
 _ONE_PLACE = rf"(?:{_WORD}+\s)?{_WORD}+?{_FACILITY}"
 # a detail that is nothing but places: `팔복새뜰마을, 승암새뜰마을, 도토리골 새뜰마을`
 _PLACE_LIST = re.compile(rf"^(?P<v>{_ONE_PLACE}(?:\s*,\s*{_ONE_PLACE})+)\s*$")
@@ -62,15 +73,21 @@ _PLACE_LIST = re.compile(rf"^(?P<v>{_ONE_PLACE}(?:\s*,\s*{_ONE_PLACE})+)\s*$")
 _VISIT_WORDS = re.compile(r"벤치마킹|견학|현장\s*방문|현장\s*답사|방문")
 _PLACES_OPENING = re.compile(rf"^(?P<v>{_ONE_PLACE}(?:\s*(?:,|및)\s*{_ONE_PLACE})*)(?=\s|$)")
 _AT_HELD = re.compile(rf"(?P<v>(?:{_WORD}+\s)?{_WORD}+?{_FACILITY})\s?에서\s*(?:개최|진행|실시|열린|열려|운영)")
+# a place word (with the place word before it, `서신동 주민센터`) followed by a word, read by
+# `_held_at_place_before_event`
+_PLACE_BEFORE_EVENT = re.compile(
+    rf"(?<![가-힣A-Za-z0-9·])(?P<v>(?:{_WORD}*{_FACILITY}\s)?{_WORD}*?{_FACILITY})(?=\s+\S)")
 # `골목길` named on the line, `한옥마을 골목길` in a detail: the detail's fuller name
 _BARE = frozenset({"골목길", "광장", "공원", "마을", "운동장", "강당", "회의실"})
 
-# After a place opening the line: the activity held there (the last part of a word) ...
+# After a place opening the line: the activity held there (the last part of a word), or done on the
+# site (`맘껏숲 놀이관찰`, `수목원 생태탐방`). Not a 다울마당 / 다올마당: a standing citizen panel,
+# named, like a committee, after the place it is about (`충무시설 문화재생 다올마당`) ...
 _EVENT_END = re.compile(
-    r"(?:간담회|간담|회의|총회|이사회|정기회|다울마당|다올마당|설명회|공청회|토론회|포럼|세미나|심포지엄|"
+    r"(?:간담회|간담|회의|총회|이사회|정기회|설명회|공청회|토론회|포럼|세미나|심포지엄|"
     r"컨퍼런스|콘서트|워크숍|워크샵|축제|잔치|페스티벌|한마당|공연|음악회|행사|대회|장터|마켓|파티|전시회|"
     r"전시전|박람회|개소식|개관식|개장|협약식|기념식|발대식|시상식|트리엔날레|비엔날레|주간|캠프|특강|집담회|"
-    r"좌담|좌담회|보고회|공유회|발표회)$"
+    r"좌담|좌담회|보고회|공유회|발표회|관찰|탐방)$"
 )
 # ... unless a word before it names a group (the place is part of the group's name) ...
 _GROUP_END = re.compile(
@@ -148,6 +165,20 @@ def _held_at_opening_place(title: str) -> str | None:
     return None
 
 
+def _held_at_place_before_event(title: str) -> str | None:
+    """A place anywhere on the line directly followed by the activity held there (`송천동지역
+    공동체가 함께 하는 송천동 마을축제`): the words before it are the participants or the theme,
+    not what is done to the place, which would stand between them."""
+    for m in _PLACE_BEFORE_EVENT.finditer(title):
+        words = title[m.end("v"):].split()
+        if not words or not _EVENT_END.search(_word_core(words[0])):
+            continue
+        if _ABOUT_LATER.search(" ".join(words[1:])):
+            return None  # `... 음악회 추진 간담회`: a meeting about the concert
+        return m.group("v")
+    return None
+
+
 def _in_details(title: str, detail_texts: list[str]) -> str | None:
     visit = bool(_VISIT_WORDS.search(title))
     for text in detail_texts:
@@ -203,7 +234,7 @@ def find_venue(title: str, detail_texts: list[str]) -> Venue:
                 m = pattern.search(title)
                 if m:
                     return _venue(m.group("v"), online, detail_texts)
-        place = _held_at_opening_place(title)
+        place = _held_at_opening_place(title) or _held_at_place_before_event(title)
         if place:
             return _venue(place, online, detail_texts)
     place = _in_details(title, detail_texts)

@@ -55,10 +55,15 @@ def test_named_person_and_n_others_keeps_its_label():
     assert (figure.group_label, figure.people_count) == ("복지환경국장", 3)
 
 
-def test_per_session_only_gives_no_total_but_keeps_the_approximation():
-    got = attendance(["-참석자 : 회차별 10명내외(전주지역에서 활동하고 있는 테이블웨어 산업 관련 현장 활동가와 지역장인)"])
-    assert got.count is None and got.is_approx
-    assert got.figures[0].is_per_session
+@pytest.mark.parametrize("texts", [
+    ["-참석자 : 회차별 10명내외(전주지역에서 활동하고 있는 테이블웨어 산업 관련 현장 활동가와 지역장인)"],
+    ["2021 청년 창업스쿨 수강생 모집 홍보", "- 교육기간 : 4월, 5월, 9월(월별 15~25명)"],
+])
+def test_per_session_only_gives_no_total_and_so_no_approximate_one(texts):
+    got = attendance(texts)
+    # the activity has no count to be approximate; its figure keeps what it printed
+    assert got.count is None and not got.is_approx
+    assert got.figures[0].is_per_session and got.figures[0].is_approx
 
 
 def test_figures_keep_their_roles():

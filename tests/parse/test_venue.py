@@ -69,6 +69,43 @@ def test_a_bare_place_word_takes_the_fuller_name_of_a_detail():
     assert name("골목길 야간 음악공연 추진", "객사마을 골목길 공연 주민참여") == "객사마을 골목길"
 
 
+@pytest.mark.parametrize("title, details, expected", [
+    # a neighbourhood (동) is a named place, alone or with its community centre
+    ("인후2동 주민센터에서 주민 간담회 개최", [], "인후2동 주민센터"),
+    ("효자동 행정복지센터 주민설명회", [], "효자동 행정복지센터"),
+    ("진북동 주민 간담회('20. 3. 5.)", [], "진북동"),
+    ("진북동에서 주민 간담회 개최", [], "진북동"),
+    ("주민 건강걷기 행사", ["장 소 : 삼천1동 주민센터"], "삼천1동 주민센터"),
+    ("생활안전 점검 회의", ["조촌동 주민센터, 25명 참석"], "조촌동 주민센터"),
+    # ... also where it stands right before the activity held there, further in the line
+    ("조촌동지역 주민들이 함께 하는 조촌동 한마당", [], "조촌동"),
+    # a forest, an arboretum, a forest park
+    ("오송산림공원 숲해설 걷기 행사", [], "오송산림공원"),
+    ("완산수목원에서 어린이 생태교실 운영", [], "완산수목원"),
+    ("한들 편백숲 놀이관찰", [], "한들 편백숲"),
+    ("기린 수목원 생태탐방 (30명)", [], "기린 수목원"),
+])
+def test_neighbourhoods_and_forests_are_places(title, details, expected):
+    assert name(title, *details) == expected
+
+
+@pytest.mark.parametrize("title", [
+    # counts of neighbourhoods and common nouns ending in 동 are no neighbourhood
+    "경로당 운영현황 파악을 위한 방문상담 12개동 12회",
+    "장애아동 가족 캠프",
+    "청소년 봉사활동 발대식",
+    # a neighbourhood naming a group or the subject, as any place does
+    "진북동 나눔 운영위원회 간담회",
+    "'서노송동 예술창작센터' 명칭 공모",
+    "도심 바람길숲 조성 다울마당 운영",
+    "참여숲 조성 추진",
+    # a 다울마당 is a standing citizen panel named after the place it is about
+    "한들아이숲 다울마당 운영 12회",
+])
+def test_what_only_looks_like_a_neighbourhood_or_forest_is_not_the_venue(title):
+    assert name(title) is None
+
+
 # --- places that are not the venue ----------------------------------------------------------
 
 @pytest.mark.parametrize("title", [
