@@ -108,12 +108,12 @@ docs-serve: $(STAMP)
 	  --host 127.0.0.1 --port $(or $(PORT),8080) --target-path $(DOCS_SITE)
 
 # Benchmark on synthetic reports (see bench/run_bench.py): prints a table, writes warehouse/bench.json;
-# then the shared deployment beside the embedded one at 200 reports (bench/shared_bench.py, its own Postgres:
-# warehouse/bench_shared.json). `make bench SIZE=2000` adds a cold run at 2,000 reports for peak memory;
+# then the shared deployment beside the embedded one at 21 reports (bench/shared_bench.py, its own Postgres:
+# warehouse/bench_shared.json). `make bench SIZE=200` adds a cold run at 200 reports for peak memory;
 # SHARED=0 leaves the shared deployment out.
 bench: $(MANIFEST)
-	$(BIN)/python -m bench.run_bench --size $(or $(SIZE),200) $(BENCH_ARGS)
-	test "$(SHARED)" = 0 || $(BIN)/python -m bench.shared_bench --size 200 --repeat $(or $(SHARED_REPEAT),1)
+	$(BIN)/python -m bench.run_bench --size $(or $(SIZE),21) $(BENCH_ARGS)
+	test "$(SHARED)" = 0 || $(BIN)/python -m bench.shared_bench --size 21 --repeat $(or $(SHARED_REPEAT),1)
 
 clean:
 	rm -rf warehouse/.build warehouse/.cache dbt_project/target dbt_project/logs

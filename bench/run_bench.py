@@ -1,4 +1,4 @@
-"""`make bench` (`make bench SIZE=2000`): how the pipeline's cost grows with the data, on this machine.
+"""`make bench`: how the pipeline's cost grows with the data a city has, on this machine.
 
 In one run, in fresh temporary workspaces under `--work` (default `warehouse/bench/`), with synthetic
 reports derived from the real one (testkit/bench_reports.py; never written to raw/):
@@ -8,14 +8,15 @@ reports derived from the real one (testkit/bench_reports.py; never written to ra
    the cost of the parser's output contract alone (validating the pydantic records it returns, from
    plain data, with no parsing): a ceiling on what any parser returning those records can reach;
 2. `make run`-equivalent wall time (`python -m pipeline.run` in a subprocess, env vars pointing at
-   the workspace): the real report alone (T1), 200 reports (T200, cold parse cache), and the run
-   after adding a 201st report to the 200 just loaded (Tinc), `--repeat` of each, interleaved, each
-   the median of its samples; then a run with nothing to do (Tnoop);
+   the workspace): the real report alone (T1), 21 yearly reports (T21: two decades of one city, cold
+   parse cache), and the run after adding a 22nd report to the 21 just loaded (Tinc), `--repeat` of
+   each, interleaved, each the median of its samples; then a run with nothing to do (Tnoop);
 3. the floors: a trivial one-asset Dagster materialization run the same way, and a bare `dbt build`
    of dbt_project/ on a copy of the 1-report warehouse, each sampled right after a T1 run;
 4. peak RSS of each run (the child and its children, e.g. the dbt subprocess: `os.wait4`), and with
-   SIZE > 200 a cold run at SIZE reports;
-5. latency of each example query of dbt_project/analyses/ on the 200-report warehouse.
+   SIZE > 21 a cold run at SIZE reports;
+5. latency of each example query of dbt_project/analyses/ on the 21-report warehouse;
+6. the workbook export alone, of the real report and of the 21 reports.
 
 Prints a table, writes `warehouse/bench.json` (per-step Dagster durations and the dbt timings of
 every run included). Timings are wall-clock on a shared machine: compare the ratios of one run.
@@ -40,20 +41,20 @@ from bench.measure import ChildRun, Workspace, fresh_workspace, run_breakdown_or
 from bench.phases import bare_dbt_build, parse_throughput, query_latency, trivial_dagster  # noqa: E402
 from bench.table import render_table, targets  # noqa: E402
 
-MAIN_SIZE = 200  # T200 and Tinc are measured at this size (or at SIZE when smaller)
+MAIN_SIZE = 21  # T21 and Tinc are measured at this size (or at SIZE when smaller)
 PARSE_SAMPLE = 10  # reports timed for parse throughput
 
 # --------------------------------------------------------------------------------------------------
 
 
-PHASES = ("parse", "runs", "floors", "queries", "big")
+PHASES = ("parse", "runs", "floors", "queries", "workbook", "big")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="make bench: parse, run, floor, memory and query timings")
     parser.add_argument("--size", type=int, default=MAIN_SIZE,
                         help=f"reports for the memory run (>{MAIN_SIZE} adds a cold run at SIZE); "
-                             f"below {MAIN_SIZE} also the size of T200/Tinc")
+                             f"below {MAIN_SIZE} also the size of T21/Tinc")
     parser.add_argument("--work", type=Path, default=REPO / "warehouse" / "bench",
                         help="folder for the synthetic workspaces (emptied first)")
     parser.add_argument("--out", type=Path, default=REPO / "warehouse" / "bench.json")
@@ -101,8 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         result["parse"] = parse_throughput(args.parse_sample, args.repeat)
         save()
 
-    # T1 and T200 are cold runs in fresh workspaces, `repeat` of each, interleaved with the floors and
-    # Tinc (T1, floors, T200, Tinc on that T200's workspace, T1, ...) so that a slow spell of a shared
+    # T1 and T21 are cold runs in fresh workspaces, `repeat` of each, interleaved with the floors and
+    # Tinc (T1, floors, T21, Tinc on that T21's workspace, T1, ...) so that a slow spell of a shared
     # machine weighs on every side of a ratio; each is the median of its samples.
     samples: dict[str, list] = {"T1": [], "Tn": [], "Tinc": []}
     floor_samples: dict[str, list[dict]] = {"dagster": [], "dbt": []}
@@ -154,6 +155,14 @@ def main(argv: list[str] | None = None) -> int:
         result["floors"] = {name: median_sample(found) for name, found in floor_samples.items()}
         save()
 
+    if "workbook" in phases:
+        result["workbook"] = {}
+        for key, ws in (("real report", t1_ws), (f"{main_size} reports", main_ws)):
+            if ws is not None and ws.warehouse.exists():
+                note(f"workbook export, {key}")
+                result["workbook"][key] = workbook_export(work, ws.warehouse, args.repeat)
+        save()
+
     if "big" in phases and args.size > MAIN_SIZE:
         big_ws = fresh_workspace(work, f"run_{args.size}", args.size)
         note(f"T{args.size}: {args.size} reports, cold cache (peak memory)")
@@ -172,6 +181,18 @@ def median_sample(found: list[dict]) -> dict:
             "cpu_s": statistics.median(f["cpu_s"] for f in found),
             "samples_s": [s for f in found for s in f["samples_s"]],
             "max_rss_bytes": max(f["max_rss_bytes"] for f in found)}
+
+
+def workbook_export(work: Path, warehouse: Path, repeat: int) -> dict:
+    """The workbook export alone (pipeline/export/workbook.py), in this process, `repeat` times."""
+    from pipeline.export.workbook import export_workbook
+
+    samples, rows = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        rows = export_workbook(warehouse, work / "workbook")["rows"]
+        samples.append(round(time.perf_counter() - started, 3))
+    return {"s": statistics.median(samples), "samples_s": samples, "rows": sum(rows.values())}
 
 
 def count_activities(warehouse: Path) -> int | None:

@@ -1,4 +1,4 @@
-"""What dbt project built a warehouse: its fingerprint, kept in `staging.dbt_build_state`.
+"""What dbt project built a warehouse: its fingerprint, kept in `staging.run_history`.
 
 The incremental facts keep the rows of unchanged periods; if the dbt project changed since the
 warehouse was built, those rows may be stale, so the change plan asks for a full refresh.
@@ -12,10 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import duckdb
 
-
-STATE_TABLE = "staging.dbt_build_state"
 
 
 def project_fingerprint(manifest: Mapping[str, Any]) -> str:
@@ -42,23 +39,6 @@ def prepared_project_fingerprint() -> str | None:
 
     manifest = settings.DBT_PROJECT_DIR / "target" / "manifest.json"
     return project_fingerprint(json.loads(manifest.read_text())) if manifest.exists() else None
-
-
-def built_project_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The fingerprint of the dbt project that last built this database (None: never, or unknown)."""
-    schema, table = STATE_TABLE.split(".")
-    exists = con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                         [schema, table]).fetchone()[0]
-    if not exists:
-        return None
-    row = con.execute(f"select project_fingerprint from {STATE_TABLE}").fetchone()
-    return row[0] if row else None
-
-
-def record_project_fingerprint(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
-    con.execute(f"create schema if not exists {STATE_TABLE.split('.')[0]}")
-    con.execute(f"create or replace table {STATE_TABLE} as "
-                "select ?::varchar as project_fingerprint, current_timestamp as built_at", [fingerprint])
 
 
 KEEP_INVOCATIONS = 20  # dagster-dbt gives every dbt call its own target folder; keep the latest ones

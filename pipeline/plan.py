@@ -67,7 +67,7 @@ class ChangePlan:
 def _published_state(path: Path) -> tuple[dict[str, tuple[str, str]], set[str], str | None, str | None] | None:
     """(period -> (sha256, parser fingerprint), matcher fingerprints, dbt fingerprint, the build's run) of
     the published warehouse; None if there is none or it cannot be read."""
-    from pipeline.dbt_state import built_project_fingerprint
+    from pipeline.load.changes import built_dbt_fingerprint
     from pipeline.load.staging import loaded_fingerprints
 
     from pipeline.shared import open_published  # the file, or the DuckLake (issue 14)
@@ -82,7 +82,7 @@ def _published_state(path: Path) -> tuple[dict[str, tuple[str, str]], set[str], 
                                    "and table_name = 'event_keys_state'").fetchone()[0]
             matchers = {r[0] for r in con.execute(
                 "select distinct matcher_fingerprint from staging.event_keys_state").fetchall()} if has_keys else set()
-            return periods, matchers, built_project_fingerprint(con), freshness.published_build(con)
+            return periods, matchers, built_dbt_fingerprint(con), freshness.published_build(con)
     except duckdb.Error:
         return None
 

@@ -1,8 +1,8 @@
 """SYNTHETIC benchmark reports, derived by code from the real 2020-12-31 report.
 
-Only `raw/jeonju_pledge_communication_2020-12-31.txt` is real. For the benchmark we need hundreds of
-reporting periods, so report number k (k >= 1) is a re-dated copy of the real one (period
-2020-12-31 + k days) with small, deterministic variants so that cross-period matching has real work
+Only `raw/jeonju_pledge_communication_2020-12-31.txt` is real. For the benchmark we need a city's
+decades of yearly reports, so report number k (k >= 1) is a re-dated copy of the real one (the
+year-end k years after 2020-12-31) with small, deterministic variants so that cross-period matching has real work
 to do: an activity or two left out, a people count changed, one activity added, another page
 layout. Each file is labelled synthetic twice: its name starts with `SYNTHETIC_bench_` and its
 preamble carries the synthetic label right under the header date (see testkit/reports.py,
@@ -38,8 +38,8 @@ def _seed():
 
 
 def report_date(k: int) -> dt.date:
-    """Period of report number k: 0 is the real report, k >= 1 the k-th day after it."""
-    return REAL_DATE + dt.timedelta(days=k)
+    """Period of report number k: 0 is the real report, k >= 1 the year-end k years after it."""
+    return REAL_DATE.replace(year=REAL_DATE.year + k)
 
 
 def synthetic_text(k: int) -> str:

@@ -342,7 +342,7 @@ def test_a_changed_dbt_project_rebuilds_the_facts_whole(periods, tmp_path_factor
     with pytest.MonkeyPatch.context() as mp:
         ws = use_workspace(root, mp)
         with duckdb.connect(str(ws.warehouse)) as con:
-            con.execute("update staging.dbt_build_state set project_fingerprint = 'forged'")
+            con.execute("update staging.run_history set dbt_fingerprint = 'forged'")
         before = {t: _rows(ws, t) for t in INCREMENTAL_FACTS}
         assert ws.run() == 0  # no period changed: only the forged fingerprint calls for a refresh
         assert _full_refresh_messages(ws), "no full refresh after the dbt project changed"

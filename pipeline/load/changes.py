@@ -1,84 +1,125 @@
-"""`staging.periods_changed`: the periods whose staging rows or activity keys the current build
-changed. The incremental dbt facts (`fct_events`, `fct_event_dates`, `fct_attendees`) rebuild only
-these periods; everything else in them is kept from the published warehouse.
+"""`staging.run_history`: one row per build, the one record of what each build changed and why.
 
-The staging load starts the list afresh in every build (a build is a copy of the published
-warehouse, whose list is the previous build's), and the activity keys add the periods they rewrite.
-A dbt run without a staging load (an asset selection in the UI) rebuilds the previous build's
-periods again, which is harmless: the rows come out the same.
+It answers the questions a user and a run ask of a build: which run made it and when, the change plan
+that asked for it, the periods it loaded, re-keyed and retracted (and which files were retracted), and
+the dbt project that built its marts. Two views read it:
+
+- `staging.periods_changed`: the periods the newest build changed (loaded, re-keyed or retracted).
+  The incremental dbt facts (`fct_events`, `fct_event_dates`, `fct_attendees`) rebuild only these.
+- `staging.retracted_periods`: every period taken out by `--retract`, with its file and the run.
+
+A build is a copy of the published warehouse, so its newest row is the published build's until the
+staging load begins this build's row.
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 
 import duckdb
 
+HISTORY_TABLE = "staging.run_history"
 TABLE = "staging.periods_changed"
-REASONS = ("loaded", "rekeyed", "retracted")  # why a period is in it (the staging load, the keys, --retract)
-_DDL = f"create table if not exists {TABLE} (report_date date not null, reason varchar not null)"
+RETRACTED_TABLE = "staging.retracted_periods"
+REASONS = ("loaded", "rekeyed", "retracted")  # why a period is in periods_changed: the column it comes from
+_COLUMNS = {"run_id": "varchar not null", "recorded_at": "timestamp not null", "periods_loaded": "date[]",
+            "plan": "json", "periods_rekeyed": "date[]", "periods_retracted": "date[]", "retracted": "json",
+            "dbt_fingerprint": "varchar"}
+_LATEST = f"(select * from {HISTORY_TABLE} order by recorded_at desc limit 1)"
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
+    """The table and its views, in this layout (a warehouse of an earlier layout is brought to it)."""
     con.execute("create schema if not exists staging")
-    con.execute(_DDL)
+    con.execute(f"create table if not exists {HISTORY_TABLE} (run_id varchar not null, recorded_at timestamp not null)")
+    for column, kind in _COLUMNS.items():
+        con.execute(f"alter table {HISTORY_TABLE} add column if not exists {column} {kind.replace(' not null', '')}")
+    _fold_earlier_tables(con)
+    con.execute(f"""create or replace view {TABLE} as
+        select unnest(periods_loaded) as report_date, 'loaded' as reason from {_LATEST}
+        union all select unnest(periods_rekeyed), 'rekeyed' from {_LATEST}
+        union all select unnest(periods_retracted), 'retracted' from {_LATEST}""")
+    con.execute(f"""create or replace view {RETRACTED_TABLE} as
+        select (f->>'report_date')::date as report_date, f->>'source_file' as source_file,
+               f->>'source_sha256' as source_sha256, recorded_at as retracted_at, run_id
+        from (select unnest(from_json(retracted, '["json"]')) as f, recorded_at, run_id
+              from {HISTORY_TABLE} where retracted is not null)""")
 
 
-def start(con: duckdb.DuckDBPyConnection, periods: Iterable[dt.date], reason: str) -> None:
-    """This build's list begins with `periods` (the previous build's list is dropped)."""
+def _fold_earlier_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses published before this layout kept the same facts in tables of their own."""
+    tables = {r[0] for r in con.execute("select table_name from information_schema.tables where table_schema = "
+                                        "'staging' and table_type = 'BASE TABLE'").fetchall()}
+    if "retracted_periods" in tables:
+        for day, source, sha, at, run in con.execute(f"select * from {RETRACTED_TABLE}").fetchall():
+            files = json.dumps([{"report_date": str(day), "source_file": source, "source_sha256": sha}])
+            con.execute(f"insert into {HISTORY_TABLE} (run_id, recorded_at, periods_retracted, retracted) "
+                        "values (?, ?, [?::date], ?)", [run, at, day, files])
+        con.execute(f"drop table {RETRACTED_TABLE}")
+    if "dbt_build_state" in tables:
+        con.execute(f"update {HISTORY_TABLE} set dbt_fingerprint = (select project_fingerprint from "
+                    "staging.dbt_build_state) where recorded_at = (select max(recorded_at) from staging.run_history)")
+        con.execute("drop table staging.dbt_build_state")
+    if "periods_changed" in tables:
+        con.execute(f"drop table {TABLE}")
+
+
+def start(con: duckdb.DuckDBPyConnection, run_id: str, periods_loaded: Iterable[dt.date],
+          plan_json: str | None) -> None:
+    """This build's row: the run, its plan and the periods its staging load loaded."""
     ensure_table(con)
-    con.execute(f"delete from {TABLE}")
-    add(con, periods, reason)
-
-
-def add(con: duckdb.DuckDBPyConnection, periods: Iterable[dt.date], reason: str) -> None:
-    dates = sorted(set(periods))
-    if dates:
-        ensure_table(con)
-        # one statement (executemany runs one per row: 0.15 s for 200 periods)
-        con.execute(f"insert into {TABLE} (report_date, reason) select unnest(?::date[]), ?", [dates, reason])
-
-
-
-HISTORY_TABLE = "staging.run_history"
-_HISTORY_DDL = (f"create table if not exists {HISTORY_TABLE} (run_id varchar not null, recorded_at timestamp not null, "
-                "periods_loaded date[] not null, plan json)")
-
-
-def record_run(con: duckdb.DuckDBPyConnection, run_id: str, periods_loaded: Iterable[dt.date],
-               plan_json: str | None) -> None:
-    """One row per build: which run, which periods it loaded, and the change plan that asked for them
-    (`select * from staging.run_history` answers why a period was rebuilt, and by which run)."""
-    ensure_table(con)
-    con.execute(_HISTORY_DDL)
-    con.execute(f"insert into {HISTORY_TABLE} values (?, current_timestamp, ?, ?)",
+    con.execute(f"insert into {HISTORY_TABLE} (run_id, recorded_at, periods_loaded, plan, periods_rekeyed, "
+                "periods_retracted) values (?, current_timestamp, ?, ?, [], [])",
                 [run_id, sorted(set(periods_loaded)), plan_json])
 
 
-RETRACTED_TABLE = "staging.retracted_periods"
-_RETRACTED_DDL = (f"create table if not exists {RETRACTED_TABLE} (report_date date not null, source_file varchar, "
-                  "source_sha256 varchar, retracted_at timestamp not null, run_id varchar not null)")
+def add(con: duckdb.DuckDBPyConnection, periods: Iterable[dt.date], reason: str) -> None:
+    """This build also changed `periods`, for `reason` (`rekeyed`, `retracted`)."""
+    dates = sorted(set(periods))
+    if dates:
+        ensure_table(con)
+        column = f"periods_{reason}"
+        con.execute(f"update {HISTORY_TABLE} set {column} = list_distinct(list_concat({column}, ?::date[])) "
+                    f"where recorded_at = (select max(recorded_at) from {HISTORY_TABLE})", [dates])
 
 
-def retract(con: duckdb.DuckDBPyConnection, periods: Iterable[dt.date], run_id: str) -> list[dt.date]:
-    """Remove these periods from every staging table and record it in `staging.retracted_periods`;
-    the incremental facts then drop their rows (they are in this build's `periods_changed`).
-    Returns the periods that were there to retract."""
+def record_dbt_fingerprint(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
+    ensure_table(con)
+    con.execute(f"update {HISTORY_TABLE} set dbt_fingerprint = ? "
+                f"where recorded_at = (select max(recorded_at) from {HISTORY_TABLE})", [fingerprint])
+
+
+def built_dbt_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The dbt project that last built this database's marts (None: never, or unknown)."""
+    try:
+        row = con.execute(f"select dbt_fingerprint from {HISTORY_TABLE} where dbt_fingerprint is not null "
+                          "order by recorded_at desc limit 1").fetchone()
+    except duckdb.BinderException:  # a warehouse of an earlier layout: unknown, so a full refresh
+        return None
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
+
+
+def retract(con: duckdb.DuckDBPyConnection, periods: Iterable[dt.date]) -> list[dt.date]:
+    """Remove these periods from every staging table and record them, with their files, in this build's
+    row; the incremental facts then drop their rows. Returns the periods that were there to retract."""
     from pipeline.load.staging import SCHEMA, STAGING_TABLES
 
     dates = sorted(set(periods))
     if not dates:
         return []
-    con.execute(_RETRACTED_DDL)
     held = {r[0]: r[1:] for r in con.execute(
         f"select report_date, source_file, sha256 from {SCHEMA}.report_files where report_date in "
         "(select unnest(?::date[]))", [dates]).fetchall()}
+    files = [{"report_date": str(d), "source_file": held[d][0], "source_sha256": held[d][1]} for d in dates if d in held]
     con.execute("begin transaction")
     try:
         for table in STAGING_TABLES:
             con.execute(f"delete from {SCHEMA}.{table} where report_date in (select unnest(?::date[]))", [dates])
-        con.executemany(f"insert into {RETRACTED_TABLE} values (?, ?, ?, current_timestamp, ?)",
-                        [(d, *held[d], run_id) for d in dates if d in held])
+        con.execute(f"update {HISTORY_TABLE} set retracted = ? "
+                    f"where recorded_at = (select max(recorded_at) from {HISTORY_TABLE})", [json.dumps(files)])
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -13,12 +13,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from pipeline import settings
 from pipeline.dbt_project import dbt_project
-from pipeline.dbt_state import (
-    built_project_fingerprint,
-    project_fingerprint,
-    prune_invocation_folders,
-    record_project_fingerprint,
-)
+from pipeline.dbt_state import project_fingerprint, prune_invocation_folders
+from pipeline.load.changes import built_dbt_fingerprint, record_dbt_fingerprint
 from pipeline.defs.warehouse_resource import WarehouseResource
 
 
@@ -63,7 +59,7 @@ def pledge_dbt_models(context: AssetExecutionContext, config: DbtBuildConfig, db
     # published warehouse was built, those rows may be stale, so everything is rebuilt.
     fingerprint = project_fingerprint(json.loads(dbt_project.manifest_path.read_text()))
     with warehouse.connect_build() as con:  # closed before dbt opens the file
-        built_with = built_project_fingerprint(con)
+        built_with = built_dbt_fingerprint(con)
     full_refresh = config.full_refresh or built_with != fingerprint
     if built_with != fingerprint:
         context.log.info(f"dbt project {fingerprint[:12]} differs from the build's {str(built_with)[:12]}: "
@@ -86,4 +82,4 @@ def pledge_dbt_models(context: AssetExecutionContext, config: DbtBuildConfig, db
     finally:
         pruning.join()
     with warehouse.connect_build() as con:
-        record_project_fingerprint(con, fingerprint)
+        record_dbt_fingerprint(con, fingerprint)

@@ -26,7 +26,7 @@ STAGING_KEYS = {table: AssetKey(["staging", table]) for table in staging.STAGING
 class StagingConfig(Config):
     """Run configuration of the staging load (`make run ARGS=--full`, `--retract PERIOD`)."""
     full_refresh: bool = False  # reload every period, whether or not it changed
-    retract: list[str] = []  # periods (YYYY-MM-DD) to remove from the warehouse, recorded in staging.retracted_periods
+    retract: list[str] = []  # periods (YYYY-MM-DD) to remove from the warehouse, recorded in staging.run_history
 
 
 @multi_asset(
@@ -57,11 +57,11 @@ def staging_tables(context: AssetExecutionContext, config: StagingConfig, wareho
     with warehouse.connect_build() as con:
         to_load = parse_cache.periods_to_load(periods, staging.loaded_fingerprints(con), config.full_refresh)
         loaded = staging.load_periods(con, to_load)
-        changes.start(con, to_load, "loaded")  # read by the incremental dbt facts
-        retracted = changes.retract(con, retract, context.run.run_id)
+        # this build's row of staging.run_history, read by the incremental dbt facts
+        changes.start(con, context.run.run_id, to_load, context.run.tags.get(PLAN_TAG))
+        retracted = changes.retract(con, retract)
         if retracted:
             context.log.info(f"retracted {', '.join(map(str, retracted))}")
-        changes.record_run(con, context.run.run_id, to_load, context.run.tags.get(PLAN_TAG))
         totals = staging.row_counts(con)
         violations = staging.contract_violations(con)
     context.log.info(f"loaded {len(to_load)} period(s): {', '.join(str(d) for d in sorted(to_load)) or 'none'}")
