@@ -313,3 +313,27 @@ def test_random_histories(seed):
             _put_period(con, d, _rows(_random_period(rnd, {})))
             present.add(d)
         _check(con)
+
+
+def test_keys_stored_before_the_registry_are_registered_once(synthetic):
+    """A warehouse keyed before the registry existed: its keys are published, so they are registered on
+    the next run, with their text where staging still holds the report they were keyed from."""
+    rows, corrected_2021 = synthetic
+    con = _db()
+    for d in (Y19, Y20, Y21):
+        _put_period(con, d, rows[d])
+    update_keys(con)
+    before = _stored(con)
+    con.execute(f"delete from {identity.REGISTRY_TABLE}")  # as stored by the matcher before the registry
+    _put_period(con, Y21, corrected_2021)  # and 2021 replaced since
+    assert identity.register_stored_keys(con) == len(before)
+    assert identity.register_stored_keys(con) == 0  # once
+    reserved = dict(con.execute(f"select report_date, bool_and(reserved) from {identity.REGISTRY_TABLE} "
+                                "group by 1").fetchall())
+    assert reserved == {Y19: False, Y20: False, Y21: True}
+    update_keys(con)
+    after = _stored(con)
+    assert {r for r in after if r[0] != Y21} == {r for r in before if r[0] != Y21}
+    # the keys of the replaced 2021 report are reserved: a new key of 2021 is none of the keys published
+    new_2021 = {r[3] for r in after if r[0] == Y21 and r[4] == "new"}
+    assert new_2021 and not new_2021 & {r[3] for r in before}
