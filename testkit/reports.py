@@ -605,3 +605,52 @@ def correct_latest(series: Series, origin: str) -> Series:
     corrected = latest.without(origin)
     last = replace(t, current=corrected, added=t.added - {origin})
     return replace(series, snapshots=[*series.snapshots[:-1], corrected], transitions=[*series.transitions[:-1], last])
+
+
+# --------------------------------------------------------------------------------------------------
+# The real report re-issued: same activities, other rows or another date (text level)
+
+
+def redated(text: str, report_date: dt.date) -> str:
+    """The report under another header date (a misdated copy, or a backfilled older period)."""
+    header = re.search(r"【[^】]*】", text)
+    if header is None:
+        raise ValueError("no report date header")
+    line = f"【{report_date.year}. {report_date.month}. {report_date.day}.】"
+    return text[:header.start()] + line + text[header.end():]
+
+
+def _data_rows(lines: list[str], serial: int) -> list[int]:
+    """Indexes of the data rows of one pledge (by its serial)."""
+    return [i for i, line in enumerate(lines)
+            if (parts := line.split("\t")) and len(parts) >= 5 and parts[0].strip() == str(serial)]
+
+
+def with_parts_swapped(text: str, serial: int) -> str:
+    """A re-issue whose pledge prints the two parts of its list (continued over a page break) in the
+    other order: the same activities, numbered differently (event_seq)."""
+    lines = text.split("\n")
+    rows = _data_rows(lines, serial)
+    if len(rows) != 2:
+        raise ValueError(f"serial {serial} is not printed as exactly two rows")
+    a, b = rows
+    cells_a, cells_b = lines[a].split("\t"), lines[b].split("\t")
+    # each row keeps its place on its page, only the lists change places
+    lines[a] = "\t".join(cells_a[:4] + cells_b[4:])
+    lines[b] = "\t".join(cells_b[:4] + cells_a[4:])
+    return "\n".join(lines)
+
+
+def with_continuation_after_next(text: str, serial: int) -> str:
+    """A report whose pledge's continued row (same serial and code after a page break) is printed after
+    the next pledge's first row instead of before it."""
+    lines = text.split("\n")
+    rows = _data_rows(lines, serial)
+    if len(rows) != 2:
+        raise ValueError(f"serial {serial} is not printed as exactly two rows")
+    nxt = _data_rows(lines, serial + 1)
+    if not nxt or nxt[0] < rows[1]:
+        raise ValueError(f"serial {serial + 1} is not printed after the continued row of {serial}")
+    continued = lines.pop(rows[1])
+    lines.insert(nxt[0], continued)  # after the next pledge's row, which moved up by one
+    return "\n".join(lines)

@@ -18,6 +18,7 @@ from pipeline.identity.store import (
     STATE_TABLE,
     TABLE,
     continuity,
+    load_published,
     read_activities,
     stored_continuity,
     stored_methods,
@@ -52,18 +53,46 @@ def _put_period(con, report_date: dt.date, rows: list[dict]) -> None:
         con.unregister("incoming_events")
 
 
-def _full(con) -> set[tuple]:
+def _full(con, published=None) -> set[tuple]:
+    """The keys of one pass from the oldest period, given the registry of published keys (default: as stored)."""
+    published = load_published(con) if published is None else published
     return {(k.report_date, k.pledge_code, k.event_seq, k.event_key, k.match_method, k.matched_report_date)
-            for k in assign_keys(read_activities(con))}
+            for k in assign_keys(read_activities(con), published=published)}
 
 
 def _stored(con) -> set[tuple]:
     return set(con.execute(f"select {', '.join(identity._COLUMNS)} from {TABLE}").fetchall())
 
 
+_PRINTED = "report_date, pledge_code, event_seq, title, start_date, start_precision, end_date, end_precision, raw_text"
+
+
+def _as_published(con) -> dict[tuple, str]:
+    """Activity as printed at its position -> its published key (positions registered once only)."""
+    rows = con.execute(f"""
+        select {_PRINTED}, any_value(event_key) from {identity.REGISTRY_TABLE} where not reserved
+        group by all having count(*) = 1""").fetchall()
+    return {tuple(r[:-1]): r[-1] for r in rows}
+
+
 def _check(con, rekeyed: list[dt.date] | None = None):
+    identity.register_stored_keys(con)
+    published = load_published(con)  # what was published before this run
+    before = _as_published(con)
     update = update_keys(con)
-    assert _stored(con) == _full(con)
+    assert _stored(con) == _full(con, published)
+    assert _stored(con) == _full(con)  # keying again, with this run's keys published, changes nothing
+    # an activity printed as it was published keeps its published key, whatever else changed
+    now = con.execute(f"""select {', '.join('e.' + c for c in _PRINTED.split(', '))}, k.event_key
+                          from staging.events e join {TABLE} k using (report_date, pledge_code, event_seq)""")
+    moved = [(r[:3], before[tuple(r[:-1])], r[-1]) for r in now.fetchall()
+             if tuple(r[:-1]) in before and before[tuple(r[:-1])] != r[-1]]
+    assert moved == []
+    # and no key names two activities of one report, nor a key once published another pledge's activity
+    assert con.execute(f"select count(*) from (select report_date, event_key from {TABLE} group by all "
+                       "having count(*) > 1)").fetchone()[0] == 0
+    assert con.execute(f"select count(*) from (select event_key from {identity.REGISTRY_TABLE} group by 1 "
+                       "having count(distinct pledge_code) > 1)").fetchone()[0] == 0
     n = con.execute(f"select count(*) from {TABLE}").fetchone()[0]
     assert n == len(_stored(con))  # no duplicate rows
     if rekeyed is not None:
@@ -137,9 +166,16 @@ def test_adding_the_oldest_period_rekeys_everything(synthetic):
     _put_period(con, Y20, rows[Y20])
     _put_period(con, Y21, rows[Y21])
     _check(con)
+    published = _stored(con)
     _put_period(con, Y19, rows[Y19])
     update = _check(con, [Y19, Y20, Y21])
-    assert update.rewritten == [Y19, Y20, Y21]  # 2020 activities printed in 2019 now have 2019 keys
+    # the published keys stay: the 2019 activities printed again in 2020 take their 2020 keys; 2020 is
+    # rewritten for its methods only (now matched to 2019), 2021 not at all
+    assert update.rewritten == [Y19, Y20]
+    assert {r[:4] for r in _stored(con) if r[0] != Y19} == {r[:4] for r in published}
+    keys_2019 = {r[3] for r in _stored(con) if r[0] == Y19}
+    matched_2020 = {r[3] for r in _stored(con) if r[0] == Y20 and r[4] != "new"}
+    assert matched_2020 and matched_2020 <= keys_2019
 
 
 def test_replacing_a_periods_file(synthetic):
@@ -277,3 +313,27 @@ def test_random_histories(seed):
             _put_period(con, d, _rows(_random_period(rnd, {})))
             present.add(d)
         _check(con)
+
+
+def test_keys_stored_before_the_registry_are_registered_once(synthetic):
+    """A warehouse keyed before the registry existed: its keys are published, so they are registered on
+    the next run, with their text where staging still holds the report they were keyed from."""
+    rows, corrected_2021 = synthetic
+    con = _db()
+    for d in (Y19, Y20, Y21):
+        _put_period(con, d, rows[d])
+    update_keys(con)
+    before = _stored(con)
+    con.execute(f"delete from {identity.REGISTRY_TABLE}")  # as stored by the matcher before the registry
+    _put_period(con, Y21, corrected_2021)  # and 2021 replaced since
+    assert identity.register_stored_keys(con) == len(before)
+    assert identity.register_stored_keys(con) == 0  # once
+    reserved = dict(con.execute(f"select report_date, bool_and(reserved) from {identity.REGISTRY_TABLE} "
+                                "group by 1").fetchall())
+    assert reserved == {Y19: False, Y20: False, Y21: True}
+    update_keys(con)
+    after = _stored(con)
+    assert {r for r in after if r[0] != Y21} == {r for r in before if r[0] != Y21}
+    # the keys of the replaced 2021 report are reserved: a new key of 2021 is none of the keys published
+    new_2021 = {r[3] for r in after if r[0] == Y21 and r[4] == "new"}
+    assert new_2021 and not new_2021 & {r[3] for r in before}

@@ -13,9 +13,20 @@ same as assigning every period from the oldest (tests/test_identity_incremental.
 Of the periods matched again, only those whose keys actually changed are rewritten; a re-run with the
 same staging rows matches nothing and rewrites nothing, and adding a report in the middle re-keys the
 periods from it onwards and rewrites those it affects.
+
+Published keys are kept: `staging.event_key_registry` holds every key ever written here, with each
+report's activities as they were when it was keyed (one row per key and report, replaced when the
+report is keyed again, never deleted). It lives in the warehouse, which every run copies before
+building, so it holds what was published (a failed run publishes nothing of it) and survives `--full`
+and retractions. Matching reads it first (pipeline/identity/match.py): re-keying a period after an older
+report was added, a re-issue or a retraction gives its activities their published keys back, and a new
+key is never one that was published. Keys stored before the registry existed are registered on the
+first run (with their text where staging still holds the report they were keyed from, reserved only
+otherwise).
 """
 
 import datetime as dt
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -27,6 +38,7 @@ from pipeline.identity.match import (
     ActivityRecord,
     KeyedActivity,
     KeyHistory,
+    Published,
     matcher_fingerprint,
 )
 from pipeline.load import changes
@@ -34,6 +46,7 @@ from pipeline.load import changes
 SCHEMA = "staging"
 TABLE = f"{SCHEMA}.event_keys"
 STATE_TABLE = f"{SCHEMA}.event_keys_state"
+REGISTRY_TABLE = f"{SCHEMA}.event_key_registry"
 
 EVENT_KEYS_SCHEMA = pa.schema([
     pa.field("report_date", pa.date32(), nullable=False),
@@ -60,6 +73,23 @@ create table if not exists {STATE_TABLE} (
     events_fingerprint varchar not null,
     matcher_fingerprint varchar not null,
     n_events bigint not null
+)"""
+# Every key ever published, and where: one row per key and report it was printed in, with the activity's
+# text as keyed (what matching compares); `reserved`: its text is not known (see the docstring), the key
+# is never given again but matches nothing.
+_REGISTRY_DDL = f"""
+create table if not exists {REGISTRY_TABLE} (
+    event_key varchar not null,
+    report_date date not null,
+    pledge_code varchar not null,
+    event_seq bigint not null,
+    title varchar,
+    start_date date,
+    start_precision varchar,
+    end_date date,
+    end_precision varchar,
+    raw_text varchar,
+    reserved boolean not null
 )"""
 _COLUMNS = [f.name for f in EVENT_KEYS_SCHEMA]
 EVENT_KEYS_STATE_SCHEMA = pa.schema([
@@ -107,6 +137,7 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {SCHEMA}")
     con.execute(_DDL)
     con.execute(_STATE_DDL)
+    con.execute(_REGISTRY_DDL)
 
 
 # ---------------------------------------------------------------- which periods to re-key
@@ -152,6 +183,61 @@ def plan_keys(con: duckdb.DuckDBPyConnection) -> KeyPlan:
     removed = (set(state) | set(stored)) - set(fingerprints)
     changed = stale | removed
     return KeyPlan(sorted(fingerprints), fingerprints, min(changed) if changed else None)
+
+
+# ---------------------------------------------------------------- the registry of published keys
+
+
+def _registry_text_sql(alias: str, known: str) -> str:
+    """The registry's text columns from `alias` (staging.events), null unless `known`."""
+    return ", ".join(f"case when {known} then {alias}.{c} end" for c in _RECORD_COLUMNS[3:])
+
+
+def register_stored_keys(con: duckdb.DuckDBPyConnection) -> int:
+    """Register the keys stored before the registry existed (once: only while it is empty).
+
+    A period whose staging rows are still those its keys were derived from (its state says so) gives
+    its activities' text; the keys of any other period are reserved only: the report they were keyed
+    from is gone, and its text must not be read from the report that replaced it.
+    """
+    _ensure_tables(con)
+    if con.execute(f"select count(*) from {REGISTRY_TABLE}").fetchone()[0] or \
+            not con.execute(f"select count(*) from {TABLE}").fetchone()[0]:
+        return 0
+    if _events_exist(con):
+        known = f"""e.event_seq is not null and k.report_date in (
+            select s.report_date from {STATE_TABLE} s join (
+                select report_date, {_FINGERPRINT_SQL} as fp from {SCHEMA}.events group by report_date
+            ) f on f.report_date = s.report_date and f.fp = s.events_fingerprint)"""
+        source = f"{TABLE} k left join {SCHEMA}.events e using (report_date, pledge_code, event_seq)"
+    else:
+        known, source = "false", f"{TABLE} k, (select {', '.join(f'null as {c}' for c in _RECORD_COLUMNS[3:])}) e"
+    con.execute(f"""
+        insert into {REGISTRY_TABLE}
+        select k.event_key, k.report_date, k.pledge_code, k.event_seq, {_registry_text_sql("e", known)}, not ({known})
+        from {source}""")
+    return con.execute(f"select count(*) from {REGISTRY_TABLE}").fetchone()[0]
+
+
+def load_published(con: duckdb.DuckDBPyConnection, since: dt.date | None = None) -> Published:
+    """The registry as matching the periods from `since` on needs it (all of it when None): every key,
+    and the published appearances of the periods from `since` on and of the keys not stored before it
+    (a key stored before `since` is in the history: its other appearances are never candidates)."""
+    _ensure_tables(con)
+    published = Published()
+    for (key,) in con.execute(f"select distinct event_key from {REGISTRY_TABLE} order by 1").fetchall():
+        published.add(key)
+    where, params = "", []
+    if since is not None:
+        where = f"and (r.report_date >= ? or r.event_key not in (select event_key from {TABLE} where report_date < ?))"
+        params = [since, since]
+    cols = ", ".join(f"r.{c}" for c in _RECORD_COLUMNS)
+    for row in con.execute(f"""
+            select {cols}, r.event_key from {REGISTRY_TABLE} r
+            where not r.reserved {where}
+            order by r.report_date, r.pledge_code, r.event_seq, r.event_key""", params).fetchall():
+        published.add(row[9], _record(row[:9]))
+    return published
 
 
 # ---------------------------------------------------------------- the matcher's history before C
@@ -247,6 +333,15 @@ def _replace_periods(con: duckdb.DuckDBPyConnection, incoming: pa.Table, since: 
                 if state_rows is None:
                     con.execute(f"delete from {STATE_TABLE} "
                                 "where report_date in (select report_date from rewrite_periods)")
+            if _events_exist(con):
+                # every key written is published with the run: registered with the text it was keyed on
+                con.execute(f"""delete from {REGISTRY_TABLE} r using incoming_event_keys i
+                                where r.event_key = i.event_key and r.report_date = i.report_date""")
+                con.execute(f"""
+                    insert into {REGISTRY_TABLE}
+                    select i.event_key, i.report_date, i.pledge_code, i.event_seq, {_registry_text_sql("e", "true")},
+                           false
+                    from incoming_event_keys i join {SCHEMA}.events e using (report_date, pledge_code, event_seq)""")
             if state_rows is not None:
                 con.execute(f"delete from {STATE_TABLE} {where}", params)
                 con.execute(f"insert into {STATE_TABLE} ({', '.join(_STATE_COLUMNS)}) "
@@ -287,13 +382,16 @@ class KeyUpdate:
 
 def update_keys(con: duckdb.DuckDBPyConnection) -> KeyUpdate:
     """Bring `staging.event_keys` up to date with `staging.events`, matching only the periods that need it."""
+    register_stored_keys(con)
     plan = plan_keys(con)
     if plan.first_to_rekey is None:
         return KeyUpdate([], plan.periods, [], plan.periods)
     since = plan.first_to_rekey
     history = seed_history(con, since) if plan.reused else KeyHistory()
-    tables = [_to_table(history.key_period(records)) for _, records in _periods_of_records(con, plan.rekeyed)
-              if records]
+    history.published = load_published(con, since)
+    following = dict(itertools.pairwise(plan.periods))
+    tables = [_to_table(history.key_period(records, following.get(d)))
+              for d, records in _periods_of_records(con, plan.rekeyed) if records]
     incoming = pa.concat_tables(tables) if tables else EVENT_KEYS_SCHEMA.empty_table()
     matcher = matcher_fingerprint()
     state_rows = [[d, plan.fingerprints[d], matcher, int(plan.fingerprints[d].split(":", 1)[0])]

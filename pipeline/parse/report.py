@@ -6,6 +6,12 @@ over a page break as a row with the same serial (sometimes with an empty name), 
 its list continues the same pledge: a detail at the top of the continued part
 belongs to the last event before the break, and event_seq counts on.
 
+A continued row printed out of place (after the next pledge's row: same serial and
+pledge code as a pledge already begun) is read as a careful reader would, as the
+continuation of that pledge, with a `continuation_out_of_order` warning. A pledge
+code printed under two serials cannot be numbered (two activities would share a
+position): the file is refused by name (ReportFileError), and the others load.
+
 Nothing is dropped silently: every `<li>` / boxed `<p>` ends up as an event, a
 detail, or a ParseIssue, and the counts on `ParsedReport` add up.
 """
@@ -17,6 +23,7 @@ import re
 from pipeline.parse.events import EventDraft, build_events
 from pipeline.parse.models import ParsedReport, ParseIssue, ReportRow
 from pipeline.parse.segment import cell_items, classify, uses_glyphs
+from pipeline.raw.report_file import ReportFileError
 from pipeline.vocab import field_code_for_label
 
 HEADER_FIRST_CELL = "연번"
@@ -68,6 +75,11 @@ def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> P
     prev_code: str | None = None
     current: EventDraft | None = None  # the last event of the current pledge
     seq = 0
+    # (serial, pledge code) -> (event_seq so far, last event) of every pledge begun: a continued row
+    # printed out of place continues its own pledge, not the one before it
+    begun: dict[tuple[int, str], tuple[int, EventDraft | None]] = {}
+    serial_of_code: dict[str, int] = {}
+    last_begun: int | None = None  # serial of the last pledge begun (a late continued row does not count)
 
     for line_no, line in enumerate(text.split("\n"), start=1):
         line = line.rstrip("\r")
@@ -133,7 +145,7 @@ def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> P
                 source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind=kind, severity="error",
                 message=message, text=offending,
             ))
-            prev_serial, prev_code, current, seq = None, None, None, 0
+            prev_serial, prev_code, current, seq, last_begun = None, None, None, 0, None
             continue
         if not _balanced_html(html):
             issues.append(ParseIssue(
@@ -148,21 +160,37 @@ def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> P
                 message=f"serial {serial} continues with pledge code {pledge_code!r} after {prev_code!r}",
                 text=line[:200],
             ))
-        if prev_serial is not None and not continued and serial != prev_serial + 1:
+        late = not continued and (serial, pledge_code) in begun
+        if late:
             issues.append(ParseIssue(
-                source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind="serial_out_of_order",
-                severity="info", message=f"serial {serial} follows {prev_serial}", text=serial_cell,
+                source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind="continuation_out_of_order",
+                severity="warning",
+                message=f"serial {serial} (pledge {pledge_code}) continues after serial {prev_serial}: read as the "
+                        "continuation of its pledge, its activities numbered on from its earlier part",
+                text=line[:200],
             ))
-        if not pledge_name and not continued:
-            issues.append(ParseIssue(
-                source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind="missing_pledge_name",
-                message="a pledge's first row has no name", text=line[:200],
-            ))
-        if not continued:
-            current, seq = None, 0
+            seq, current = begun[(serial, pledge_code)]
+        elif not continued:
+            if pledge_code in serial_of_code:
+                raise ReportFileError(
+                    f"{source_file}:{line_no}: pledge code {pledge_code!r} is printed under serial "
+                    f"{serial_of_code[pledge_code]} and serial {serial}; its activities cannot be told apart "
+                    "(fix the serial or the code and run again)")
+            if last_begun is not None and serial != last_begun + 1:
+                issues.append(ParseIssue(
+                    source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind="serial_out_of_order",
+                    severity="info", message=f"serial {serial} follows {last_begun}", text=serial_cell,
+                ))
+            if not pledge_name:
+                issues.append(ParseIssue(
+                    source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind="missing_pledge_name",
+                    message="a pledge's first row has no name", text=line[:200],
+                ))
+            current, seq, last_begun = None, 0, serial
+            serial_of_code[pledge_code] = serial
         rows.append(ReportRow(
             source_line=line_no, serial_no=serial, field_label=field_label, field_code=field_code,
-            pledge_code=pledge_code, pledge_name=pledge_name, is_continuation=continued,
+            pledge_code=pledge_code, pledge_name=pledge_name, is_continuation=continued or late,
             n_list_items=len(items), html=html,
         ))
 
@@ -194,6 +222,7 @@ def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> P
                     source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind=kind,
                     message=message, text=c.text,
                 ))
+        begun[(serial, pledge_code)] = (seq, current)
         prev_serial, prev_code = serial, pledge_code
 
     events = []
