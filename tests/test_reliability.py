@@ -114,6 +114,25 @@ def test_a_writer_on_the_published_file_refuses_the_publish_and_its_wal_never_po
     assert ws.run() == 0  # and later runs go on
 
 
+def test_a_failed_export_fails_alone_and_the_next_run_makes_it_again(ws, capsys):
+    export = ws.warehouse.parent / "export"
+    export.write_text("a file where the export folder goes")  # as root, a chmod would not stop the writes
+    (ws.raw_dir / "second period.txt").write_text(redated(SEED_TEXT, "2021-06-30"), encoding="utf-8")
+    assert ws.run() == 4
+    out, err = capsys.readouterr()
+    assert "FAILED export workbook" in err and "FAILED export csv" in err, err
+    assert "nothing new was published" not in out + err
+    assert periods(ws.warehouse) == ["2020-12-31", "2021-06-30"]
+    assert (ws.warehouse.parent / "report" / "index.html").exists()  # the other exports were made
+    export.unlink()
+    assert ws.run() == 0
+    out = capsys.readouterr().out
+    assert "export(s) behind the published warehouse: workbook, csv (made again now)" in out, out
+    assert (export / "pledge_activity.xlsx").exists() and (export / "csv" / "기간별활동.csv").exists()
+    assert ws.run() == 0
+    assert "nothing to do" in capsys.readouterr().out
+
+
 # 2 ---------------------------------------------------------------------------------------------
 def test_deleting_the_build_folder_mid_run_cannot_let_a_second_run_in_nor_report_old_data(ws, capsys):
     before = generations(ws)

@@ -28,12 +28,20 @@ def _stamp(name: str) -> Path:
     return settings.cache_dir() / "exports" / f"{name}.json"
 
 
+def _relative(path: Path) -> str:
+    """Paths beside the warehouse are kept relative to its folder: a copied workspace checks its own."""
+    try:
+        return str(Path(path).relative_to(settings.warehouse_path().parent))
+    except ValueError:
+        return str(path)
+
+
 def record(name: str, build: str | None, outputs: list[Path]) -> None:
     """Export `name` now holds build `build`, in these files."""
     path = _stamp(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps({"build": build, "outputs": [str(p) for p in outputs]}))
+    tmp.write_text(json.dumps({"build": build, "outputs": [_relative(p) for p in outputs]}))
     os.replace(tmp, path)
 
 
@@ -46,6 +54,7 @@ def behind(build: str | None) -> list[str]:
         except (OSError, ValueError):
             stale.append(name)
             continue
-        if stamp.get("build") != build or not all(Path(p).exists() for p in stamp.get("outputs", [])):
+        folder = settings.warehouse_path().parent
+        if stamp.get("build") != build or not all((folder / p).exists() for p in stamp.get("outputs", [])):
             stale.append(name)
     return stale
