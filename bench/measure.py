@@ -1,5 +1,6 @@
 """Measuring a `make run`-equivalent child process: wall and CPU time, peak RSS, and where the run
 spent its time (Dagster's event log and dbt's own logs)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,11 +18,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import testkit.workspace  # noqa: E402
-from testkit import bench_reports as synthetic  # noqa: E402
 from pipeline import settings  # noqa: E402
+from testkit import bench_reports as synthetic  # noqa: E402
 
 DBT_DIR = settings.DBT_PROJECT_DIR
-GB = 1024 ** 3
+GB = 1024**3
 
 
 # --------------------------------------------------------------------------------------------------
@@ -47,8 +48,14 @@ def run_child(argv: list[str], env: dict[str, str], cwd: Path, log: Path) -> Chi
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen.wait
-    return ChildRun(argv=[Path(argv[0]).name, *argv[1:]], wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime,
-                    max_rss_bytes=usage.ru_maxrss * 1024, returncode=proc.returncode, log=str(log))
+    return ChildRun(
+        argv=[Path(argv[0]).name, *argv[1:]],
+        wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        max_rss_bytes=usage.ru_maxrss * 1024,
+        returncode=proc.returncode,
+        log=str(log),
+    )
 
 
 def base_env() -> dict[str, str]:
@@ -143,8 +150,10 @@ def dbt_timings(run_id: str, step_start: float | None, step_s: float | None) -> 
         out["sum_node_s"] = round(sum(n["execution_time"] for n in nodes), 3)
         out["sum_model_s"] = round(sum(n["execution_time"] for n in nodes if n["unique_id"].startswith("model.")), 3)
         out["sum_test_s"] = round(sum(n["execution_time"] for n in nodes if n["unique_id"].startswith("test.")), 3)
-        out["slowest_nodes_s"] = {n["unique_id"].split(".", 2)[-1]: round(n["execution_time"], 3)
-                                  for n in sorted(nodes, key=lambda n: -n["execution_time"])[:8]}
+        out["slowest_nodes_s"] = {
+            n["unique_id"].split(".", 2)[-1]: round(n["execution_time"], 3)
+            for n in sorted(nodes, key=lambda n: -n["execution_time"])[:8]
+        }
     log = folder / "dbt.log"
     if log.exists():
         first = parsed = last = None
@@ -172,4 +181,3 @@ def dbt_timings(run_id: str, step_start: float | None, step_s: float | None) -> 
             out["after_dbt_s"] = round(step_start + step_s - last, 3)  # Dagster handling dbt's events
         out["full_parse_reason"] = full_parse_reason
     return out
-

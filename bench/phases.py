@@ -1,4 +1,5 @@
 """The benchmark's phases besides the runs: parse throughput, the Dagster and dbt floors, query latency."""
+
 from __future__ import annotations
 
 import shutil
@@ -56,6 +57,7 @@ def parse_throughput(n_reports: int, repeat: int) -> dict:
             start = time.perf_counter()
             fn()
             return time.perf_counter() - start
+
         return once
 
     def whole():
@@ -109,8 +111,13 @@ def _count_records(data) -> int:
     """Pydantic records in a dumped `ParsedReport`: the report, its rows, events, issues and what
     the events hold."""
     events = data["events"]
-    return (1 + len(data["rows"]) + len(data["issues"]) + len(events)
-            + sum(len(e["details"]) + len(e["attendees"]) + len(e["dates"]) for e in events))
+    return (
+        1
+        + len(data["rows"])
+        + len(data["issues"])
+        + len(events)
+        + sum(len(e["details"]) + len(e["attendees"]) + len(e["dates"]) for e in events)
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -130,13 +137,18 @@ def trivial_dagster(work: Path, repeat: int, index: int = 0) -> dict:
     for i in range(index, index + repeat):
         home = folder / f"dagster_home_{i}"
         ensure_dagster_yaml(home)  # the same instance configuration as `make run`
-        child = run_child([sys.executable, str(script)], {**base_env(), "DAGSTER_HOME": str(home)}, folder,
-                          folder / f"run_{i}.log")
+        child = run_child(
+            [sys.executable, str(script)], {**base_env(), "DAGSTER_HOME": str(home)}, folder, folder / f"run_{i}.log"
+        )
         if child.returncode != 0:
             raise RuntimeError(f"trivial Dagster job failed, see {child.log}")
         runs.append(child)
-    return {"wall_s": statistics.median(r.wall_s for r in runs), "cpu_s": statistics.median(r.cpu_s for r in runs),
-            "samples_s": [round(r.wall_s, 3) for r in runs], "max_rss_bytes": max(r.max_rss_bytes for r in runs)}
+    return {
+        "wall_s": statistics.median(r.wall_s for r in runs),
+        "cpu_s": statistics.median(r.cpu_s for r in runs),
+        "samples_s": [round(r.wall_s, 3) for r in runs],
+        "max_rss_bytes": max(r.max_rss_bytes for r in runs),
+    }
 
 
 def bare_dbt_build(work: Path, warehouse: Path, repeat: int) -> dict:
@@ -154,9 +166,20 @@ def bare_dbt_build(work: Path, warehouse: Path, repeat: int) -> dict:
         shutil.copyfile(partial, folder / "target" / partial.name)
     # Started as the pipeline starts it: from the database's folder, with the database named
     # relative to it (pipeline/defs/bin/dbt-in-build-dir), so the project's parse is reused.
-    env = {**base_env(), "PLEDGE_DBT_DATABASE": db.name, "DBT_PROJECT_DIR": str(DBT_DIR),
-           "DBT_PROFILES_DIR": str(DBT_DIR)}
-    argv = [settings.dbt_executable(), "build", "--target-path", str(folder / "target"), "--log-path", str(folder / "logs")]
+    env = {
+        **base_env(),
+        "PLEDGE_DBT_DATABASE": db.name,
+        "DBT_PROJECT_DIR": str(DBT_DIR),
+        "DBT_PROFILES_DIR": str(DBT_DIR),
+    }
+    argv = [
+        settings.dbt_executable(),
+        "build",
+        "--target-path",
+        str(folder / "target"),
+        "--log-path",
+        str(folder / "logs"),
+    ]
     runs = []
     for i in range(repeat + 1):
         child = run_child(argv, env, folder, folder / f"build_{i}.log")
@@ -185,9 +208,23 @@ def query_latency(work: Path, warehouse: Path, repeat: int) -> dict:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     env = {**base_env(), "PLEDGE_DBT_DATABASE": str(folder / warehouse.name)}  # compiled refs name the catalog
-    child = run_child([settings.dbt_executable(), "compile", "--quiet", "--no-partial-parse", "--select", "resource_type:analysis",
-                       "--target-path", str(folder / "target"), "--log-path", str(folder / "logs")],
-                      env, DBT_DIR, folder / "compile.log")
+    child = run_child(
+        [
+            settings.dbt_executable(),
+            "compile",
+            "--quiet",
+            "--no-partial-parse",
+            "--select",
+            "resource_type:analysis",
+            "--target-path",
+            str(folder / "target"),
+            "--log-path",
+            str(folder / "logs"),
+        ],
+        env,
+        DBT_DIR,
+        folder / "compile.log",
+    )
     if child.returncode != 0:
         raise RuntimeError(f"dbt compile of the analyses failed, see {child.log}")
     compiled = sorted((folder / "target" / "compiled").glob("*/analyses/*.sql"))
@@ -203,7 +240,9 @@ def query_latency(work: Path, warehouse: Path, repeat: int) -> dict:
                 return time.perf_counter() - start
 
             median, samples = median_of(repeat, once)
-            out[path.stem] = {"ms": round(median * 1000, 2), "rows": rows,
-                              "samples_ms": [round(s * 1000, 2) for s in samples]}
+            out[path.stem] = {
+                "ms": round(median * 1000, 2),
+                "rows": rows,
+                "samples_ms": [round(s * 1000, 2) for s in samples],
+            }
     return out
-

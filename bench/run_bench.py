@@ -21,6 +21,7 @@ reports derived from the real one (testkit/bench_reports.py; never written to ra
 Prints a table, writes `warehouse/bench.json` (per-step Dagster durations and the dbt timings of
 every run included). Timings are wall-clock on a shared machine: compare the ratios of one run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,11 +53,19 @@ PHASES = ("parse", "runs", "floors", "queries", "workbook", "big")
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="make bench: parse, run, floor, memory and query timings")
-    parser.add_argument("--size", type=int, default=MAIN_SIZE,
-                        help=f"reports for the memory run (>{MAIN_SIZE} adds a cold run at SIZE); "
-                             f"below {MAIN_SIZE} also the size of T21/Tinc")
-    parser.add_argument("--work", type=Path, default=REPO / "warehouse" / "bench",
-                        help="folder for the synthetic workspaces (emptied first)")
+    parser.add_argument(
+        "--size",
+        type=int,
+        default=MAIN_SIZE,
+        help=f"reports for the memory run (>{MAIN_SIZE} adds a cold run at SIZE); "
+        f"below {MAIN_SIZE} also the size of T21/Tinc",
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=REPO / "warehouse" / "bench",
+        help="folder for the synthetic workspaces (emptied first)",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "warehouse" / "bench.json")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of the short measurements (median)")
     parser.add_argument("--parse-sample", type=int, default=PARSE_SAMPLE)
@@ -71,11 +80,22 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
 
     result: dict = {
-        "config": {"size": args.size, "main_size": main_size, "repeat": args.repeat, "phases": sorted(phases),
-                   "started": dt.datetime.now().isoformat(timespec="seconds"), "work": str(work)},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_before": [round(x, 2) for x in os.getloadavg()], "platform": platform.platform()},
-        "runs": {}, "floors": {},
+        "config": {
+            "size": args.size,
+            "main_size": main_size,
+            "repeat": args.repeat,
+            "phases": sorted(phases),
+            "started": dt.datetime.now().isoformat(timespec="seconds"),
+            "work": str(work),
+        },
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_before": [round(x, 2) for x in os.getloadavg()],
+            "platform": platform.platform(),
+        },
+        "runs": {},
+        "floors": {},
     }
 
     def save():
@@ -87,14 +107,30 @@ def main(argv: list[str] | None = None) -> int:
     def note(msg: str):
         print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
-    def record(key: str, label: str, ws: Workspace, child: ChildRun, n_reports: int, breakdown: dict | None = None,
-               n_activities: int | None = None):
-        entry = {"label": label, "n_reports": n_reports, "wall_s": round(child.wall_s, 3),
-                 "cpu_s": round(child.cpu_s, 3), "max_rss_bytes": child.max_rss_bytes, "log": child.log,
-                 "n_activities": n_activities if n_activities is not None else count_activities(ws.warehouse)}
+    def record(
+        key: str,
+        label: str,
+        ws: Workspace,
+        child: ChildRun,
+        n_reports: int,
+        breakdown: dict | None = None,
+        n_activities: int | None = None,
+    ):
+        entry = {
+            "label": label,
+            "n_reports": n_reports,
+            "wall_s": round(child.wall_s, 3),
+            "cpu_s": round(child.cpu_s, 3),
+            "max_rss_bytes": child.max_rss_bytes,
+            "log": child.log,
+            "n_activities": n_activities if n_activities is not None else count_activities(ws.warehouse),
+        }
         entry["breakdown"] = breakdown if breakdown is not None else run_breakdown_or_error(ws, child)
         result["runs"][key] = entry
-        note(f"{label}: {child.wall_s:.1f} s wall, {child.cpu_s:.1f} s cpu, peak RSS {child.max_rss_bytes / 2**20:.0f} MB")
+        note(
+            f"{label}: {child.wall_s:.1f} s wall, {child.cpu_s:.1f} s cpu, "
+            f"peak RSS {child.max_rss_bytes / 2**20:.0f} MB"
+        )
         save()
 
     if "parse" in phases:
@@ -113,8 +149,9 @@ def main(argv: list[str] | None = None) -> int:
             t1_ws = fresh_workspace(work, "run_1", 1)
             note(f"T1: the real report alone ({i + 1}/{args.repeat})")
             child = t1_ws.run("T1")
-            samples["T1"].append((t1_ws, child, run_breakdown_or_error(t1_ws, child),
-                                  count_activities(t1_ws.warehouse)))
+            samples["T1"].append(
+                (t1_ws, child, run_breakdown_or_error(t1_ws, child), count_activities(t1_ws.warehouse))
+            )
             if "floors" in phases:
                 note(f"floors: trivial Dagster materialization, bare dbt build ({i + 1}/{args.repeat})")
                 floor_samples["dagster"].append(trivial_dagster(work, 1, index=i))
@@ -123,8 +160,9 @@ def main(argv: list[str] | None = None) -> int:
                 main_ws = fresh_workspace(work, f"run_{main_size}", main_size)
                 note(f"T{main_size}: {main_size} reports, cold cache ({i + 1}/{args.repeat})")
                 child = main_ws.run(f"T{main_size}")
-                samples["Tn"].append((main_ws, child, run_breakdown_or_error(main_ws, child),
-                                      count_activities(main_ws.warehouse)))
+                samples["Tn"].append(
+                    (main_ws, child, run_breakdown_or_error(main_ws, child), count_activities(main_ws.warehouse))
+                )
                 if "queries" in phases and i == args.repeat - 1:
                     note(f"example queries on the {main_size}-report warehouse")
                     result["queries"] = query_latency(work, main_ws.warehouse, args.repeat)
@@ -132,11 +170,14 @@ def main(argv: list[str] | None = None) -> int:
                 synthetic.write_report(main_size, main_ws.raw_dir)
                 note(f"Tinc: report {main_size + 1} added ({i + 1}/{args.repeat})")
                 child = main_ws.run("Tinc")
-                samples["Tinc"].append((main_ws, child, run_breakdown_or_error(main_ws, child),
-                                        count_activities(main_ws.warehouse)))
-        for key, label, n in (("T1", "T1   real report alone", 1),
-                              ("Tn", f"T{main_size} {main_size} reports, cold", main_size),
-                              ("Tinc", f"Tinc +1 report to {main_size}", main_size + 1)):
+                samples["Tinc"].append(
+                    (main_ws, child, run_breakdown_or_error(main_ws, child), count_activities(main_ws.warehouse))
+                )
+        for key, label, n in (
+            ("T1", "T1   real report alone", 1),
+            ("Tn", f"T{main_size} {main_size} reports, cold", main_size),
+            ("Tinc", f"Tinc +1 report to {main_size}", main_size + 1),
+        ):
             if samples[key]:
                 # each sample's breakdown and activity count were read right after it: the next sample
                 # reuses the workspace's folder
@@ -148,8 +189,14 @@ def main(argv: list[str] | None = None) -> int:
 
     if "runs" in phases:
         note("Tnoop: the same raw/ again (nothing to do)")
-        record("Tnoop", f"Tnoop nothing changed, {main_size + 1}", main_ws, main_ws.run("Tnoop"), main_size + 1,
-               breakdown={})
+        record(
+            "Tnoop",
+            f"Tnoop nothing changed, {main_size + 1}",
+            main_ws,
+            main_ws.run("Tnoop"),
+            main_size + 1,
+            breakdown={},
+        )
 
     if "floors" in phases:
         result["floors"] = {name: median_sample(found) for name, found in floor_samples.items()}
@@ -177,10 +224,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def median_sample(found: list[dict]) -> dict:
     """One floor from its samples (each a floor measured once): median times, samples listed, peak RSS."""
-    return {"wall_s": statistics.median(f["wall_s"] for f in found),
-            "cpu_s": statistics.median(f["cpu_s"] for f in found),
-            "samples_s": [s for f in found for s in f["samples_s"]],
-            "max_rss_bytes": max(f["max_rss_bytes"] for f in found)}
+    return {
+        "wall_s": statistics.median(f["wall_s"] for f in found),
+        "cpu_s": statistics.median(f["cpu_s"] for f in found),
+        "samples_s": [s for f in found for s in f["samples_s"]],
+        "max_rss_bytes": max(f["max_rss_bytes"] for f in found),
+    }
 
 
 def workbook_export(work: Path, warehouse: Path, repeat: int) -> dict:

@@ -1,4 +1,5 @@
 """The benchmark's table: each target measured as a ratio of one run, PASS or FAIL."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,15 +36,27 @@ def targets(r: dict) -> list[Target]:
         out.append(Target(f"workbook export, {key} < 1 s", f"{export['s']:.2f} s", "1.00 s", export["s"] < 1))
     if parse:
         ceiling = f" (ceiling {parse['records_only_vs_lxml']:.0%})" if "records_only_vs_lxml" in parse else ""
-        out.append(Target("parse >= 50% of lxml floor", f"{parse['whole_vs_lxml']:.0%}{ceiling}", "50%",
-                          parse["whole_vs_lxml"] >= 0.5))
+        out.append(
+            Target(
+                "parse >= 50% of lxml floor",
+                f"{parse['whole_vs_lxml']:.0%}{ceiling}",
+                "50%",
+                parse["whole_vs_lxml"] >= 0.5,
+            )
+        )
     if t1 and "dagster" in floors and "dbt" in floors:
         base = floors["dagster"]["wall_s"] + floors["dbt"]["wall_s"]
         out.append(Target("T1 <= 1.3 x (Dagster + dbt floors)", f"{t1 / base:.2f} x", "1.30", t1 / base <= 1.3))
     big = runs.get("Tbig")
     if big:
-        out.append(Target(f"peak RSS at {big['n_reports']} reports (informative)",
-                          f"{big['max_rss_bytes'] / GB:.2f} GB", "-", None))
+        out.append(
+            Target(
+                f"peak RSS at {big['n_reports']} reports (informative)",
+                f"{big['max_rss_bytes'] / GB:.2f} GB",
+                "-",
+                None,
+            )
+        )
     return out
 
 
@@ -53,26 +66,36 @@ def render_table(r: dict) -> str:
     add(f"== make bench  ({r['config']['started']}, {r['machine']['cpus']} CPUs, load {r['machine']['load_before']})")
     parse = r.get("parse")
     if parse:
-        add(f"\n-- parse throughput ({parse['n_reports']} reports, {parse['html_mb']:.2f} MB of HTML cells; "
-            f"median of {r['config']['repeat']})")
+        add(
+            f"\n-- parse throughput ({parse['n_reports']} reports, {parse['html_mb']:.2f} MB of HTML cells; "
+            f"median of {r['config']['repeat']})"
+        )
         add(f"{'':28}{'MB/s':>9}{'s':>9}{'vs lxml':>9}")
         add(f"{'lxml etree.HTML (floor)':28}{parse['lxml_floor_mb_s']:9.2f}{parse['lxml_floor_s']:9.3f}{1:9.0%}")
-        add(f"{'HTML step (cell_items)':28}{parse['html_step_mb_s']:9.2f}{parse['html_step_s']:9.3f}"
-            f"{parse['html_step_vs_lxml']:9.0%}")
-        add(f"{'whole parser':28}{parse['whole_parser_mb_s']:9.2f}{parse['whole_parser_s']:9.3f}"
-            f"{parse['whole_vs_lxml']:9.0%}")
+        add(
+            f"{'HTML step (cell_items)':28}{parse['html_step_mb_s']:9.2f}{parse['html_step_s']:9.3f}"
+            f"{parse['html_step_vs_lxml']:9.0%}"
+        )
+        add(
+            f"{'whole parser':28}{parse['whole_parser_mb_s']:9.2f}{parse['whole_parser_s']:9.3f}"
+            f"{parse['whole_vs_lxml']:9.0%}"
+        )
         if "records_only_s" in parse:
-            add(f"{'pydantic records alone':28}{'':9}{parse['records_only_s']:9.3f}"
+            add(
+                f"{'pydantic records alone':28}{'':9}{parse['records_only_s']:9.3f}"
                 f"{parse['records_only_vs_lxml']:9.0%}  (validating the parser's {parse['n_records']:,d} output "
-                f"records, no parsing: the ceiling of any parser keeping this contract)")
+                f"records, no parsing: the ceiling of any parser keeping this contract)"
+            )
     runs = r.get("runs", {})
     if runs:
         add("\n-- runs (`python -m pipeline.run` in a fresh workspace; peak RSS includes the dbt subprocess)")
         add(f"{'':34}{'reports':>8}{'activities':>11}{'wall s':>9}{'cpu s':>8}{'peak RSS':>10}")
         for key, run in runs.items():
-            add(f"{run['label']:34}{run['n_reports']:8d}{run.get('n_activities') or 0:11,d}{run['wall_s']:9.1f}"
+            add(
+                f"{run['label']:34}{run['n_reports']:8d}{run.get('n_activities') or 0:11,d}{run['wall_s']:9.1f}"
                 f"{run['cpu_s']:8.1f}{run['max_rss_bytes'] / 2**20:8.0f} MB"
-                + (f"  (median of {run['samples_s']})" if run.get("samples_s") else ""))
+                + (f"  (median of {run['samples_s']})" if run.get("samples_s") else "")
+            )
     floors = r.get("floors", {})
     if floors:
         add("\n-- floors")
@@ -90,16 +113,22 @@ def render_table(r: dict) -> str:
         add(f"\n-- {run['label']}: steps (s): {steps}; outside the Dagster run {b['outside_run_s']:.1f}")
         d = b.get("dbt")
         if d:
-            add(f"   dbt step: launch {d.get('launch_s', 0):.1f}, startup+parse {d.get('startup_parse_s', 0):.1f}"
+            add(
+                f"   dbt step: launch {d.get('launch_s', 0):.1f}, startup+parse {d.get('startup_parse_s', 0):.1f}"
                 f"{' (full re-parse)' if d.get('full_parse_reason') else ''}, execute {d.get('execute_s', 0):.1f}"
                 f" ({d.get('n_nodes', 0)} nodes: models {d.get('sum_model_s', 0):.1f}, tests "
-                f"{d.get('sum_test_s', 0):.1f}), after dbt {d.get('after_dbt_s', 0):.1f}")
+                f"{d.get('sum_test_s', 0):.1f}), after dbt {d.get('after_dbt_s', 0):.1f}"
+            )
     for key, export in r.get("workbook", {}).items():
-        add(f"\n-- workbook export, {key}: {export['s']:.3f} s (median of {export['samples_s']}), {export['rows']} rows")
+        add(
+            f"\n-- workbook export, {key}: {export['s']:.3f} s (median of {export['samples_s']}), {export['rows']} rows"
+        )
     queries = r.get("queries")
     if queries:
-        add(f"\n-- example queries on the {r['config']['main_size']}-report warehouse (ms, median of "
-            f"{r['config']['repeat']})")
+        add(
+            f"\n-- example queries on the {r['config']['main_size']}-report warehouse (ms, median of "
+            f"{r['config']['repeat']})"
+        )
         for name, q in queries.items():
             add(f"{name:40}{q['ms']:10.1f} ms{q['rows']:8d} rows")
     add("\n-- targets")
@@ -107,4 +136,3 @@ def render_table(r: dict) -> str:
         verdict = "n/a" if t["passed"] is None else ("PASS" if t["passed"] else "FAIL")
         add(f"{t['name']:42}{t['measured']:>32}  limit {t['limit']:>8}  {verdict}")
     return "\n".join(lines)
-

@@ -1,6 +1,7 @@
 """The dbt project as Dagster sees it. The manifest is prepared at build time
 (`make manifest`, i.e. `dbt parse`), never at import; under `dagster dev`,
 `prepare_if_dev` refreshes it with the same dbt and the same profile as the runs."""
+
 import os
 import subprocess
 
@@ -19,8 +20,11 @@ class PledgeDbtProjectPreparer(DbtProjectPreparer):
             self.prepare(project)
 
     def prepare(self, project: DbtProject) -> None:
-        env = {**os.environ, "PLEDGE_DBT_DATABASE": settings.build_db_path().name,
-               "DBT_PROFILES_DIR": str(project.profiles_dir)}
+        env = {
+            **os.environ,
+            "PLEDGE_DBT_DATABASE": settings.build_db_path().name,
+            "DBT_PROFILES_DIR": str(project.profiles_dir),
+        }
         subprocess.run([settings.dbt_executable(), "parse", "--quiet"], cwd=project.project_dir, env=env, check=True)
 
 

@@ -3,6 +3,7 @@
 The incremental facts keep the rows of unchanged periods; if the dbt project changed since the
 warehouse was built, those rows may be stale, so the change plan asks for a full refresh.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,20 +14,20 @@ from pathlib import Path
 from typing import Any
 
 
-
-
 def project_fingerprint(manifest: Mapping[str, Any]) -> str:
     """What the dbt models compute: the dbt version, the checksums of the project's models, seeds and
     snapshots and the text of its macros (tests and docs left out). A change in any of them calls for a
     full refresh."""
     project = manifest["metadata"].get("project_name")
     parts = [f"dbt={manifest['metadata'].get('dbt_version')}"] + sorted(
-        f"{uid}={node['checksum']['checksum']}" for uid, node in manifest["nodes"].items()
+        f"{uid}={node['checksum']['checksum']}"
+        for uid, node in manifest["nodes"].items()
         if node["resource_type"] in ("model", "seed", "snapshot")
     )
     parts += sorted(
         f"{uid}={hashlib.sha256(macro['macro_sql'].encode()).hexdigest()}"
-        for uid, macro in manifest["macros"].items() if macro.get("package_name") == project
+        for uid, macro in manifest["macros"].items()
+        if macro.get("package_name") == project
     )
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -49,8 +50,9 @@ def prune_invocation_folders(target: Path, now: float | None = None) -> list[Pat
     """Remove old per-invocation dbt target folders (manifest, compiled SQL, logs: ~2 MB each),
     which would otherwise pile up with every run. Returns the folders removed."""
     now = time.time() if now is None else now
-    folders = sorted((p for p in target.glob("pledge_dbt_models-*") if p.is_dir()),
-                     key=lambda p: p.stat().st_mtime, reverse=True)
+    folders = sorted(
+        (p for p in target.glob("pledge_dbt_models-*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True
+    )
     removed = []
     for folder in folders[KEEP_INVOCATIONS:]:
         if now - folder.stat().st_mtime > KEEP_YOUNGER_THAN_S:

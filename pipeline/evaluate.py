@@ -8,6 +8,7 @@ title, start_date, start_precision, end_date, end_precision, attendee_count,
 attendee_is_approx, attendee_kind, venue_name, is_online, format_code. A gold value "?" is left out
 of every metric. Exits non-zero when a metric misses its target.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,19 @@ TARGETS: dict[str, float] = {
     "venue_precision": 0.90,
 }
 EVENT_COLUMNS = (
-    "pledge_code", "event_seq", "title", "start_date", "start_precision", "end_date", "end_precision",
-    "attendee_count", "attendee_is_approx", "attendee_kind", "venue_name", "is_online", "format_code",
+    "pledge_code",
+    "event_seq",
+    "title",
+    "start_date",
+    "start_precision",
+    "end_date",
+    "end_precision",
+    "attendee_count",
+    "attendee_is_approx",
+    "attendee_kind",
+    "venue_name",
+    "is_online",
+    "format_code",
 )
 
 _NORMALISE = re.compile(r"[\s\W_]+")
@@ -133,8 +145,9 @@ def venue_matches(ours: str | None, gold: str) -> bool:
 
 def load_gold(path: Path) -> list[dict]:
     if not Path(path).exists():
-        raise SystemExit(f"{path}: gold annotations not found (expected ../shared/gold/dev.jsonl beside the repo; "
-                         "pass --gold PATH)")
+        raise SystemExit(
+            f"{path}: gold annotations not found (expected ../shared/gold/dev.jsonl beside the repo; pass --gold PATH)"
+        )
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
@@ -149,8 +162,18 @@ def score(events: Iterable[Mapping], gold_rows: Iterable[Mapping]) -> EvalResult
     for g in gold_rows:
         gold_by_pledge[str(g["pledge_code"])].append(g)
 
-    names = ["segmentation", "start", "end", "people_all", "people_stated", "approx", "attendee_kind", "format",
-             "venue_recall", "venue_precision"]
+    names = [
+        "segmentation",
+        "start",
+        "end",
+        "people_all",
+        "people_stated",
+        "approx",
+        "attendee_kind",
+        "format",
+        "venue_recall",
+        "venue_precision",
+    ]
     m = {name: Metric(name) for name in names}
 
     for code, golds in gold_by_pledge.items():
@@ -159,8 +182,11 @@ def score(events: Iterable[Mapping], gold_rows: Iterable[Mapping]) -> EvalResult
         seq_ok = len(ours) == len(golds) and all(
             o["event_seq"] == g["event_seq"] and titles_match(o["title"], g["text"]) for o, g in zip(ours, golds)
         )
-        m["segmentation"].add(seq_ok, f"pledge {code}: {len(ours)} events, gold {len(golds)}"
-                              + ("" if len(ours) != len(golds) else " (titles differ)"))
+        m["segmentation"].add(
+            seq_ok,
+            f"pledge {code}: {len(ours)} events, gold {len(golds)}"
+            + ("" if len(ours) != len(golds) else " (titles differ)"),
+        )
         ours_by_seq = {o["event_seq"]: o for o in ours}
         for g in golds:
             o = ours_by_seq.get(g["event_seq"])
@@ -227,13 +253,19 @@ def events_from_warehouse(path: Path) -> list[dict]:
     if not Path(path).is_file():
         raise SystemExit(f"{path}: no warehouse there (`make run` builds it; `make eval` runs it first)")
     with duckdb.connect(str(path), read_only=True) as con:
-        columns = {r[0] for r in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'marts' and table_name = 'fct_events'").fetchall()}
+        columns = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'marts' and table_name = 'fct_events'"
+            ).fetchall()
+        }
         if not columns:
             raise SystemExit(f"{path}: no table marts.fct_events")
         select = ", ".join(c if c in columns else f"null as {c}" for c in EVENT_COLUMNS)
-        where = " where report_date = (select max(report_date) from marts.fct_events)" if "report_date" in columns else ""
+        where = (
+            " where report_date = (select max(report_date) from marts.fct_events)" if "report_date" in columns else ""
+        )
         cur = con.execute(f"select {select} from marts.fct_events{where}")
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur.fetchall()]

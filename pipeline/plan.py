@@ -1,5 +1,6 @@
 """What a run must do, decided in one place: `make_plan` compares the files in `raw/` and the code
 fingerprints (parser, matcher, dbt project) with what the published warehouse was built from."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,25 +43,43 @@ class ChangePlan:
         if self.nothing_to_do:
             return "nothing to do: no report file, parser, matcher or dbt project changed since the last publish"
         if not self.builds:
-            return (f"no report changed; export(s) behind the published warehouse: {', '.join(self.exports_behind)}"
-                    " (made again now)")
+            return (
+                f"no report changed; export(s) behind the published warehouse: {', '.join(self.exports_behind)}"
+                " (made again now)"
+            )
         parts = [f"{len(self.new)} new", f"{len(self.changed)} changed", f"{len(self.unchanged)} unchanged"]
         kept = sorted(set(self.removed) - set(self.retract))
         if kept:
             parts.append(f"{len(kept)} removed (kept)")
-        why = [w for w, on in ((f"retract {', '.join(self.retract)}", self.retract), ("--full", self.full), ("matcher changed", self.matcher_changed),
-                               ("dbt project changed: full refresh", self.dbt_changed)) if on]
+        why = [
+            w
+            for w, on in (
+                (f"retract {', '.join(self.retract)}", self.retract),
+                ("--full", self.full),
+                ("matcher changed", self.matcher_changed),
+                ("dbt project changed: full refresh", self.dbt_changed),
+            )
+            if on
+        ]
         return "periods: " + ", ".join(parts) + (f"; {'; '.join(why)}" if why else "")
 
     def as_json(self) -> str:
-        return json.dumps({"new": self.new, "changed": self.changed, "unchanged": self.unchanged,
-                           "removed": self.removed, "matcher_changed": self.matcher_changed,
-                           "dbt_changed": self.dbt_changed, "full": self.full,
-                           "retract": self.retract, "exports_behind": self.exports_behind})
-
+        return json.dumps(
+            {
+                "new": self.new,
+                "changed": self.changed,
+                "unchanged": self.unchanged,
+                "removed": self.removed,
+                "matcher_changed": self.matcher_changed,
+                "dbt_changed": self.dbt_changed,
+                "full": self.full,
+                "retract": self.retract,
+                "exports_behind": self.exports_behind,
+            }
+        )
 
     @classmethod
-    def from_json(cls, text: str) -> "ChangePlan":
+    def from_json(cls, text: str) -> ChangePlan:
         return cls(**json.loads(text))
 
 
@@ -69,7 +88,6 @@ def _published_state(path: Path) -> tuple[dict[str, tuple[str, str]], set[str], 
     the published warehouse; None if there is none or it cannot be read."""
     from pipeline.load.changes import built_dbt_fingerprint
     from pipeline.load.staging import loaded_fingerprints
-
     from pipeline.shared import open_published  # the file, or the DuckLake (issue 14)
 
     try:
@@ -78,10 +96,18 @@ def _published_state(path: Path) -> tuple[dict[str, tuple[str, str]], set[str], 
             return None
         with con:
             periods = {d.isoformat(): fp for d, fp in loaded_fingerprints(con).items()}
-            has_keys = con.execute("select count(*) from information_schema.tables where table_schema = 'staging' "
-                                   "and table_name = 'event_keys_state'").fetchone()[0]
-            matchers = {r[0] for r in con.execute(
-                "select distinct matcher_fingerprint from staging.event_keys_state").fetchall()} if has_keys else set()
+            has_keys = con.execute(
+                "select count(*) from information_schema.tables where table_schema = 'staging' "
+                "and table_name = 'event_keys_state'"
+            ).fetchone()[0]
+            matchers = (
+                {
+                    r[0]
+                    for r in con.execute("select distinct matcher_fingerprint from staging.event_keys_state").fetchall()
+                }
+                if has_keys
+                else set()
+            )
             return periods, matchers, built_dbt_fingerprint(con), freshness.published_build(con)
     except duckdb.Error:
         return None
@@ -94,8 +120,14 @@ class PlanError(ValueError):
 PREPARED = "prepared"  # make_plan's default: the dbt project as `make manifest` prepared it
 
 
-def make_plan(found: Discovery, published: Path, *, full: bool = False, dbt_fingerprint: str | None = PREPARED,
-              retract: list[str] = ()) -> ChangePlan:
+def make_plan(
+    found: Discovery,
+    published: Path,
+    *,
+    full: bool = False,
+    dbt_fingerprint: str | None = PREPARED,
+    retract: list[str] = (),
+) -> ChangePlan:
     """What a run must do to make the warehouse at `published` hold the reports `found` (see ChangePlan).
     `dbt_fingerprint`: the dbt project to build with (default: as prepared; None: leave dbt out)."""
     from pipeline.dbt_state import prepared_project_fingerprint
@@ -118,8 +150,10 @@ def make_plan(found: Discovery, published: Path, *, full: bool = False, dbt_fing
     plan.removed = sorted(set(held) - set(found.reports))
     for key in retract:
         if key in found.reports:
-            raise PlanError(f"period {key} cannot be retracted while its file {found.reports[key].file_name} is in "
-                            "raw/: remove the file first, or the next run would load it again")
+            raise PlanError(
+                f"period {key} cannot be retracted while its file {found.reports[key].file_name} is in "
+                "raw/: remove the file first, or the next run would load it again"
+            )
         if key not in held:
             raise PlanError(f"period {key} is not in the published warehouse: nothing to retract")
     plan.retract = sorted(set(retract))

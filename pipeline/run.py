@@ -13,6 +13,7 @@ good warehouse stays in place); 3 when everything was published but the parser r
 error-level issues (listed in the summary); 4 when the warehouse was published but an export failed
 (named in the output; the next run makes it again).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,7 +53,6 @@ def ensure_dagster_home() -> Path:
 def published_fingerprints() -> dict[str, tuple[str, str]]:
     """period -> (sha256, parser fingerprint) of what the published warehouse holds."""
     from pipeline.load.staging import loaded_fingerprints
-
     from pipeline.shared import open_published  # the file, or the DuckLake (issue 14)
 
     try:
@@ -83,33 +83,42 @@ def sync_partitions(instance, found: Discovery) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--full", action="store_true", help="re-load every period, not only changed ones")
-    parser.add_argument("--retract", action="append", default=[], metavar="YYYY-MM-DD",
-                        help="take a period whose file was removed from raw/ out of the warehouse (recorded "
-                             "in staging.retracted_periods)")
+    parser.add_argument(
+        "--retract",
+        action="append",
+        default=[],
+        metavar="YYYY-MM-DD",
+        help="take a period whose file was removed from raw/ out of the warehouse (recorded "
+        "in staging.retracted_periods)",
+    )
     args = parser.parse_args(argv)
 
     ensure_dagster_home()
     from dagster import DagsterInstance
 
-    from pipeline.raw.store import refusals
+    from pipeline.definitions import defs
     from pipeline.defs.assets.exports import EXPORT_KEYS
     from pipeline.defs.automation import run_request_for
     from pipeline.defs.warehouse_resource import process_tags
+    from pipeline.raw.store import refusals
     from pipeline.shared import open_warehouse  # the embedded file, or the DuckLake when shared
-    from pipeline.definitions import defs
-
 
     raw_dir = settings.raw_dir()
     if not raw_dir.is_dir():
-        print(f"REFUSED {raw_dir}: the folder of input reports is missing (or a dangling link); "
-              "nothing was changed", file=sys.stderr)
+        print(
+            f"REFUSED {raw_dir}: the folder of input reports is missing (or a dangling link); nothing was changed",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     found = discover_reports(raw_dir)
     warehouse = open_warehouse(settings.warehouse_path())
     held_by = warehouse.lock_holder()
     if held_by is not None:
-        print(f"REFUSED: another run is building {warehouse}: {held_by}; nothing was started. "
-              "Wait for it to finish and run again.", file=sys.stderr)
+        print(
+            f"REFUSED: another run is building {warehouse}: {held_by}; nothing was started. "
+            "Wait for it to finish and run again.",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     instance = DagsterInstance.get()
     mark_stale_runs_failed(instance)
@@ -127,9 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     to_load = plan.to_load
     job = defs.resolve_job_def("build_warehouse")
 
-    print(f"raw/: {len(found.reports)} readable report(s), {len(found.refused)} refused; {plan.describe()}; "
-          f"{len(to_load)} period(s) to (re)load: {', '.join(to_load[:8]) or 'none'}"
-          + (f" and {len(to_load) - 8} more" if len(to_load) > 8 else ""))
+    print(
+        f"raw/: {len(found.reports)} readable report(s), {len(found.refused)} refused; {plan.describe()}; "
+        f"{len(to_load)} period(s) to (re)load: {', '.join(to_load[:8]) or 'none'}"
+        + (f" and {len(to_load) - 8} more" if len(to_load) > 8 else "")
+    )
     log_file = new_log_file()
     print(f"log: {log_file} (every Dagster event and dbt line of this run)")
     fan_out_parse(instance, to_load, log_file)
@@ -138,8 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     if found.reports or plan.retract:
         # dagster-dbt echoes every dbt line to stdout: into the run's log file, with the rest (printed as
         # they come with PLEDGE_LOG_LEVEL, which asks for the full log on the console)
-        with open(log_file, "a", encoding="utf-8", buffering=1) as raw_lines, \
-                contextlib.redirect_stdout(sys.stdout if os.environ.get("PLEDGE_LOG_LEVEL") else raw_lines):
+        with (
+            open(log_file, "a", encoding="utf-8", buffering=1) as raw_lines,
+            contextlib.redirect_stdout(sys.stdout if os.environ.get("PLEDGE_LOG_LEVEL") else raw_lines),
+        ):
             result = job.execute_in_process(
                 instance=instance,
                 tags={**request.tags, **process_tags()},
@@ -159,15 +172,17 @@ def main(argv: list[str] | None = None) -> int:
                 if event.event_type_value == "PIPELINE_FAILURE" and event.message:
                     print(f"FAILED run: {event.message.strip()}", file=sys.stderr)
         positions = [ordered.index(k) for k in to_load]
-        in_run = ordered[min(positions): max(positions) + 1] if to_load else []
+        in_run = ordered[min(positions) : max(positions) + 1] if to_load else []
         for key, reason in refusals(in_run).items():
             refused[f"period {key}"] = reason
         if ok:
             missing = unpublished(found, [k for k in to_load if f"period {k}" not in refused])
             if missing:
                 ok = False
-                print(f"FAILED check: the published warehouse lacks period(s) this run planned: "
-                      f"{', '.join(missing)}", file=sys.stderr)
+                print(
+                    f"FAILED check: the published warehouse lacks period(s) this run planned: {', '.join(missing)}",
+                    file=sys.stderr,
+                )
     n_parse_errors = print_summary(refused, found.warnings, log_file)
     if not ok:
         print("run failed: nothing new was published; the last good warehouse is unchanged.", file=sys.stderr)
@@ -175,8 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     if failed_exports:
         for name, why in sorted(failed_exports.items()):
             print(f"FAILED export {name}: {why}", file=sys.stderr)
-        print(f"the warehouse is published{' with this run' if plan.builds else ''}; the export(s) above are behind "
-              "it, and the next run makes them again.", file=sys.stderr)
+        print(
+            f"the warehouse is published{' with this run' if plan.builds else ''}; the export(s) above are behind "
+            "it, and the next run makes them again.",
+            file=sys.stderr,
+        )
         return EXIT_EXPORT_FAILED
     if refused:
         return EXIT_REFUSED_INPUT
@@ -202,12 +220,18 @@ def fan_out_parse(instance, periods: list[str], log_file: Path) -> None:
     uncached = [k for k in periods if not parse_cache.is_cached(k)]
     if workers < 2 or len(uncached) < 2:
         return
-    run_config = {"ops": {"period_chunks": {"config": {"periods": uncached, "chunks": 2 * workers}}},
-                  "execution": {"config": {"max_concurrent": workers}}, "loggers": loggers_config(log_file)}
-    with execute_job(reconstructable(parse_fanout.parse_reports), instance=instance, run_config=run_config,
-                     raise_on_error=False) as result:
-        print(f"parse: {len(uncached)} period(s) in {workers} worker processes: "
-              f"{'done' if result.success else 'FAILED (the build parses what is missing)'}")
+    run_config = {
+        "ops": {"period_chunks": {"config": {"periods": uncached, "chunks": 2 * workers}}},
+        "execution": {"config": {"max_concurrent": workers}},
+        "loggers": loggers_config(log_file),
+    }
+    with execute_job(
+        reconstructable(parse_fanout.parse_reports), instance=instance, run_config=run_config, raise_on_error=False
+    ) as result:
+        print(
+            f"parse: {len(uncached)} period(s) in {workers} worker processes: "
+            f"{'done' if result.success else 'FAILED (the build parses what is missing)'}"
+        )
 
 
 def unpublished(found: Discovery, planned: list[str]) -> list[str]:
@@ -257,7 +281,7 @@ def new_log_file() -> Path:
 
     folder = settings.warehouse_path().parent / "logs"
     folder.mkdir(parents=True, exist_ok=True)
-    for old in sorted(folder.glob("run-*.log"))[:-LOGS_KEPT + 1]:
+    for old in sorted(folder.glob("run-*.log"))[: -LOGS_KEPT + 1]:
         old.unlink(missing_ok=True)
     return folder / f"run-{dt.datetime.now():%Y%m%d-%H%M%S-%f}.log"
 
@@ -267,8 +291,10 @@ def loggers_config(log_file: Path) -> dict:
     console. PLEDGE_LOG_LEVEL (DEBUG, INFO, ...) prints Dagster's own full console log instead."""
     level = os.environ.get("PLEDGE_LOG_LEVEL")
     if level:
-        return {"console": {"config": {"log_level": level}},
-                "run_log": {"config": {"log_file": str(log_file), "console": False}}}
+        return {
+            "console": {"config": {"log_level": level}},
+            "run_log": {"config": {"log_file": str(log_file), "console": False}},
+        }
     return {"run_log": {"config": {"log_file": str(log_file), "console_fd": console_fd()}}}
 
 
@@ -295,8 +321,7 @@ _PERIOD_SUMMARY = """
 """
 
 
-def print_summary(refused: dict[str, str], warnings: dict[str, str] | None = None,
-                  log_file: Path | None = None) -> int:
+def print_summary(refused: dict[str, str], warnings: dict[str, str] | None = None, log_file: Path | None = None) -> int:
     """Prints what the published warehouse holds and where everything is; returns its number of
     error-level parse issues."""
     from pipeline.shared import open_published, published_label  # the file, or the DuckLake when shared
@@ -316,22 +341,35 @@ def print_summary(refused: dict[str, str], warnings: dict[str, str] | None = Non
             rows = con.execute(_PERIOD_SUMMARY).fetchall()
             print(f"periods: {len(rows)} (activities of each report: new / changed / carried / dropped)")
             for d, source, n_pledges, n_events, new, changed, carried, dropped in rows[:PERIODS_LISTED]:
-                print(f"  {d}  {source}: {n_pledges} pledges, {n_events} activities: {new} new, {changed} changed, "
-                      f"{carried} carried, {dropped} dropped")
+                print(
+                    f"  {d}  {source}: {n_pledges} pledges, {n_events} activities: {new} new, {changed} changed, "
+                    f"{carried} carried, {dropped} dropped"
+                )
             if len(rows) > PERIODS_LISTED:
                 print(f"  ... and {len(rows) - PERIODS_LISTED} earlier: select * from marts.dim_period")
-            severities = dict(con.execute("select severity, count(*) from staging.stg_parse_issues group by 1")
-                              .fetchall()) if _has_table(con, "staging", "stg_parse_issues") else {}
+            severities = (
+                dict(con.execute("select severity, count(*) from staging.stg_parse_issues group by 1").fetchall())
+                if _has_table(con, "staging", "stg_parse_issues")
+                else {}
+            )
         n_errors = severities.get("error", 0)
-        print(f"parse issues: {sum(severities.values())} (error {n_errors}, warning {severities.get('warning', 0)}, "
-              f"info {severities.get('info', 0)}): make sql Q=\"select * from staging.stg_parse_issues\"")
+        print(
+            f"parse issues: {sum(severities.values())} (error {n_errors}, warning {severities.get('warning', 0)}, "
+            f'info {severities.get("info", 0)}): make sql Q="select * from staging.stg_parse_issues"'
+        )
         if n_errors:
-            print(f"PARSE ERRORS: {n_errors} error-level parse issue(s); list them with: "
-                  "select * from staging.stg_parse_issues where severity = 'error'", file=sys.stderr)
+            print(
+                f"PARSE ERRORS: {n_errors} error-level parse issue(s); list them with: "
+                "select * from staging.stg_parse_issues where severity = 'error'",
+                file=sys.stderr,
+            )
         export = path.parent / "export"
-        for name, where in (("warehouse", f"{label}  (make sql)"), ("report", path.parent / "report" / "index.html"),
-                             ("workbook", f"{export / 'pledge_activity.xlsx'}  (CSV in {export / 'csv'})"),
-                             ("docs", "make docs-serve (every table and column described)")):
+        for name, where in (
+            ("warehouse", f"{label}  (make sql)"),
+            ("report", path.parent / "report" / "index.html"),
+            ("workbook", f"{export / 'pledge_activity.xlsx'}  (CSV in {export / 'csv'})"),
+            ("docs", "make docs-serve (every table and column described)"),
+        ):
             print(f"{name:<10}{where}")
     elif not published:
         print("no warehouse published yet")
@@ -345,8 +383,12 @@ def print_summary(refused: dict[str, str], warnings: dict[str, str] | None = Non
 
 
 def _has_table(con, schema: str, table: str) -> bool:
-    return con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                       [schema, table]).fetchone()[0] > 0
+    return (
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def run_main(argv: list[str] | None = None) -> int:

@@ -24,6 +24,7 @@ exec this launcher, so it is make's own child. Why a launcher, and not the comma
 A second Ctrl-C or SIGTERM while stopping kills the rest at once. The exit code is 0 when the server was
 stopped on request, and the server's own code when it exited by itself.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -87,7 +88,7 @@ def descendants(root: int) -> list[int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()  # the name in parentheses may hold spaces
+        fields = stat[stat.rindex(")") + 2 :].split()  # the name in parentheses may hold spaces
         if fields[0] == "Z":  # a zombie is dead already: it waits for us to reap it
             continue
         children.setdefault(int(fields[1]), []).append(int(entry.name))
@@ -236,9 +237,14 @@ class Launcher:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline.serve",
-        description="Run a server in its own session; Ctrl-C or SIGTERM stops it and all it started.")
-    parser.add_argument("--grace", type=float, default=DEFAULT_GRACE,
-                        help=f"seconds the server gets to stop by itself (default {DEFAULT_GRACE:g})")
+        description="Run a server in its own session; Ctrl-C or SIGTERM stops it and all it started.",
+    )
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=DEFAULT_GRACE,
+        help=f"seconds the server gets to stop by itself (default {DEFAULT_GRACE:g})",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command

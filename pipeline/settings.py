@@ -1,6 +1,7 @@
 """Where things live. One place for every path; each can be overridden by an
 environment variable so tests and benchmarks point the same code at temporary
 directories. Paths are made absolute when read."""
+
 from __future__ import annotations
 
 import os

@@ -10,6 +10,7 @@ In the shared deployment (PLEDGE_POSTGRES_DSN and PLEDGE_LAKE_DATA_PATH set) the
 file: it loads the ducklake and postgres_scanner extensions from their packages in .venv (the same
 DuckDB version; nothing is downloaded), attaches the DuckLake read-only as catalog `pledge`, and
 makes it the default, so the same queries run unchanged."""
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,9 @@ def cli_path() -> Path:
     return Path(os.environ.get(CLI_ENV) or settings.PROJECT_ROOT / ".venv-cli" / "duckdb_cli" / "duckdb")
 
 
-def command(warehouse: Path, query: str | None = None, *, cli: Path | None = None,
-            options: tuple[str, ...] = ()) -> list[str]:
+def command(
+    warehouse: Path, query: str | None = None, *, cli: Path | None = None, options: tuple[str, ...] = ()
+) -> list[str]:
     """The client's command line: read-only, marts first on the search path, then the query if any."""
     argv = [str(cli or cli_path()), "-readonly", *options, "-cmd", SEARCH_PATH]
     if query:
@@ -35,14 +37,18 @@ def command(warehouse: Path, query: str | None = None, *, cli: Path | None = Non
     return argv + [str(warehouse)]
 
 
-def shared_command(cfg, query: str | None = None, *, cli: Path | None = None,
-                   options: tuple[str, ...] = ()) -> list[str]:
+def shared_command(
+    cfg, query: str | None = None, *, cli: Path | None = None, options: tuple[str, ...] = ()
+) -> list[str]:
     """The client's command line on the shared warehouse: the lake attached read-only as `pledge`."""
     from pipeline.shared import extensions, lake
 
-    setup = [*extensions.load_statements(cfg.lake_data_path),
-             f"ATTACH '{cfg.lake_uri.replace(chr(39), chr(39) * 2)}' AS {lake.READER_ALIAS} (READ_ONLY)",
-             f"USE {lake.READER_ALIAS}", f"SET search_path='{lake.READER_ALIAS}.marts'"]
+    setup = [
+        *extensions.load_statements(cfg.lake_data_path),
+        f"ATTACH '{cfg.lake_uri.replace(chr(39), chr(39) * 2)}' AS {lake.READER_ALIAS} (READ_ONLY)",
+        f"USE {lake.READER_ALIAS}",
+        f"SET search_path='{lake.READER_ALIAS}.marts'",
+    ]
     argv = [str(cli or cli_path()), *options, "-cmd", "; ".join(setup)]
     if query:
         argv += ["-c", query]

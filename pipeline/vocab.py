@@ -3,11 +3,12 @@
 The parser needs the same field and format vocabularies the warehouse publishes as
 `dim_field` / `dim_format`; reading the seed CSVs keeps one copy of each list.
 """
+
 from __future__ import annotations
 
 import csv
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
@@ -18,7 +19,7 @@ def read_seed(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-@lru_cache(maxsize=None)
+@cache
 def field_codes_by_name() -> dict[str, str]:
     return {row["field_name_ko"]: row["field_code"] for row in read_seed("fields")}
 

@@ -9,6 +9,7 @@ preamble carries the synthetic label right under the header date (see testkit/re
 whose report reader and renderer this reuses). Files are only ever written to the folder the
 caller gives (the bench uses a temp workspace), never to `raw/`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,13 +62,16 @@ def synthetic_text(k: int) -> str:
     target = rng.choice(plain)
     day = report_date(k)
     added = new_activity(
-        f"{target.pledge_code}#bench{k}", f"합성 벤치마크 주민 간담회 {k}회차",
-        f"'{day:%y}. {day.month}. {day.day}.", 10 + k % 50, "합성 데이터: 벤치마크용 활동")
+        f"{target.pledge_code}#bench{k}",
+        f"합성 벤치마크 주민 간담회 {k}회차",
+        f"'{day:%y}. {day.month}. {day.day}.",
+        10 + k % 50,
+        "합성 데이터: 벤치마크용 활동",
+    )
     target.activities.insert(rng.randrange(0, len(target.activities) + 1), added)
     header = f"【{day.year}. {day.month}. {day.day}.】"
     label = SYNTHETIC_LABEL.format(src=f"real 2020-12-31 report (benchmark copy #{k})")
-    return render(header, preamble, pledges, rows_per_page=rng.choice((4, 5, 6)), label=label,
-                  blank_lines=(1, 2))
+    return render(header, preamble, pledges, rows_per_page=rng.choice((4, 5, 6)), label=label, blank_lines=(1, 2))
 
 
 def file_name(k: int) -> str:

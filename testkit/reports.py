@@ -18,6 +18,7 @@ followed by the flat detail `<li>`s (`-`, `※`, `*`, `↳`) after it. Pledges w
 that simple shape (a `<div>` box, items without any glyph) are "opaque": kept byte-for-byte (or left
 out whole), so that however the parser splits them, it splits them the same way in every snapshot.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,7 +33,9 @@ HEADER_ROW = "연번\t분 야\t관리번호\t공약사업명\t시민소통실적
 UL_OPEN = '<ul style="list-style-type: none">'
 BULLETS = "•◦○ㅇ"
 DETAIL_MARKERS = "-※*↳"
-SYNTHETIC_LABEL = "[합성 데이터 · SYNTHETIC TEST DATA — 실제 보고서 아님 / not a real report; derived by code from the {src}]"
+SYNTHETIC_LABEL = (
+    "[합성 데이터 · SYNTHETIC TEST DATA — 실제 보고서 아님 / not a real report; derived by code from the {src}]"
+)
 
 _TAG_RE = re.compile(r"<(/?)(ul|li|div)\b[^>]*>")
 # `'19.`: two-digit years of the reports' span only (`'10.7.` in a range end is October 7, not 2010)
@@ -102,7 +105,7 @@ class Snapshot:
     def n_activities(self) -> int:
         return sum(len(v) for v in self.activities.values())
 
-    def without(self, origin: str) -> "Snapshot":
+    def without(self, origin: str) -> Snapshot:
         """The same report with one activity left out (a corrected file for the same period)."""
         printed = " " + " ".join(self.printed[origin])
         if self.text.count(printed) != 1:
@@ -162,7 +165,7 @@ def _top_level_nodes(cell: str) -> list[str]:
             if stack:
                 stack.pop()
             if start is not None and ((tag == "li" and stack == ["ul"]) or (tag == "div" and not stack)):
-                nodes.append(cell[start:m.end()])
+                nodes.append(cell[start : m.end()])
                 start = None
     return nodes
 
@@ -220,24 +223,48 @@ def _cell(nodes: list[str]) -> str:
     return f"{UL_OPEN} " + " ".join(nodes) + " </ul>" if nodes else ""
 
 
-def render(report_date_line: str, preamble: list[str], pledges: list[Pledge], rows_per_page: int,
-           label: str, blank_lines: tuple[int, ...] = (1,)) -> str:
+def render(
+    report_date_line: str,
+    preamble: list[str],
+    pledges: list[Pledge],
+    rows_per_page: int,
+    label: str,
+    blank_lines: tuple[int, ...] = (1,),
+) -> str:
     """The report text: preamble, then pages of `rows_per_page` data rows, each under a header row."""
     rows: list[str] = []
     for p in pledges:
         if p.is_opaque:
             for i, cell in enumerate(p.opaque_cells):
-                rows.append("\t".join([str(p.serial_no), p.field_label, p.pledge_code,
-                                       p.pledge_name if i == 0 else p.continuation_name or p.pledge_name, cell]))
+                rows.append(
+                    "\t".join(
+                        [
+                            str(p.serial_no),
+                            p.field_label,
+                            p.pledge_code,
+                            p.pledge_name if i == 0 else p.continuation_name or p.pledge_name,
+                            cell,
+                        ]
+                    )
+                )
             continue
         nodes = [n for a in p.activities for n in a.nodes]
         if not nodes:
             rows.append("\t".join([str(p.serial_no), p.field_label, p.pledge_code, p.pledge_name, p.empty_cell]))
             continue
-        parts = [nodes] if not p.split_at or p.split_at >= len(nodes) else [nodes[: p.split_at], nodes[p.split_at:]]
+        parts = [nodes] if not p.split_at or p.split_at >= len(nodes) else [nodes[: p.split_at], nodes[p.split_at :]]
         for i, part in enumerate(parts):
-            rows.append("\t".join([str(p.serial_no), p.field_label, p.pledge_code,
-                                   p.pledge_name if i == 0 else p.continuation_name, _cell(part)]))
+            rows.append(
+                "\t".join(
+                    [
+                        str(p.serial_no),
+                        p.field_label,
+                        p.pledge_code,
+                        p.pledge_name if i == 0 else p.continuation_name,
+                        _cell(part),
+                    ]
+                )
+            )
     out = [preamble_line if "【" not in preamble_line else report_date_line for preamble_line in preamble]
     # the label goes right under the header date, well inside the lines read for the period
     at = next(i for i, line in enumerate(out) if "【" in line) + 1
@@ -245,20 +272,27 @@ def render(report_date_line: str, preamble: list[str], pledges: list[Pledge], ro
     for page_no, start in enumerate(range(0, len(rows), rows_per_page)):
         out.extend([""] * blank_lines[page_no % len(blank_lines)])
         out.append(HEADER_ROW)
-        out.extend(rows[start:start + rows_per_page])
+        out.extend(rows[start : start + rows_per_page])
     return "\n".join(out) + "\n"
 
 
-def snapshot_of(report_date: dt.date, file_name: str, text: str, pledges: list[Pledge],
-                opaque_origins: dict[str, list[str]], is_synthetic: bool = True) -> Snapshot:
+def snapshot_of(
+    report_date: dt.date,
+    file_name: str,
+    text: str,
+    pledges: list[Pledge],
+    opaque_origins: dict[str, list[str]],
+    is_synthetic: bool = True,
+) -> Snapshot:
     activities = {}
     for p in pledges:
         activities[p.pledge_code] = (
             list(opaque_origins[p.pledge_code]) if p.is_opaque else [a.origin for a in p.activities]
         )
     printed = {a.origin: list(a.nodes) for p in pledges if not p.is_opaque for a in p.activities}
-    return Snapshot(report_date, file_name, text, activities, {p.pledge_code: p.pledge_name for p in pledges},
-                    is_synthetic, printed)
+    return Snapshot(
+        report_date, file_name, text, activities, {p.pledge_code: p.pledge_name for p in pledges}, is_synthetic, printed
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -267,6 +301,7 @@ def snapshot_of(report_date: dt.date, file_name: str, text: str, pledges: list[P
 
 def years_of(activity: Activity) -> list[int]:
     """Years printed on the activity's own line, or if none, in its details (as the spec reads dates)."""
+
     def scan(text: str) -> list[int]:
         return [int(a) + 2000 if a else int(b) for a, b in _YEAR_RE.findall(text)]
 
@@ -299,6 +334,7 @@ def without_gaechoe(activity: Activity) -> Activity:
 
 def with_gaechoe(activity: Activity) -> Activity:
     """Add `개최` after the activity's name (before its date or inline detail)."""
+
     def edit(line: str) -> str:
         m = re.search(r"\s*\(\s*[‘'’\d]|\s+-\s+|\s*:", line)
         at = m.start() if m else len(line)
@@ -321,6 +357,7 @@ def people_figures(activity: Activity) -> list[str]:
 
 def with_people(activity: Activity, delta: int) -> Activity:
     """Change the single people figure of the activity by `delta`."""
+
     def bump(m: re.Match) -> str:
         return f"{int(m.group(1)) + delta}{m.group(2)}"
 
@@ -332,6 +369,7 @@ _DAY_DATE_RE = re.compile(r"([‘'’]\d{2}\.\s*\d{1,2}\.\s*)(\d{1,2})(?=\s*\.)"
 
 def with_shifted_day(activity: Activity) -> Activity:
     """Move the first full date of its own line by one day (`'19. 10. 15.` -> `'19. 10. 14.`)."""
+
     def edit(line: str) -> str:
         def shift(m: re.Match) -> str:
             day = int(m.group(2))
@@ -343,10 +381,10 @@ def with_shifted_day(activity: Activity) -> Activity:
 
 
 def new_activity(origin: str, title: str, date: str, people: int, content: str) -> Activity:
-    return Activity(origin, [
-        f"<li>• {title} {UL_OPEN} <li>- 일 시 : {date} / {people}명</li> "
-        f"<li>- 주요내용 : {content}</li> </ul> </li>"
-    ])
+    return Activity(
+        origin,
+        [f"<li>• {title} {UL_OPEN} <li>- 일 시 : {date} / {people}명</li> <li>- 주요내용 : {content}</li> </ul> </li>"],
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -371,8 +409,9 @@ def _relabel(label: str, style: str) -> str:
     return bare.replace("분야", " 분야")  # 경제 분야
 
 
-def build_2019(preamble: list[str], seed: list[Pledge], opaque_2020: dict[str, list[str]],
-               rng: random.Random) -> tuple[Snapshot, dict]:
+def build_2019(
+    preamble: list[str], seed: list[Pledge], opaque_2020: dict[str, list[str]], rng: random.Random
+) -> tuple[Snapshot, dict]:
     """2019-12-31: the activities dated before 2020, reworded and re-paginated; pledge 11 under an older name."""
     pledges = _copy(seed)
     truth = {"cosmetic": {}, "changed": {}, "moved": set()}
@@ -454,16 +493,34 @@ def build_2019(preamble: list[str], seed: list[Pledge], opaque_2020: dict[str, l
         p.split_at = max(1, sum(len(a.nodes) for a in p.activities) // 2)
         p.continuation_name = "" if k % 2 else p.pledge_name
     report_date = dt.date(2019, 12, 31)
-    text = render("【2019. 12. 31.】", preamble, pledges, rows_per_page=4,
-                  label=SYNTHETIC_LABEL.format(src="real 2020-12-31 report (2019 snapshot)"), blank_lines=(1, 2))
-    snap = snapshot_of(report_date, "SYNTHETIC_jeonju_pledge_communication_2019-12-31.txt", text, pledges,
-                       {code: [] for code in opaque_2020})
+    text = render(
+        "【2019. 12. 31.】",
+        preamble,
+        pledges,
+        rows_per_page=4,
+        label=SYNTHETIC_LABEL.format(src="real 2020-12-31 report (2019 snapshot)"),
+        blank_lines=(1, 2),
+    )
+    snap = snapshot_of(
+        report_date,
+        "SYNTHETIC_jeonju_pledge_communication_2019-12-31.txt",
+        text,
+        pledges,
+        {code: [] for code in opaque_2020},
+    )
     truth["renamed"] = renamed
     return snap, truth
 
 
 NEW_ACTIVITIES = [  # (pledge_code, insert position (None = at the end), title, date, people, content)
-    ("1", 0, "지역 유통업체 상생협력 온라인 시민참여단 발대식", "'21. 3. 17.(수)", 25, "시민참여단 위촉 및 활동계획 안내"),
+    (
+        "1",
+        0,
+        "지역 유통업체 상생협력 온라인 시민참여단 발대식",
+        "'21. 3. 17.(수)",
+        25,
+        "시민참여단 위촉 및 활동계획 안내",
+    ),
     ("9", None, "청년 창업 아이디어 공모전 시상식", "'21. 11. 5.(금)", 40, "우수 아이디어 시상 및 사례 발표"),
     ("18", 2, "서노송예술촌 골목길 야간 안전 점검 동행", "'21. 6. 9.(수)", 15, "주민과 함께 야간 보행환경 점검"),
     ("30", None, "한옥마을 주민 기록단 비대면 토론회", "'21. 8. 24.(화)", 32, "주민 기록 활동 공유 및 향후 과제 논의"),
@@ -472,27 +529,35 @@ NEW_ACTIVITIES = [  # (pledge_code, insert position (None = at the end), title, 
 ]
 
 
-def build_2021(preamble: list[str], seed: list[Pledge], opaque_2020: dict[str, list[str]],
-               rng: random.Random) -> tuple[Snapshot, dict]:
+def build_2021(
+    preamble: list[str], seed: list[Pledge], opaque_2020: dict[str, list[str]], rng: random.Random
+) -> tuple[Snapshot, dict]:
     """2021-12-31: the 2020 report plus six new activities, five dropped, a few changed or moved."""
     pledges = _copy(seed)
     by_code = {p.pledge_code: p for p in pledges}
     truth = {"added": set(), "dropped": set(), "changed": {}, "moved": set(), "cosmetic": {}}
     # dropped: the last activity of five pledges that have at least three
-    plain = [p for p in _plain(pledges) if len(p.activities) >= 3 and p.pledge_code not in {c for c, *_ in NEW_ACTIVITIES}]
+    plain = [
+        p for p in _plain(pledges) if len(p.activities) >= 3 and p.pledge_code not in {c for c, *_ in NEW_ACTIVITIES}
+    ]
     for p in rng.sample(plain, 5):
         truth["dropped"].add(p.activities.pop(rng.randrange(1, len(p.activities))).origin)
     # changed: people figures, a later session added to the dates, a reworded name
-    changeable = [(p, i) for p in _plain(pledges) for i, a in enumerate(p.activities)
-                  if a.origin not in truth["dropped"]]
+    changeable = [
+        (p, i) for p in _plain(pledges) for i, a in enumerate(p.activities) if a.origin not in truth["dropped"]
+    ]
     rng.shuffle(changeable)
     n = {"people": 0, "dates": 0, "text": 0}
     for p, i in changeable:
         a = p.activities[i]
         if n["people"] < 2 and len(people_figures(a)) == 1:
             p.activities[i], kind = with_people(a, +7), "people"
-        elif n["dates"] < 2 and "<ul" in a.own_item and re.search(r"<li>- 일\s*시\s*:", a.own_item) \
-                and not people_figures(a):
+        elif (
+            n["dates"] < 2
+            and "<ul" in a.own_item
+            and re.search(r"<li>- 일\s*시\s*:", a.own_item)
+            and not people_figures(a)
+        ):
             # a later session appended to its `- 일 시 :` detail: the end date moves to 2021
             own = re.sub(r"(<li>- 일\s*시\s*:[^<]*?)(</li>)", r"\1 / (추가) '21. 4. 12.\2", a.own_item, count=1)
             if own == a.own_item or _DAY_DATE_RE.search(a.own_line):
@@ -515,7 +580,9 @@ def build_2021(preamble: list[str], seed: list[Pledge], opaque_2020: dict[str, l
         by_code[code].activities.insert(len(by_code[code].activities) if at is None else at, act)
         truth["added"].add(act.origin)
     # moved: the last activity of two pledges printed first
-    movable = [p for p in _plain(pledges) if len(p.activities) >= 4 and p.pledge_code not in {c for c, *_ in NEW_ACTIVITIES}]
+    movable = [
+        p for p in _plain(pledges) if len(p.activities) >= 4 and p.pledge_code not in {c for c, *_ in NEW_ACTIVITIES}
+    ]
     for p in movable[:2]:
         p.activities.insert(0, p.activities.pop())
         truth["moved"].add(p.activities[0].origin)
@@ -530,10 +597,17 @@ def build_2021(preamble: list[str], seed: list[Pledge], opaque_2020: dict[str, l
         if not p.is_opaque and sum(len(a.nodes) for a in p.activities) >= 8:
             p.split_at = 3
             p.continuation_name = p.pledge_name
-    text = render("【2021.12.31.】", preamble, pledges, rows_per_page=6,
-                  label=SYNTHETIC_LABEL.format(src="real 2020-12-31 report (2021 snapshot)"), blank_lines=(1, 3, 0))
-    snap = snapshot_of(dt.date(2021, 12, 31), "SYNTHETIC_jeonju_pledge_communication_2021-12-31.txt", text,
-                       pledges, opaque_2020)
+    text = render(
+        "【2021.12.31.】",
+        preamble,
+        pledges,
+        rows_per_page=6,
+        label=SYNTHETIC_LABEL.format(src="real 2020-12-31 report (2021 snapshot)"),
+        blank_lines=(1, 3, 0),
+    )
+    snap = snapshot_of(
+        dt.date(2021, 12, 31), "SYNTHETIC_jeonju_pledge_communication_2021-12-31.txt", text, pledges, opaque_2020
+    )
     return snap, truth
 
 
@@ -548,7 +622,8 @@ def build_series(seed_path: Path = SEED_REPORT, seed: int = 7) -> Series:
 
     t1_shared = s2019.origins & real.origins
     t1 = Transition(
-        s2019, real,
+        s2019,
+        real,
         carried=t1_shared - set(t2019["changed"]),
         changed={o: k for o, k in t2019["changed"].items() if o in t1_shared},
         added=real.origins - s2019.origins,
@@ -558,7 +633,8 @@ def build_series(seed_path: Path = SEED_REPORT, seed: int = 7) -> Series:
     )
     t2_shared = real.origins & s2021.origins
     t2 = Transition(
-        real, s2021,
+        real,
+        s2021,
         carried=t2_shared - set(t2021["changed"]),
         changed=dict(t2021["changed"]),
         added=s2021.origins - real.origins,
@@ -567,8 +643,11 @@ def build_series(seed_path: Path = SEED_REPORT, seed: int = 7) -> Series:
         cosmetic=t2021["cosmetic"],
     )
     assert t2.added == t2021["added"] and t2.dropped == t2021["dropped"]
-    return Series([s2019, real, s2021], [t1, t2], (t2019["renamed"][0], t2019["renamed"][1],
-                                                   next(p.pledge_name for p in pledges if p.pledge_code == "11")))
+    return Series(
+        [s2019, real, s2021],
+        [t1, t2],
+        (t2019["renamed"][0], t2019["renamed"][1], next(p.pledge_name for p in pledges if p.pledge_code == "11")),
+    )
 
 
 def with_opaque_counts(series: Series, counts: dict[str, int]) -> Series:
@@ -617,13 +696,16 @@ def redated(text: str, report_date: dt.date) -> str:
     if header is None:
         raise ValueError("no report date header")
     line = f"【{report_date.year}. {report_date.month}. {report_date.day}.】"
-    return text[:header.start()] + line + text[header.end():]
+    return text[: header.start()] + line + text[header.end() :]
 
 
 def _data_rows(lines: list[str], serial: int) -> list[int]:
     """Indexes of the data rows of one pledge (by its serial)."""
-    return [i for i, line in enumerate(lines)
-            if (parts := line.split("\t")) and len(parts) >= 5 and parts[0].strip() == str(serial)]
+    return [
+        i
+        for i, line in enumerate(lines)
+        if (parts := line.split("\t")) and len(parts) >= 5 and parts[0].strip() == str(serial)
+    ]
 
 
 def with_parts_swapped(text: str, serial: int) -> str:

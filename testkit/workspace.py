@@ -1,5 +1,6 @@
 """A workspace: the project's settings pointed at a folder of its own (raw/, warehouse/, .dagster/),
 so a test or a benchmark runs the real pipeline without touching the project's own folders."""
+
 from __future__ import annotations
 
 import shutil
@@ -32,8 +33,12 @@ class Workspace:
 
     def settings_env(self) -> dict[str, str]:
         """The environment that points the pipeline at this workspace (pipeline/settings.py)."""
-        return {"PLEDGE_RAW_DIR": str(self.raw_dir), "PLEDGE_WAREHOUSE": str(self.warehouse),
-                "DAGSTER_HOME": str(self.dagster_home), "DBT_PROFILES_DIR": str(REPO / "dbt_project")}
+        return {
+            "PLEDGE_RAW_DIR": str(self.raw_dir),
+            "PLEDGE_WAREHOUSE": str(self.warehouse),
+            "DAGSTER_HOME": str(self.dagster_home),
+            "DBT_PROFILES_DIR": str(REPO / "dbt_project"),
+        }
 
     def add_reports(self, reports: Iterable[Path]) -> None:
         self.raw_dir.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ a pair of pipes (`--remote-debugging-pipe`: fd 3 in, fd 4 out, one JSON message
 per NUL-terminated chunk), so no browser download, websocket client or open
 debugging port is needed.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -25,9 +26,17 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-extensions", "--mute-audio", "--hide-scrollbars",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--mute-audio",
+    "--hide-scrollbars",
 ]
 
 
@@ -56,11 +65,20 @@ class Chromium:
             os.dup2(b, 4)
 
         self.proc = subprocess.Popen(
-            [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={user_data_dir}", "--remote-debugging-pipe",
-             f"--window-size={width},{height}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                CHROMIUM,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={user_data_dir}",
+                "--remote-debugging-pipe",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             # fds 3/4 are made in preexec_fn; Python's own fds are close-on-exec anyway
-            preexec_fn=wire_pipes, close_fds=False,
+            preexec_fn=wire_pipes,
+            close_fds=False,
         )
         os.close(to_chrome_r)
         os.close(from_chrome_w)
@@ -72,8 +90,14 @@ class Chromium:
         self.session = self.send("Target.attachToTarget", targetId=page["targetId"], flatten=True)["sessionId"]
         for domain in ("Page", "Runtime", "DOM", "CSS"):
             self.send(f"{domain}.enable", session=True)
-        self.send("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
-                  deviceScaleFactor=1, mobile=False)
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            session=True,
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
 
     # -- protocol ---------------------------------------------------------------------------
     def _read_message(self, deadline: float) -> dict:
@@ -104,8 +128,14 @@ class Chromium:
 
     # -- conveniences -----------------------------------------------------------------------
     def evaluate(self, expression: str, timeout: float = 30.0):
-        result = self.send("Runtime.evaluate", session=True, timeout=timeout, expression=expression,
-                           returnByValue=True, awaitPromise=True)
+        result = self.send(
+            "Runtime.evaluate",
+            session=True,
+            timeout=timeout,
+            expression=expression,
+            returnByValue=True,
+            awaitPromise=True,
+        )
         if "exceptionDetails" in result:
             raise CdpError(f"{expression[:80]}: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -138,7 +168,8 @@ class Chromium:
         params = {"format": "png", "captureBeyondViewport": full_page}
         if full_page:
             width, height = self.evaluate(
-                "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+                "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+            )
             params["clip"] = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
         import base64
 
@@ -151,7 +182,7 @@ class Chromium:
         return self.evaluate(f"""(() => {{
             const el = document.querySelector({json.dumps(selector)});
             if (!el) return null;
-            if ({'true' if scroll else 'false'}) el.scrollIntoView({{block: 'center'}});
+            if ({"true" if scroll else "false"}) el.scrollIntoView({{block: 'center'}});
             const r = el.getBoundingClientRect();
             return {{x: r.x, y: r.y, width: r.width, height: r.height, scrollY: window.scrollY}};
         }})()""") or _raise(CdpError(f"no element matches {selector!r}"))
@@ -161,16 +192,25 @@ class Chromium:
         box = self.element_box(selector)
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
-            self.send("Input.dispatchMouseEvent", session=True, type=kind, x=x, y=y, button="left",
-                      clickCount=0 if kind == "mouseMoved" else 1)
+            self.send(
+                "Input.dispatchMouseEvent",
+                session=True,
+                type=kind,
+                x=x,
+                y=y,
+                button="left",
+                clickCount=0 if kind == "mouseMoved" else 1,
+            )
 
     def type_text(self, selector: str, text: str) -> None:
         """Focus the element and type text one character at a time (each fires an `input` event, the way
         a keyboard or a Korean input method does)."""
         self.click(selector)
         # typing continues the text already there, wherever the click put the caret
-        self.evaluate(f"(() => {{ const el = document.querySelector({json.dumps(selector)}); "
-                      "if (el.setSelectionRange) el.setSelectionRange(el.value.length, el.value.length); })()")
+        self.evaluate(
+            f"(() => {{ const el = document.querySelector({json.dumps(selector)}); "
+            "if (el.setSelectionRange) el.setSelectionRange(el.value.length, el.value.length); })()"
+        )
         for ch in text:
             self.send("Input.insertText", session=True, text=ch)
 
@@ -181,9 +221,14 @@ class Chromium:
         box = self.element_box(selector, scroll=False)
         top = box["y"] + box["scrollY"]
         height = min(box["height"], max_height) if max_height else box["height"]
-        data = self.send("Page.captureScreenshot", session=True, timeout=60, format="png",
-                         captureBeyondViewport=True,
-                         clip={"x": box["x"], "y": top, "width": box["width"], "height": height, "scale": 1})["data"]
+        data = self.send(
+            "Page.captureScreenshot",
+            session=True,
+            timeout=60,
+            format="png",
+            captureBeyondViewport=True,
+            clip={"x": box["x"], "y": top, "width": box["width"], "height": height, "scale": 1},
+        )["data"]
         path.write_bytes(base64.b64decode(data))
         return path
 

@@ -1,5 +1,6 @@
 """Shared fixtures: a real warehouse built by the real Dagster job and dbt build
 from the real report, in a temporary folder."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,5 +1,6 @@
 """The example queries of dbt_project/analyses/: compiled by dbt, run read-only
 against the warehouse the real pipeline built, and checked against direct counts."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,8 +19,12 @@ from pipeline import settings
 REPO = Path(__file__).resolve().parent.parent
 ANALYSES_DIR = REPO / "dbt_project" / "analyses"
 EXPECTED = {
-    "activities_per_field_per_period", "pledges_ranked_by_attendance", "format_mix_per_field",
-    "activities_new_in_latest_period", "monthly_activity_timeline", "data_quality_overview",
+    "activities_per_field_per_period",
+    "pledges_ranked_by_attendance",
+    "format_mix_per_field",
+    "activities_new_in_latest_period",
+    "monthly_activity_timeline",
+    "data_quality_overview",
 }
 
 
@@ -28,12 +33,28 @@ def compiled(tmp_path_factory, built_warehouse) -> dict[str, str]:
     """name -> compiled SQL. dbt compiles against an empty scratch file named like the
     warehouse, because the compiled refs name the DuckDB catalog (the file stem)."""
     tmp = tmp_path_factory.mktemp("analyses")
-    env = {**os.environ, "PLEDGE_DBT_DATABASE": str(tmp / built_warehouse.warehouse.name),
-           "DBT_PROFILES_DIR": str(settings.DBT_PROJECT_DIR), "DO_NOT_TRACK": "1"}
+    env = {
+        **os.environ,
+        "PLEDGE_DBT_DATABASE": str(tmp / built_warehouse.warehouse.name),
+        "DBT_PROFILES_DIR": str(settings.DBT_PROJECT_DIR),
+        "DO_NOT_TRACK": "1",
+    }
     done = subprocess.run(
-        [settings.dbt_executable(), "compile", "--quiet", "--no-partial-parse", "--select", "resource_type:analysis",
-         "--target-path", str(tmp / "target")],
-        cwd=settings.DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+        [
+            settings.dbt_executable(),
+            "compile",
+            "--quiet",
+            "--no-partial-parse",
+            "--select",
+            "resource_type:analysis",
+            "--target-path",
+            str(tmp / "target"),
+        ],
+        cwd=settings.DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     folder = tmp / "target" / "compiled" / "pledge_warehouse" / "analyses"
     return {p.stem: p.read_text() for p in folder.glob("*.sql")}
@@ -69,8 +90,18 @@ def test_the_six_example_queries_exist_and_compile(compiled):
 def test_example_queries_stay_portable(name):
     """Plain SQL an analyst can carry to another engine: no DuckDB-only shorthands."""
     sql = re.sub(r"--[^\n]*", "", (ANALYSES_DIR / f"{name}.sql").read_text()).lower()
-    duckdb_only = (r"\bqualify\b", r"group by all", r"order by all", r"::", r"filter\s*\(\s*where",
-                   r"\bexclude\s*\(", r"\breplace\s*\(", r"\bstrftime\(", r"\blist_\w+\(", r"\bstruct_\w+\(")
+    duckdb_only = (
+        r"\bqualify\b",
+        r"group by all",
+        r"order by all",
+        r"::",
+        r"filter\s*\(\s*where",
+        r"\bexclude\s*\(",
+        r"\breplace\s*\(",
+        r"\bstrftime\(",
+        r"\blist_\w+\(",
+        r"\bstruct_\w+\(",
+    )
     for pattern in duckdb_only:
         assert not re.search(pattern, sql), f"{name} uses DuckDB-only syntax /{pattern}/"
     assert "marts." not in sql and "staging." not in sql, f"{name}: use ref(), not schema names"
@@ -142,17 +173,28 @@ def test_activities_new_in_latest_period_against_the_previous_report(tmp_path, b
     carried = set(latest_keys[::2])  # half of the activities were already in the previous report
     with duckdb.connect(str(copy)) as con:
         for day in (previous, oldest):
-            con.execute("insert into marts.dim_period select * replace (cast(? as date) as report_date) "
-                        "from marts.dim_period where report_date = ?", [day, latest])
+            con.execute(
+                "insert into marts.dim_period select * replace (cast(? as date) as report_date) "
+                "from marts.dim_period where report_date = ?",
+                [day, latest],
+            )
         # the oldest report listed everything: it must not matter
-        con.execute("insert into marts.fct_events select * replace (cast(? as date) as report_date) "
-                    "from marts.fct_events where report_date = ?", [oldest, latest])
-        con.execute("insert into marts.fct_events select * replace (cast(? as date) as report_date) "
-                    "from marts.fct_events where report_date = ? and list_contains(?, event_key)",
-                    [previous, latest, sorted(carried)])
-        con.execute("insert into marts.fct_events select * replace (cast(? as date) as report_date, "
-                    "'dropped-activity' as event_key, 9999 as event_seq) from marts.fct_events "
-                    "where report_date = ? limit 1", [previous, latest])
+        con.execute(
+            "insert into marts.fct_events select * replace (cast(? as date) as report_date) "
+            "from marts.fct_events where report_date = ?",
+            [oldest, latest],
+        )
+        con.execute(
+            "insert into marts.fct_events select * replace (cast(? as date) as report_date) "
+            "from marts.fct_events where report_date = ? and list_contains(?, event_key)",
+            [previous, latest, sorted(carried)],
+        )
+        con.execute(
+            "insert into marts.fct_events select * replace (cast(? as date) as report_date, "
+            "'dropped-activity' as event_key, 9999 as event_seq) from marts.fct_events "
+            "where report_date = ? limit 1",
+            [previous, latest],
+        )
     rows = query(copy, compiled["activities_new_in_latest_period"])
     assert {r["event_key"] for r in rows} == set(latest_keys) - carried
     assert all(r["report_date"] == latest for r in rows)
@@ -160,8 +202,11 @@ def test_activities_new_in_latest_period_against_the_previous_report(tmp_path, b
 
 def test_monthly_activity_timeline(built_warehouse, compiled, events):
     rows = query(built_warehouse.warehouse, compiled["monthly_activity_timeline"])
-    dated = [e for e in latest_versions(events)
-             if e["reference_date"] is not None and "year" not in (e["start_precision"], e["end_precision"])]
+    dated = [
+        e
+        for e in latest_versions(events)
+        if e["reference_date"] is not None and "year" not in (e["start_precision"], e["end_precision"])
+    ]
 
     def months(e):  # every month from the start's (else the end's) to the end's
         first = e["reference_date"]
@@ -186,10 +231,18 @@ def test_data_quality_overview(built_warehouse, compiled, events):
     rows = query(built_warehouse.warehouse, compiled["data_quality_overview"])
     with built_warehouse.connect() as con:
         issues = dict(con.execute("select report_date, count(*) from staging.parse_issues group by 1").fetchall())
-        periods = {r[0]: r[1:] for r in con.execute(
-            "select report_date, n_list_items, n_items_as_event, n_items_as_detail from marts.dim_period").fetchall()}
-        by_kind = dict(((d, k), n) for d, k, n in con.execute(
-            "select report_date, kind, count(*) from staging.parse_issues group by 1, 2").fetchall())
+        periods = {
+            r[0]: r[1:]
+            for r in con.execute(
+                "select report_date, n_list_items, n_items_as_event, n_items_as_detail from marts.dim_period"
+            ).fetchall()
+        }
+        by_kind = dict(
+            ((d, k), n)
+            for d, k, n in con.execute(
+                "select report_date, kind, count(*) from staging.parse_issues group by 1, 2"
+            ).fetchall()
+        )
     assert {r["report_date"] for r in rows} == set(periods)
     per_period = Counter()
     for r in rows:
@@ -199,8 +252,11 @@ def test_data_quality_overview(built_warehouse, compiled, events):
         n_items, as_event, as_detail = periods[r["report_date"]]
         if n_items:
             assert r["share_items_read"] == pytest.approx((as_event + as_detail) / n_items)
-        undated = sum(1 for e in events if e["report_date"] == r["report_date"]
-                      and e["start_date"] is None and e["end_date"] is None)
+        undated = sum(
+            1
+            for e in events
+            if e["report_date"] == r["report_date"] and e["start_date"] is None and e["end_date"] is None
+        )
         assert r["n_events_undated"] == undated
     assert dict(per_period) == {d: issues.get(d, 0) for d in periods}
     kinds = Counter()

@@ -1,10 +1,11 @@
 """The sensor on raw/ and the yearly schedule."""
+
 import shutil
 
 from dagster import DagsterInstance, SensorResult, SkipReason, build_schedule_context, build_sensor_context
 
-from pipeline.defs.automation import raw_reports_sensor, yearly_rebuild
 from pipeline.definitions import defs
+from pipeline.defs.automation import raw_reports_sensor, yearly_rebuild
 
 from .conftest import SEED_REPORT
 
@@ -34,7 +35,7 @@ def test_sensor_registers_a_new_report_and_requests_its_run(tmp_path, monkeypatc
         assert [r.run_key for r in again.run_requests] == [request.run_key]
         assert again.dynamic_partitions_requests == []
         # a changed file: a new request for its period
-        (raw / "new report (final).txt").write_bytes(SEED_REPORT.read_bytes() + "\n".encode())
+        (raw / "new report (final).txt").write_bytes(SEED_REPORT.read_bytes() + b"\n")
         changed = raw_reports_sensor(build_sensor_context(instance=instance, definitions=defs))
         assert [r.run_key for r in changed.run_requests] != [request.run_key]
         assert changed.run_requests[0].tags["dagster/asset_partition_range_end"] == "2020-12-31"

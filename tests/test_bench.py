@@ -1,5 +1,6 @@
 """Smoke test of the `make bench` machinery at a tiny size (no timing assertions: timings depend on the
 machine; `make bench` reports them). The full runs (T1, T200, Tinc) are left to `make bench` itself."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,8 @@ import sys
 
 from bench import measure, phases, run_bench
 from bench import table as bench_table
-from testkit import bench_reports as synthetic
 from pipeline.raw.discover import discover_reports
+from testkit import bench_reports as synthetic
 
 
 def test_synthetic_reports_are_labelled_dated_and_outside_raw(tmp_path):
@@ -26,8 +27,25 @@ def test_synthetic_reports_are_labelled_dated_and_outside_raw(tmp_path):
 
 def test_parse_phase_writes_json_and_table(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    assert run_bench.main(["--size", "3", "--phases", "parse", "--repeat", "1", "--parse-sample", "2",
-                           "--work", str(tmp_path / "work"), "--out", str(out)]) == 0
+    assert (
+        run_bench.main(
+            [
+                "--size",
+                "3",
+                "--phases",
+                "parse",
+                "--repeat",
+                "1",
+                "--parse-sample",
+                "2",
+                "--work",
+                str(tmp_path / "work"),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     result = json.loads(out.read_text())
     parse = result["parse"]
     assert parse["n_reports"] == 2 and parse["n_cells"] > 100
@@ -41,8 +59,12 @@ def test_parse_phase_writes_json_and_table(tmp_path, capsys):
 
 
 def test_child_measurement_and_trivial_dagster_floor(tmp_path):
-    child = measure.run_child([sys.executable, "-c", "x = bytearray(50 * 2**20); print(len(x))"],
-                                measure.base_env(), tmp_path, tmp_path / "child.log")
+    child = measure.run_child(
+        [sys.executable, "-c", "x = bytearray(50 * 2**20); print(len(x))"],
+        measure.base_env(),
+        tmp_path,
+        tmp_path / "child.log",
+    )
     assert child.returncode == 0 and child.max_rss_bytes > 50 * 2**20 and child.wall_s > 0
     floor = phases.trivial_dagster(tmp_path / "work", repeat=1)
     assert floor["wall_s"] > 0 and floor["max_rss_bytes"] > 0
@@ -53,18 +75,51 @@ def test_table_and_targets_from_a_result():
         "config": {"main_size": 200, "repeat": 3, "started": "now"},
         "machine": {"cpus": 2, "load_before": [1.0, 1.0, 1.0]},
         "runs": {
-            "T1": {"label": "T1", "n_reports": 1, "n_activities": 405, "wall_s": 30.0, "cpu_s": 30.0,
-                   "max_rss_bytes": 400 * 2**20,
-                   "breakdown": {"steps_s": {"pledge_dbt_models": 20.0}, "outside_run_s": 5.0,
-                                 "dbt": {"launch_s": 5.0, "startup_parse_s": 5.0, "execute_s": 9.0, "n_nodes": 186}}},
-            "Tn": {"label": "T200", "n_reports": 200, "n_activities": 81000, "wall_s": 50.0, "cpu_s": 60.0,
-                   "max_rss_bytes": 900 * 2**20},
-            "Tinc": {"label": "Tinc", "n_reports": 201, "n_activities": 81400, "wall_s": 40.0, "cpu_s": 40.0,
-                     "max_rss_bytes": 900 * 2**20},
-            "Tnoop": {"label": "Tnoop", "n_reports": 201, "n_activities": 81400, "wall_s": 3.0, "cpu_s": 3.0,
-                      "max_rss_bytes": 100 * 2**20},
-            "Tbig": {"label": "T2000", "n_reports": 2000, "n_activities": 810000, "wall_s": 400.0, "cpu_s": 400.0,
-                     "max_rss_bytes": 3 * 2**30},
+            "T1": {
+                "label": "T1",
+                "n_reports": 1,
+                "n_activities": 405,
+                "wall_s": 30.0,
+                "cpu_s": 30.0,
+                "max_rss_bytes": 400 * 2**20,
+                "breakdown": {
+                    "steps_s": {"pledge_dbt_models": 20.0},
+                    "outside_run_s": 5.0,
+                    "dbt": {"launch_s": 5.0, "startup_parse_s": 5.0, "execute_s": 9.0, "n_nodes": 186},
+                },
+            },
+            "Tn": {
+                "label": "T200",
+                "n_reports": 200,
+                "n_activities": 81000,
+                "wall_s": 50.0,
+                "cpu_s": 60.0,
+                "max_rss_bytes": 900 * 2**20,
+            },
+            "Tinc": {
+                "label": "Tinc",
+                "n_reports": 201,
+                "n_activities": 81400,
+                "wall_s": 40.0,
+                "cpu_s": 40.0,
+                "max_rss_bytes": 900 * 2**20,
+            },
+            "Tnoop": {
+                "label": "Tnoop",
+                "n_reports": 201,
+                "n_activities": 81400,
+                "wall_s": 3.0,
+                "cpu_s": 3.0,
+                "max_rss_bytes": 100 * 2**20,
+            },
+            "Tbig": {
+                "label": "T2000",
+                "n_reports": 2000,
+                "n_activities": 810000,
+                "wall_s": 400.0,
+                "cpu_s": 400.0,
+                "max_rss_bytes": 3 * 2**30,
+            },
         },
         "floors": {"dagster": {"wall_s": 5.0, "samples_s": [5.0]}, "dbt": {"wall_s": 20.0, "first_wall_s": 25.0}},
         "parse": None,

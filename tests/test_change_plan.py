@@ -1,4 +1,5 @@
 """One change plan: a run with nothing to do does nothing; what a run did is recorded with it."""
+
 from __future__ import annotations
 
 import shutil
@@ -10,9 +11,11 @@ from .test_operating import SEED_TEXT, file_digest, redated
 
 
 def _published_copy(tmp_path, monkeypatch, built_warehouse):
+    """The built workspace's warehouse folder: the published file, its exports and their stamps."""
     ws = make_workspace(tmp_path, monkeypatch)
-    ws.warehouse.parent.mkdir(parents=True)
-    shutil.copyfile(built_warehouse.warehouse, ws.warehouse)
+    shutil.copytree(
+        built_warehouse.warehouse.parent, ws.warehouse.parent, ignore=shutil.ignore_patterns(".build", "logs")
+    )
     return ws
 
 
@@ -42,7 +45,8 @@ def test_the_plan_is_recorded_with_the_run_and_in_the_warehouse(tmp_path, monkey
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         run_id, loaded, recorded = con.execute(
             "select run_id, periods_loaded::varchar[], plan->>'$.new' from staging.run_history "
-            "order by recorded_at desc limit 1").fetchone()
+            "order by recorded_at desc limit 1"
+        ).fetchone()
     assert loaded == ["2021-06-30"] and "2021-06-30" in recorded
     run = DagsterInstance.from_config(str(ws.dagster_home)).get_run_by_id(run_id)
     assert '"new": ["2021-06-30"]' in run.tags["pledge/plan"]

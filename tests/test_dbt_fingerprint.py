@@ -1,4 +1,5 @@
 """The dbt project fingerprint that decides a full refresh of the incremental facts."""
+
 import copy
 import json
 

@@ -1,4 +1,5 @@
 """Old per-invocation dbt target folders are pruned; recent ones and other files are kept."""
+
 import os
 from pathlib import Path
 

@@ -2,6 +2,7 @@
 warehouse the real pipeline built), served on 127.0.0.1 on a free port, and
 opened in headless Chromium (started here) to check that the overview, the
 model pages with their columns, a source, an exposure and an analysis render."""
+
 from __future__ import annotations
 
 import json
@@ -56,23 +57,36 @@ def show(page, route: str, expect: str, timeout: float = 20) -> str:
 
 
 def mart_models(manifest: dict) -> list[dict]:
-    return sorted((n for n in manifest["nodes"].values()
-                   if n["resource_type"] == "model" and n["package_name"] == PROJECT and n["fqn"][1] == "marts"),
-                  key=lambda n: n["name"])
+    return sorted(
+        (
+            n
+            for n in manifest["nodes"].values()
+            if n["resource_type"] == "model" and n["package_name"] == PROJECT and n["fqn"][1] == "marts"
+        ),
+        key=lambda n: n["name"],
+    )
 
 
 def test_overview_page_explains_grains_dates_and_counts(browser):
     text = show(browser, "overview", "Grains and join keys")
-    for phrase in ("marts.fct_events", "activity per reporting period", "precision", "attendee_is_approx",
-                   "Example queries", "warehouse/parquet/"):
+    for phrase in (
+        "marts.fct_events",
+        "activity per reporting period",
+        "precision",
+        "attendee_is_approx",
+        "Example queries",
+        "warehouse/parquet/",
+    ):
         assert phrase in text, phrase
 
 
 def test_overview_grains_table_renders_as_a_table(browser, manifest):
     """The "Grains and join keys" table is an HTML table (not `|` text), and it lists every mart."""
     show(browser, "overview", "Grains and join keys")
-    tables = json.loads(browser.evaluate("""JSON.stringify([...document.querySelectorAll('table')].map(t =>
-        [...t.rows].map(r => [...r.cells].map(c => c.textContent.trim()))))"""))
+    tables = json.loads(
+        browser.evaluate("""JSON.stringify([...document.querySelectorAll('table')].map(t =>
+        [...t.rows].map(r => [...r.cells].map(c => c.textContent.trim()))))""")
+    )
     grains = [t for t in tables if t and t[0] == ["table", "one row per", "keys"]]
     assert len(grains) == 1, tables
     listed = {row[0] for row in grains[0][1:]}
@@ -96,8 +110,9 @@ def test_every_column_description_reads_english_meaning_first(manifest):
                 description = " ".join(column["description"].split())
                 if not DESCRIPTION_HEAD.match(description):
                     wrong.append(f"{unique_id}.{name}: {description[:60]}")
-    assert not wrong, f"{len(wrong)} column descriptions do not start with a short English meaning:\n" + \
-        "\n".join(wrong)
+    assert not wrong, f"{len(wrong)} column descriptions do not start with a short English meaning:\n" + "\n".join(
+        wrong
+    )
 
 
 def test_column_list_shows_the_english_meaning(browser, manifest):
@@ -106,7 +121,8 @@ def test_column_list_shows_the_english_meaning(browser, manifest):
     for model in mart_models(manifest):
         columns = list(model["columns"])
         show(browser, f"model/{model['unique_id']}", columns[-1])
-        rows = json.loads(browser.evaluate("""JSON.stringify([...document.querySelectorAll('tr.column-row')].map(tr => {
+        rows = json.loads(
+            browser.evaluate("""JSON.stringify([...document.querySelectorAll('tr.column-row')].map(tr => {
             const cell = tr.cells[2], span = cell.querySelector('span');
             const node = [...span.childNodes].find(n => n.nodeType === 3 && n.textContent.trim());
             if (!node) return [tr.cells[0].textContent.trim(), '', false];
@@ -116,7 +132,8 @@ def test_column_list_shows_the_english_meaning(browser, manifest):
             range.setEnd(node, start + word.length);
             const inView = range.getBoundingClientRect().right <= cell.getBoundingClientRect().right;
             return [tr.cells[0].textContent.trim(), span.textContent.trim(), inView];
-        }))"""))
+        }))""")
+        )
         assert [r[0] for r in rows] == columns or set(r[0] for r in rows) >= set(columns), model["name"]
         for name, text, in_view in rows:
             if name not in model["columns"]:
@@ -128,8 +145,16 @@ def test_column_list_shows_the_english_meaning(browser, manifest):
 
 def test_every_mart_model_page_shows_its_columns_with_types(browser, manifest, catalog):
     models = mart_models(manifest)
-    assert {"fct_events", "fct_attendees", "fct_event_dates", "dim_period", "dim_pledge", "dim_field",
-            "dim_format", "dim_venue"} <= {m["name"] for m in models}
+    assert {
+        "fct_events",
+        "fct_attendees",
+        "fct_event_dates",
+        "dim_period",
+        "dim_pledge",
+        "dim_field",
+        "dim_format",
+        "dim_venue",
+    } <= {m["name"] for m in models}
     for model in models:
         columns = catalog["nodes"].get(model["unique_id"], {}).get("columns", {})
         assert columns, f"{model['name']} is not in the catalog: is it built in the warehouse?"
@@ -195,9 +220,24 @@ def test_docs_serve_command_serves_the_site(site, tmp_path):
     port = _free_port()
     log = tmp_path / "docs_serve.log"
     server = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.serve", "--", sys.executable, "-m", "pipeline.report.dbt_docs", "serve",
-         "--port", str(port), "--target-path", str(site)],
-        stdin=subprocess.DEVNULL, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "pipeline.serve",
+            "--",
+            sys.executable,
+            "-m",
+            "pipeline.report.dbt_docs",
+            "serve",
+            "--port",
+            str(port),
+            "--target-path",
+            str(site),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 20
         while True:

@@ -1,4 +1,5 @@
 """The gold scorer: its rules on small cases, then the real report against the targets."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,17 +10,37 @@ from pipeline.evaluate import DEFAULT_GOLD, DEFAULT_REPORT, TARGETS, events_from
 
 
 def event(**kw):
-    base = dict(pledge_code="1", event_seq=1, title="전주시 지역유통상위원회 개최", start_date=dt.date(2018, 11, 13),
-                start_precision="day", end_date=dt.date(2019, 11, 21), end_precision="day", attendee_count=30,
-                attendee_is_approx=True, venue_name=None, is_online=False, format_code="meeting")
+    base = dict(
+        pledge_code="1",
+        event_seq=1,
+        title="전주시 지역유통상위원회 개최",
+        start_date=dt.date(2018, 11, 13),
+        start_precision="day",
+        end_date=dt.date(2019, 11, 21),
+        end_precision="day",
+        attendee_count=30,
+        attendee_is_approx=True,
+        venue_name=None,
+        is_online=False,
+        format_code="meeting",
+    )
     base.update(kw)
     return base
 
 
 def gold(**kw):
-    base = {"serial_no": 1, "pledge_code": "1", "event_seq": 1, "text": "전주시 지역유통상위원회 개최를 통한 유통상생 논의",
-            "start": "2018-11-13", "end": "2019-11-21", "attendees": 30, "attendees_approx": True, "venue": None,
-            "format": "meeting"}
+    base = {
+        "serial_no": 1,
+        "pledge_code": "1",
+        "event_seq": 1,
+        "text": "전주시 지역유통상위원회 개최를 통한 유통상생 논의",
+        "start": "2018-11-13",
+        "end": "2019-11-21",
+        "attendees": 30,
+        "attendees_approx": True,
+        "venue": None,
+        "format": "meeting",
+    }
     base.update(kw)
     return base
 
@@ -46,15 +67,25 @@ def test_question_marks_are_left_out():
 
 def test_segmentation_needs_the_same_count_and_matching_titles():
     two = [gold(), gold(event_seq=2, text="상생발전기업 선정 관련 간담회")]
-    assert score([event(), event(event_seq=2, title="상생발전기업 선정 관련 간담회")], two).metrics["segmentation"].share == 1
+    assert (
+        score([event(), event(event_seq=2, title="상생발전기업 선정 관련 간담회")], two).metrics["segmentation"].share
+        == 1
+    )
     assert score([event()], two).metrics["segmentation"].share == 0
     assert score([event(), event(event_seq=2, title="다른 행사")], two).metrics["segmentation"].share == 0
 
 
 def test_venue_recall_and_precision():
-    g = [gold(venue="전북대 진수당"), gold(event_seq=2, text="힐링캠프", venue="online"), gold(event_seq=3, text="회의")]
-    ours = [event(venue_name="전북대 진수당 (5명)"), event(event_seq=2, title="힐링캠프", is_online=True),
-            event(event_seq=3, title="회의", venue_name="시청")]
+    g = [
+        gold(venue="전북대 진수당"),
+        gold(event_seq=2, text="힐링캠프", venue="online"),
+        gold(event_seq=3, text="회의"),
+    ]
+    ours = [
+        event(venue_name="전북대 진수당 (5명)"),
+        event(event_seq=2, title="힐링캠프", is_online=True),
+        event(event_seq=3, title="회의", venue_name="시청"),
+    ]
     r = score(ours, g)
     assert (r.metrics["venue_recall"].hits, r.metrics["venue_recall"].n) == (2, 2)
     assert (r.metrics["venue_precision"].hits, r.metrics["venue_precision"].n) == (2, 3)

@@ -1,4 +1,5 @@
 """The activity matcher (pipeline/identity/match.py) on strings of the real report."""
+
 import datetime as dt
 
 import duckdb
@@ -22,9 +23,14 @@ D = dt.date
 
 def rec(report_date, seq, title, start=None, end=None, pledge="3", precision="day"):
     return ActivityRecord(
-        report_date=report_date, pledge_code=pledge, event_seq=seq, title=title,
-        start_date=start, start_precision=precision if start else None,
-        end_date=end or start, end_precision=precision if (end or start) else None,
+        report_date=report_date,
+        pledge_code=pledge,
+        event_seq=seq,
+        title=title,
+        start_date=start,
+        start_precision=precision if start else None,
+        end_date=end or start,
+        end_precision=precision if (end or start) else None,
     )
 
 
@@ -46,30 +52,42 @@ def keyed(previous_records, year=Y19):
 # ---------------------------------------------------------------- normalisation and similarity
 
 
-@pytest.mark.parametrize("a, b", [
-    ("드론축구인 화합의 날 개최('19. 12. 14.)", "드론축구인 화합의날('19. 12. 14.)"),  # 개최 dropped, spacing
-    ("드론축구 전문가 자문회의('19. 5. 10.)", "드론축구 전문가 자문회의 개최(2019. 5. 10.)"),  # 개최 added, 4-digit year
-    ("제4기 참여자 오리엔테이션 개최", "제4기 참여자  오리엔테이션 개최"),
-    ("◦ 평화, 삼천도서관 전문가시민간담회(9회)", "○ 평화, 삼천도서관 전문가시민간담회(9회)"),  # bullets
-    ("기업애로 원스톱 지원단 운영 : '20. 1월 ~ 12월", "기업애로 원스톱 지원단 운영 : 2020. 1월 ~ 12월"),
-    ("착한가격업소 모니터요원간담회('19.11.27.)", "착한가격업소 모니터요원간담회(2019. 11. 27.)"),
-    ("온두레공동체 현장 컨설팅 진행 ('19년 2차)", "온두레공동체 현장컨설팅 진행 (2019년 2차)"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("드론축구인 화합의 날 개최('19. 12. 14.)", "드론축구인 화합의날('19. 12. 14.)"),  # 개최 dropped, spacing
+        (
+            "드론축구 전문가 자문회의('19. 5. 10.)",
+            "드론축구 전문가 자문회의 개최(2019. 5. 10.)",
+        ),  # 개최 added, 4-digit year
+        ("제4기 참여자 오리엔테이션 개최", "제4기 참여자  오리엔테이션 개최"),
+        ("◦ 평화, 삼천도서관 전문가시민간담회(9회)", "○ 평화, 삼천도서관 전문가시민간담회(9회)"),  # bullets
+        ("기업애로 원스톱 지원단 운영 : '20. 1월 ~ 12월", "기업애로 원스톱 지원단 운영 : 2020. 1월 ~ 12월"),
+        ("착한가격업소 모니터요원간담회('19.11.27.)", "착한가격업소 모니터요원간담회(2019. 11. 27.)"),
+        ("온두레공동체 현장 컨설팅 진행 ('19년 2차)", "온두레공동체 현장컨설팅 진행 (2019년 2차)"),
+    ],
+)
 def test_rewording_normalises_to_the_same_title(a, b):
     assert normalise_title(a) == normalise_title(b) != ""
 
 
-@pytest.mark.parametrize("a, b", [
-    ("선미촌정비민관협의회 4차 소위원회", "선미촌정비민관협의회 5차 소위원회"),
-    ("상반기 동물원 편익시설 만족도 설문조사 실시", "하반기 동물원 편익시설 만족도 설문조사 실시"),
-    ("드론산업 국제박람회 개최", "드론축구 국제위원회 회의"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("선미촌정비민관협의회 4차 소위원회", "선미촌정비민관협의회 5차 소위원회"),
+        ("상반기 동물원 편익시설 만족도 설문조사 실시", "하반기 동물원 편익시설 만족도 설문조사 실시"),
+        ("드론산업 국제박람회 개최", "드론축구 국제위원회 회의"),
+    ],
+)
 def test_different_activities_keep_different_titles(a, b):
     assert normalise_title(a) != normalise_title(b)
 
 
 def test_similarity_bounds():
-    a, b = normalise_title("투자유치 전략수립 용역 관련 논의"), normalise_title("2021년 투자유치 전략수립 용역 관련 정기논의")
+    a, b = (
+        normalise_title("투자유치 전략수립 용역 관련 논의"),
+        normalise_title("2021년 투자유치 전략수립 용역 관련 정기논의"),
+    )
     assert similarity(a, a) == 1.0
     assert 0.7 < similarity(a, b) < 1.0
     assert similarity(a, normalise_title("드론산업 국제박람회")) < 0.2
@@ -115,14 +133,25 @@ def test_changed_dates_match_on_title():
 
 def test_reworded_title_with_same_dates_matches_on_dates():
     prev = keyed([rec(Y20, 1, "투자유치 전략수립 용역 관련 논의", D(2020, 2, 7), D(2020, 2, 14), pledge="2")], Y20)
-    out = match_period([rec(Y21, 1, "2021년 투자유치 전략수립 용역 관련 정기논의", D(2020, 2, 7), D(2020, 2, 14),
-                            pledge="2")], prev)
+    out = match_period(
+        [rec(Y21, 1, "2021년 투자유치 전략수립 용역 관련 정기논의", D(2020, 2, 7), D(2020, 2, 14), pledge="2")], prev
+    )
     assert out[0].match_method == "dates" and out[0].event_key == prev[0][1]
 
 
 def test_reworded_title_with_other_dates_matches_when_similar():
-    prev = keyed([rec(Y20, 1, "전주 신산업 융복합 지식산업센터 건립사업 주민설명회 개최('18. 8. 27.)", D(2018, 8, 27),
-                      pledge="7")], Y20)
+    prev = keyed(
+        [
+            rec(
+                Y20,
+                1,
+                "전주 신산업 융복합 지식산업센터 건립사업 주민설명회 개최('18. 8. 27.)",
+                D(2018, 8, 27),
+                pledge="7",
+            )
+        ],
+        Y20,
+    )
     current = [rec(Y21, 1, "전주 신산업 융복합 지식산업센터 건립 주민설명회('18. 8. 28.)", D(2018, 8, 28), pledge="7")]
     out = match_period(current, prev)
     assert out[0].match_method == "similar" and out[0].event_key == prev[0][1]
@@ -143,11 +172,20 @@ def test_matching_stays_within_a_pledge():
 def test_one_to_one_with_repeated_titles():
     """Pledge 61 of the real report prints `맞춤형 훈련센터 설립 유치 위한 간담회` several times."""
     title = "맞춤형 훈련센터 설립 유치 위한 간담회"
-    prev = keyed([rec(Y20, 1, title, D(2019, 3, 5), pledge="61"), rec(Y20, 2, title, D(2019, 4, 9), pledge="61"),
-                  rec(Y20, 3, title, D(2019, 5, 21), pledge="61")], Y20)
+    prev = keyed(
+        [
+            rec(Y20, 1, title, D(2019, 3, 5), pledge="61"),
+            rec(Y20, 2, title, D(2019, 4, 9), pledge="61"),
+            rec(Y20, 3, title, D(2019, 5, 21), pledge="61"),
+        ],
+        Y20,
+    )
     # next year: the April one dropped, a June one added before the others, the May one re-dated
-    current = [rec(Y21, 1, title, D(2021, 6, 2), pledge="61"), rec(Y21, 2, title, D(2019, 3, 5), pledge="61"),
-               rec(Y21, 3, title, D(2019, 5, 22), pledge="61")]
+    current = [
+        rec(Y21, 1, title, D(2021, 6, 2), pledge="61"),
+        rec(Y21, 2, title, D(2019, 3, 5), pledge="61"),
+        rec(Y21, 3, title, D(2019, 5, 22), pledge="61"),
+    ]
     out = {k.event_seq: k for k in match_period(current, prev)}
     keys = {r.event_seq: key for r, key in prev}
     assert out[2].event_key == keys[1] and out[2].match_method == "exact"
@@ -166,7 +204,9 @@ def test_more_copies_than_before_gives_new_keys():
 
 def test_an_activity_back_after_a_gap_gets_its_old_key():
     a = rec(Y19, 1, "드론축구인 화합의 날 개최('19. 12. 14.)", D(2019, 12, 14), pledge="4")
-    other = rec(Y19, 2, "드론축구 홍보영상 제작 방영('19. 5.~6.)", D(2019, 5, 1), D(2019, 6, 1), pledge="4", precision="month")
+    other = rec(
+        Y19, 2, "드론축구 홍보영상 제작 방영('19. 5.~6.)", D(2019, 5, 1), D(2019, 6, 1), pledge="4", precision="month"
+    )
     later_other = rec(Y20, 1, other.title, other.start_date, other.end_date, pledge="4", precision="month")
     back = rec(Y21, 1, "드론축구인 화합의날('19. 12. 14.)", D(2019, 12, 14), pledge="4")
     out = assign_keys([a, other, later_other, back])
@@ -186,8 +226,13 @@ def test_keys_are_deterministic_and_independent_of_input_order():
 # ---------------------------------------------------------------- property: never two activities on one key
 
 TITLES = [r.title for r in PLEDGE_3_2020] + [
-    "드론축구 전문가 자문회의 개최('19. 5. 10.)", "드론축구 국제위원회 회의", "주민 간담회", "주민 간담회 개최",
-    "선미촌정비민관협의회 4차 소위원회", "선미촌정비민관협의회 5차 소위원회", "",
+    "드론축구 전문가 자문회의 개최('19. 5. 10.)",
+    "드론축구 국제위원회 회의",
+    "주민 간담회",
+    "주민 간담회 개최",
+    "선미촌정비민관협의회 4차 소위원회",
+    "선미촌정비민관협의회 5차 소위원회",
+    "",
 ]
 DATES = [None, D(2019, 3, 22), D(2019, 3, 23), D(2020, 10, 8)]
 activity = st.tuples(st.sampled_from(["3", "4", "5-1"]), st.sampled_from(TITLES), st.sampled_from(DATES))
@@ -245,12 +290,14 @@ def test_writing_keys_is_idempotent():
          date '2019-07-24', 'day', 'x'),
         (date '2020-12-31', '3', 2, '2020년 상반기드론축구대회 개최', date '2020-06-27', 'day',
          date '2020-07-11', 'day', 'y'))
-        t(report_date, pledge_code, event_seq, title, start_date, start_precision, end_date, end_precision, raw_text)""")
+        t(report_date, pledge_code, event_seq, title, start_date, start_precision, end_date, end_precision,
+          raw_text)""")
     keyed = assign_keys(read_activities(con))
     assert write_keys(con, keyed) == ([Y19, Y20], [])
     assert write_keys(con, keyed) == ([], [Y19, Y20])  # a re-run rewrites nothing
-    rows = con.execute("select report_date, event_seq, match_method, matched_report_date from staging.event_keys "
-                       "order by 1, 2").fetchall()
+    rows = con.execute(
+        "select report_date, event_seq, match_method, matched_report_date from staging.event_keys order by 1, 2"
+    ).fetchall()
     assert rows == [(Y19, 1, "new", None), (Y20, 1, "exact", Y19), (Y20, 2, "new", None)]
     # the 2019 period disappears from staging: its keys go, 2020 is re-keyed
     con.execute("delete from staging.events where report_date = date '2019-12-31'")

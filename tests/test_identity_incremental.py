@@ -6,6 +6,7 @@ only the periods from it on, seeding the matcher from the stored keys. Every tes
 `staging.events`, runs `update_keys`, and compares `staging.event_keys` with `assign_keys` over all of
 `staging.events`, row for row; and checks which periods were matched again.
 """
+
 import datetime as dt
 import random
 
@@ -14,6 +15,7 @@ import pyarrow as pa
 import pytest
 
 from pipeline.identity import store as identity
+from pipeline.identity.match import KeyHistory, assign_keys
 from pipeline.identity.store import (
     STATE_TABLE,
     TABLE,
@@ -25,9 +27,7 @@ from pipeline.identity.store import (
     update_keys,
     write_keys,
 )
-from pipeline.identity.match import KeyHistory, assign_keys
 from pipeline.load.staging import TABLE_SCHEMAS, create_staging_tables
-
 from testkit.reports import build_series, correct_latest
 
 EVENTS_SCHEMA = TABLE_SCHEMAS["events"]
@@ -56,8 +56,10 @@ def _put_period(con, report_date: dt.date, rows: list[dict]) -> None:
 def _full(con, published=None) -> set[tuple]:
     """The keys of one pass from the oldest period, given the registry of published keys (default: as stored)."""
     published = load_published(con) if published is None else published
-    return {(k.report_date, k.pledge_code, k.event_seq, k.event_key, k.match_method, k.matched_report_date)
-            for k in assign_keys(read_activities(con), published=published)}
+    return {
+        (k.report_date, k.pledge_code, k.event_seq, k.event_key, k.match_method, k.matched_report_date)
+        for k in assign_keys(read_activities(con), published=published)
+    }
 
 
 def _stored(con) -> set[tuple]:
@@ -83,16 +85,28 @@ def _check(con, rekeyed: list[dt.date] | None = None):
     assert _stored(con) == _full(con, published)
     assert _stored(con) == _full(con)  # keying again, with this run's keys published, changes nothing
     # an activity printed as it was published keeps its published key, whatever else changed
-    now = con.execute(f"""select {', '.join('e.' + c for c in _PRINTED.split(', '))}, k.event_key
+    now = con.execute(f"""select {", ".join("e." + c for c in _PRINTED.split(", "))}, k.event_key
                           from staging.events e join {TABLE} k using (report_date, pledge_code, event_seq)""")
-    moved = [(r[:3], before[tuple(r[:-1])], r[-1]) for r in now.fetchall()
-             if tuple(r[:-1]) in before and before[tuple(r[:-1])] != r[-1]]
+    moved = [
+        (r[:3], before[tuple(r[:-1])], r[-1])
+        for r in now.fetchall()
+        if tuple(r[:-1]) in before and before[tuple(r[:-1])] != r[-1]
+    ]
     assert moved == []
     # and no key names two activities of one report, nor a key once published another pledge's activity
-    assert con.execute(f"select count(*) from (select report_date, event_key from {TABLE} group by all "
-                       "having count(*) > 1)").fetchone()[0] == 0
-    assert con.execute(f"select count(*) from (select event_key from {identity.REGISTRY_TABLE} group by 1 "
-                       "having count(distinct pledge_code) > 1)").fetchone()[0] == 0
+    assert (
+        con.execute(
+            f"select count(*) from (select report_date, event_key from {TABLE} group by all having count(*) > 1)"
+        ).fetchone()[0]
+        == 0
+    )
+    assert (
+        con.execute(
+            f"select count(*) from (select event_key from {identity.REGISTRY_TABLE} group by 1 "
+            "having count(distinct pledge_code) > 1)"
+        ).fetchone()[0]
+        == 0
+    )
     n = con.execute(f"select count(*) from {TABLE}").fetchone()[0]
     assert n == len(_stored(con))  # no duplicate rows
     if rekeyed is not None:
@@ -233,7 +247,8 @@ def test_metadata_in_sql_matches_python(synthetic):
     methods = stored_methods(con)
     assert sum(sum(c.values()) for c in methods.values()) == len(keyed)
     assert {p: c["new"] for p, c in methods.items()} == {
-        str(d): sum(1 for k in keyed if k.report_date == d and k.match_method == "new") for d in (Y19, Y20, Y21)}
+        str(d): sum(1 for k in keyed if k.report_date == d and k.match_method == "new") for d in (Y19, Y20, Y21)
+    }
 
 
 def test_write_keys_drops_the_state_of_what_it_rewrites(synthetic):
@@ -252,8 +267,18 @@ def test_write_keys_drops_the_state_of_what_it_rewrites(synthetic):
 # ---------------------------------------------------------------- long random histories, ties included
 
 
-TITLES = ["주민 간담회", "주민 간담회 개최", "전문가 자문회의", "전문가 자문회의 개최", "드론축구 대회",
-          "선미촌 4차 소위원회", "선미촌 5차 소위원회", "현장 점검", "현장점검 실시", ""]
+TITLES = [
+    "주민 간담회",
+    "주민 간담회 개최",
+    "전문가 자문회의",
+    "전문가 자문회의 개최",
+    "드론축구 대회",
+    "선미촌 4차 소위원회",
+    "선미촌 5차 소위원회",
+    "현장 점검",
+    "현장점검 실시",
+    "",
+]
 DATES = [None, dt.date(2019, 3, 22), dt.date(2019, 3, 23), dt.date(2019, 6, 1), dt.date(2020, 10, 8)]
 
 
@@ -275,10 +300,22 @@ def _random_period(rnd: random.Random, previous: dict[str, list[tuple]]) -> dict
 
 
 def _rows(period: dict[str, list[tuple]]) -> list[dict]:
-    return [dict(serial_no=1, pledge_code=pledge, event_seq=seq, title=title, raw_text=title,
-                 start_date=date, start_precision="day" if date else None,
-                 end_date=date, end_precision="day" if date else None, source_line=seq)
-            for pledge, acts in period.items() for seq, (title, date) in enumerate(acts, 1)]
+    return [
+        dict(
+            serial_no=1,
+            pledge_code=pledge,
+            event_seq=seq,
+            title=title,
+            raw_text=title,
+            start_date=date,
+            start_precision="day" if date else None,
+            end_date=date,
+            end_precision="day" if date else None,
+            source_line=seq,
+        )
+        for pledge, acts in period.items()
+        for seq, (title, date) in enumerate(acts, 1)
+    ]
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -328,8 +365,9 @@ def test_keys_stored_before_the_registry_are_registered_once(synthetic):
     _put_period(con, Y21, corrected_2021)  # and 2021 replaced since
     assert identity.register_stored_keys(con) == len(before)
     assert identity.register_stored_keys(con) == 0  # once
-    reserved = dict(con.execute(f"select report_date, bool_and(reserved) from {identity.REGISTRY_TABLE} "
-                                "group by 1").fetchall())
+    reserved = dict(
+        con.execute(f"select report_date, bool_and(reserved) from {identity.REGISTRY_TABLE} group by 1").fetchall()
+    )
     assert reserved == {Y19: False, Y20: False, Y21: True}
     update_keys(con)
     after = _stored(con)

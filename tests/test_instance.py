@@ -1,4 +1,5 @@
 """The project's Dagster instance: its dagster.yaml, Dagster's public storage settings."""
+
 import re
 import subprocess
 from pathlib import Path
@@ -53,8 +54,9 @@ def _launcher(args, **env):
 
     from pipeline import settings
 
-    return subprocess.run([settings.dbt_in_build_dir(), *args], capture_output=True, text=True, check=True,
-                          env={**os.environ, **env}).stdout
+    return subprocess.run(
+        [settings.dbt_in_build_dir(), *args], capture_output=True, text=True, check=True, env={**os.environ, **env}
+    ).stdout
 
 
 def test_dbt_launcher_tells_dagster_dbt_the_dbt_core_version_without_starting_dbt(tmp_path: Path):

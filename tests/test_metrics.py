@@ -2,6 +2,7 @@
 _metrics.yml): the real `mf` of .venv-dbt, started the way `make mf` starts it (dbt_project/bin/mf),
 on a warehouse the real pipeline built. `mf validate-configs` must pass (and fail on a warehouse that
 lacks a column the semantic models name); `mf query` answers must equal direct SQL on the marts."""
+
 from __future__ import annotations
 
 import csv
@@ -22,15 +23,22 @@ DBT_PYTHON = Path(settings.dbt_executable()).parent / "python"
 
 def mf(warehouse: Path, *args: str, python: list[str] | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PLEDGE_WAREHOUSE": str(warehouse)}
-    return subprocess.run([*(python or [str(DBT_PYTHON), str(MF)]), *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [*(python or [str(DBT_PYTHON), str(MF)]), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
 
 
-def mf_query(warehouse: Path, tmp_path: Path, metrics: list[str], group_by: list[str],
-             *extra: str) -> list[dict]:
+def mf_query(warehouse: Path, tmp_path: Path, metrics: list[str], group_by: list[str], *extra: str) -> list[dict]:
     out = tmp_path / f"{'_'.join(metrics)}.csv"
-    done = mf(warehouse, "query", "--metrics", ",".join(metrics), "--group-by", ",".join(group_by),
-              "--csv", str(out), *extra)
+    done = mf(
+        warehouse, "query", "--metrics", ",".join(metrics), "--group-by", ",".join(group_by), "--csv", str(out), *extra
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     with out.open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
@@ -70,9 +78,14 @@ def test_validate_configs_passes_on_the_built_warehouse(warehouse, reader):
     out = done.stdout + done.stderr
     assert done.returncode == 0, out
     # the semantic checks and every data-warehouse check ran, and none found anything
-    for stage in ("the semantics of built manifest", "semantic models against data warehouse",
-                  "dimensions against data warehouse", "entities against data warehouse",
-                  "measures against data warehouse", "metrics against data warehouse"):
+    for stage in (
+        "the semantics of built manifest",
+        "semantic models against data warehouse",
+        "dimensions against data warehouse",
+        "entities against data warehouse",
+        "measures against data warehouse",
+        "metrics against data warehouse",
+    ):
         assert f"Successfully validated {stage} (ERRORS: 0, FUTURE_ERRORS: 0, WARNINGS: 0)" in out, stage
 
 
@@ -90,20 +103,35 @@ def test_validate_configs_fails_when_the_warehouse_lacks_a_column(warehouse, tmp
 
 
 def test_activities_people_and_online_share_by_field(warehouse, reader, tmp_path):
-    rows = mf_query(warehouse, tmp_path,
-                    ["activities", "activities_with_people", "people", "people_attended", "online_share"],
-                    ["field", "field__field_name_en"])
-    got = {r["field"]: (r["field__field_name_en"], number(r["activities"]), number(r["activities_with_people"]),
-                        number(r["people"]), number(r["people_attended"]), number(r["online_share"]))
-           for r in rows}
+    rows = mf_query(
+        warehouse,
+        tmp_path,
+        ["activities", "activities_with_people", "people", "people_attended", "online_share"],
+        ["field", "field__field_name_en"],
+    )
+    got = {
+        r["field"]: (
+            r["field__field_name_en"],
+            number(r["activities"]),
+            number(r["activities_with_people"]),
+            number(r["people"]),
+            number(r["people_attended"]),
+            number(r["online_share"]),
+        )
+        for r in rows
+    }
     expected = {
         field: (name, n, n_people, people, attended, share)
-        for field, name, n, n_people, people, attended, share in sql(warehouse, """
+        for field, name, n, n_people, people, attended, share in sql(
+            warehouse,
+            """
             select e.field_code, f.field_name_en, count(*), count(e.attendee_count), sum(e.attendee_count),
                    sum(e.attendee_count) filter (where e.attendee_kind = 'attended'),
                    avg(case when e.is_online then 1.0 else 0.0 end)
             from marts.dim_event e join marts.dim_field f using (field_code)
-            group by 1, 2""")}
+            group by 1, 2""",
+        )
+    }
     assert set(got) == set(expected) == {"economy", "culture", "city", "community", "welfare"}
     for field, (name, n, n_people, people, attended, share) in expected.items():
         assert got[field][:5] == (name, n, n_people, people, attended), field
@@ -116,21 +144,38 @@ def test_people_by_attendee_kind_answers_the_watchdog(warehouse, reader, tmp_pat
     """`select attendee_kind, sum(attendee_count) from marts.dim_event group by 1`, as a metric."""
     rows = mf_query(warehouse, tmp_path, ["people", "activities"], ["activity__attendee_kind"])
     got = {r["activity__attendee_kind"] or None: (number(r["people"]), number(r["activities"])) for r in rows}
-    expected = {kind: (people, n) for kind, people, n in sql(
-        warehouse, "select attendee_kind, sum(attendee_count), count(*) from marts.dim_event group by 1")}
+    expected = {
+        kind: (people, n)
+        for kind, people, n in sql(
+            warehouse, "select attendee_kind, sum(attendee_count), count(*) from marts.dim_event group by 1"
+        )
+    }
     assert got == expected
     assert {"attended", "surveyed"} <= set(got)  # the real report has figures of several kinds
     assert got[None][0] is None  # activities without a figure: no people, not zero
 
 
 def test_per_period_and_monthly_metrics(warehouse, reader, tmp_path):
-    rows = mf_query(warehouse, tmp_path, ["activities_per_period", "people_per_period", "online_share_per_period"],
-                    ["period"])
-    got = {r["period"][:10]: (number(r["activities_per_period"]), number(r["people_per_period"]),
-                              number(r["online_share_per_period"])) for r in rows}
-    expected = {str(d): (n, p, s) for d, n, p, s in sql(warehouse, """
+    rows = mf_query(
+        warehouse, tmp_path, ["activities_per_period", "people_per_period", "online_share_per_period"], ["period"]
+    )
+    got = {
+        r["period"][:10]: (
+            number(r["activities_per_period"]),
+            number(r["people_per_period"]),
+            number(r["online_share_per_period"]),
+        )
+        for r in rows
+    }
+    expected = {
+        str(d): (n, p, s)
+        for d, n, p, s in sql(
+            warehouse,
+            """
         select report_date, count(*), sum(attendee_count), avg(case when is_online then 1.0 else 0.0 end)
-        from marts.fct_events group by 1""")}
+        from marts.fct_events group by 1""",
+        )
+    }
     assert got.keys() == expected.keys() and got
     for period, (n, people, share) in expected.items():
         assert got[period][:2] == (n, people) and got[period][2] == pytest.approx(share)
@@ -138,12 +183,25 @@ def test_per_period_and_monthly_metrics(warehouse, reader, tmp_path):
     # by month: `activities` files each activity by its reference_date; `activities_in_month` counts
     # every month a span covers (fct_event_months, day and month precision)
     rows = mf_query(warehouse, tmp_path, ["activities", "activities_in_month"], ["metric_time__month"])
-    got = {r["metric_time__month"][:10]: (number(r["activities"]), number(r["activities_in_month"]))
-           for r in rows if r["metric_time__month"]}
-    filed = dict(sql(warehouse, """select cast(date_trunc('month', reference_date) as date), count(*)
-                                   from marts.dim_event where reference_date is not null group by 1"""))
-    spans = dict(sql(warehouse, """select activity_month, count(*) from marts.fct_event_months
-                                   where span_precision in ('day', 'month') group by 1"""))
+    got = {
+        r["metric_time__month"][:10]: (number(r["activities"]), number(r["activities_in_month"]))
+        for r in rows
+        if r["metric_time__month"]
+    }
+    filed = dict(
+        sql(
+            warehouse,
+            """select cast(date_trunc('month', reference_date) as date), count(*)
+                                   from marts.dim_event where reference_date is not null group by 1""",
+        )
+    )
+    spans = dict(
+        sql(
+            warehouse,
+            """select activity_month, count(*) from marts.fct_event_months
+                                   where span_precision in ('day', 'month') group by 1""",
+        )
+    )
     assert got == {str(m): (filed.get(m), spans.get(m)) for m in set(filed) | set(spans)}
     assert any(n_filed is not None and n_span > n_filed for n_filed, n_span in got.values())  # spans cover months
 
@@ -152,21 +210,38 @@ def test_make_mf_runs_without_reaching_the_network(warehouse, reader):
     """`make mf` is the documented way in; and mf's own PyPI update check is switched off (no socket
     is opened: the audit hook would see any connect)."""
     env = {**os.environ, "PLEDGE_WAREHOUSE": str(warehouse)}
-    done = subprocess.run(["make", "-s", "--no-print-directory", "mf",
-                           "ARGS=query --metrics activities --group-by format__format_name_en"],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [
+            "make",
+            "-s",
+            "--no-print-directory",
+            "mf",
+            "ARGS=query --metrics activities --group-by format__format_name_en",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
-    n_meetings = sql(warehouse, """select count(*) from marts.dim_event join marts.dim_format using (format_code)
-                                   where format_name_en = 'Meeting'""")[0][0]
+    n_meetings = sql(
+        warehouse,
+        """select count(*) from marts.dim_event join marts.dim_format using (format_code)
+                                   where format_name_en = 'Meeting'""",
+    )[0][0]
     assert any(line.split()[:2] == ["Meeting", str(n_meetings)] for line in done.stdout.splitlines()), done.stdout
 
-    watch = ("import runpy, sys\n"
-             "def hook(event, args):\n"
-             "    if event == 'socket.connect':\n"
-             "        print('CONNECT', args[1:], file=sys.stderr)\n"
-             "sys.addaudithook(hook)\n"
-             f"sys.argv = ['mf', 'query', '--metrics', 'activities']\n"
-             f"runpy.run_path({str(MF)!r}, run_name='__main__')\n")
+    watch = (
+        "import runpy, sys\n"
+        "def hook(event, args):\n"
+        "    if event == 'socket.connect':\n"
+        "        print('CONNECT', args[1:], file=sys.stderr)\n"
+        "sys.addaudithook(hook)\n"
+        f"sys.argv = ['mf', 'query', '--metrics', 'activities']\n"
+        f"runpy.run_path({str(MF)!r}, run_name='__main__')\n"
+    )
     done = mf(warehouse, python=[str(DBT_PYTHON), "-c", watch])
     assert done.returncode == 0, done.stdout + done.stderr
     assert "CONNECT" not in done.stderr, done.stderr

@@ -3,6 +3,7 @@
 Every test builds its inputs from the real report, runs the real pipeline
 (Dagster + dbt) and inspects real DuckDB files.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -59,8 +60,12 @@ def test_refused_files_are_named_and_good_periods_still_published(tmp_path, monk
     (ws.raw_dir / "undecodable.txt").write_bytes(bytes([0xFF, 0xFE, 0xFA, 0x80]) * 100)
     assert ws.run() == 1
     err = capsys.readouterr().err
-    for name, reason in [("empty.txt", "empty"), ("junk.txt", "binary"), ("no header.txt", "no report date header"),
-                         ("undecodable.txt", "cannot be decoded")]:
+    for name, reason in [
+        ("empty.txt", "empty"),
+        ("junk.txt", "binary"),
+        ("no header.txt", "no report date header"),
+        ("undecodable.txt", "cannot be decoded"),
+    ]:
         assert f"REFUSED {name}: " in err and reason in err, (name, err)
     assert counts(ws.warehouse)["dim_period"] == 1
 
@@ -80,7 +85,8 @@ def test_encodings_bom_crlf_and_cp949_load_like_utf8(tmp_path, monkeypatch):
     ws = make_workspace(tmp_path, monkeypatch, reports=[])
     (ws.raw_dir / "utf8.txt").write_text(redated(swapped, "2020-12-31"), encoding="utf-8")
     (ws.raw_dir / "bom crlf.txt").write_bytes(
-        b"\xef\xbb\xbf" + redated(swapped, "2020-12-30").replace("\n", "\r\n").encode("utf-8"))
+        b"\xef\xbb\xbf" + redated(swapped, "2020-12-30").replace("\n", "\r\n").encode("utf-8")
+    )
     (ws.raw_dir / "euc-kr 보고서.txt").write_bytes(redated(swapped, "2020-12-29").replace("\n", "\r\n").encode("cp949"))
     assert ws.run() == 0
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
@@ -95,7 +101,7 @@ def test_encodings_bom_crlf_and_cp949_load_like_utf8(tmp_path, monkeypatch):
 
 def test_file_names_with_spaces_quotes_and_korean(tmp_path, monkeypatch):
     ws = make_workspace(tmp_path, monkeypatch, reports=[])
-    name = "전주 보고서 \"최종\" it's; drop table x.txt"
+    name = '전주 보고서 "최종" it\'s; drop table x.txt'
     (ws.raw_dir / name).write_bytes(SEED_REPORT.read_bytes())
     assert ws.run() == 0
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
@@ -130,12 +136,15 @@ def test_damaged_reports_are_quarantined_not_half_loaded(tmp_path, monkeypatch):
     exit_code = ws.run()
     assert exit_code in (0, 1, 3)  # 3: published, with error-level parse issues
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
-        published = {str(r[0]): r[1] for r in con.execute("select report_date, n_events from marts.dim_period").fetchall()}
+        published = {
+            str(r[0]): r[1] for r in con.execute("select report_date, n_events from marts.dim_period").fetchall()
+        }
         issues = con.execute(
             "select report_date::varchar, source_line, issue_kind, message from staging.stg_parse_issues"
         ).fetchall()
         accounted = con.execute(
-            "select count(*) from marts.dim_period where n_items_as_event + n_items_as_detail + n_items_as_issue <> n_list_items"
+            "select count(*) from marts.dim_period "
+            "where n_items_as_event + n_items_as_detail + n_items_as_issue <> n_list_items"
         ).fetchone()[0]
     assert "2020-12-31" in published
     assert accounted == 0
@@ -184,14 +193,20 @@ def test_failed_audit_publishes_nothing_and_names_the_test(ws, built_warehouse, 
 def test_reader_keeps_a_consistent_view_during_a_run(ws):
     n_before = counts(ws.warehouse)["fct_events"]
     reader = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import duckdb, sys
             con = duckdb.connect({str(ws.warehouse)!r}, read_only=True)
             print(con.execute("select count(*) from marts.fct_events").fetchone()[0], flush=True)
             sys.stdin.readline()   # hold the connection open while the run goes on
             print(con.execute("select count(*) from marts.fct_events").fetchone()[0], flush=True)
-        """)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     first = int(reader.stdout.readline())
     (ws.raw_dir / "second period.txt").write_text(redated(SEED_TEXT, "2021-06-30"), encoding="utf-8")
@@ -209,8 +224,14 @@ RUN_SCRIPT = "from pipeline.run import run_main; import sys; sys.exit(run_main(s
 def _run_and_kill(ws: Workspace, marker: str, timeout: float = 240) -> bool:
     """Start `make run` as a process, SIGKILL it when `marker` appears in its log."""
     env = {**os.environ, "PLEDGE_LOG_LEVEL": "DEBUG"}
-    proc = subprocess.Popen([sys.executable, "-c", RUN_SCRIPT, "--full"], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RUN_SCRIPT, "--full"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline, killed = time.monotonic() + timeout, False
     for line in proc.stdout:
         if marker in line:
@@ -224,12 +245,15 @@ def _run_and_kill(ws: Workspace, marker: str, timeout: float = 240) -> bool:
     return killed
 
 
-@pytest.mark.parametrize("marker", [
-    'STEP_START - Started execution of step "parsed_activities"',
-    'STEP_START - Started execution of step "staging_tables"',
-    "START sql incremental model marts.fct_events",
-    'STEP_START - Started execution of step "published_warehouse"',
-])
+@pytest.mark.parametrize(
+    "marker",
+    [
+        'STEP_START - Started execution of step "parsed_activities"',
+        'STEP_START - Started execution of step "staging_tables"',
+        "START sql incremental model marts.fct_events",
+        'STEP_START - Started execution of step "published_warehouse"',
+    ],
+)
 def test_sigkill_at_any_point_leaves_the_published_warehouse_intact(ws, marker):
     digest, before = file_digest(ws.warehouse), counts(ws.warehouse)
     (ws.raw_dir / "second period.txt").write_text(redated(SEED_TEXT, "2021-06-30"), encoding="utf-8")

@@ -4,6 +4,7 @@ Dagster copies a partitioned asset's metadata into the materialization of every 
 run; a per-period table there grows the event log with the square of the periods (460 MB for one
 run of 2,000 reports). Real Dagster run of `raw_report` on SYNTHETIC reports (testkit/bench_reports.py).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -31,10 +32,10 @@ def _materializations(instance: DagsterInstance, run_id: str):
 
 
 def test_many_periods_log_the_table_once_few_keep_it_in_the_metadata(tmp_path, monkeypatch: pytest.MonkeyPatch):
-    from pipeline.defs.assets.raw import PER_PERIOD_METADATA_MAX
-    from pipeline.run import ensure_dagster_home, sync_partitions
     from pipeline import settings
+    from pipeline.defs.assets.raw import PER_PERIOD_METADATA_MAX
     from pipeline.raw.discover import discover_reports
+    from pipeline.run import ensure_dagster_home, sync_partitions
 
     ws = use_workspace(tmp_path, monkeypatch)
     n = PER_PERIOD_METADATA_MAX + 2

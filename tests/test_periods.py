@@ -6,6 +6,7 @@ a user would: the real report and a first 2021 file, then, in a second run, the 
 and the 2021 file replaced by a corrected one. That run must parse only those two periods and re-key
 every period from the oldest; the assertions are on the final three periods.
 """
+
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
@@ -13,8 +14,9 @@ from collections import Counter, defaultdict
 import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance
 
-from .conftest import SEED_REPORT, make_workspace, use_workspace
 from testkit.reports import build_series, correct_latest, opaque_pledges, with_opaque_counts
+
+from .conftest import SEED_REPORT, make_workspace, use_workspace
 
 Y19, Y20, Y21 = dt.date(2019, 12, 31), dt.date(2020, 12, 31), dt.date(2021, 12, 31)
 MIN_KEY_CONTINUITY = 0.95
@@ -51,15 +53,17 @@ def periods(tmp_path_factory):
     series = correct_latest(series, removed)
     s2019, _, s2021 = series.snapshots
     with pytest.MonkeyPatch.context() as mp:
-        ws = make_workspace(tmp_path_factory.mktemp("periods"), mp,
-                            reports=[SEED_REPORT, first_2021.write(snapshots_dir)])
+        ws = make_workspace(
+            tmp_path_factory.mktemp("periods"), mp, reports=[SEED_REPORT, first_2021.write(snapshots_dir)]
+        )
         assert ws.run() == 0
         ws.first_run_partitions = _run_partitions(ws)
         ws.first_run_parsed_metadata = _latest_metadata(AssetKey("parsed_activities"))
         ws.keys_before = _keys(ws)
         with ws.connect() as con:
             ws.first_2021_n_events = con.execute(
-                "select n_events from marts.dim_period where report_date = ?", [Y21]).fetchone()[0]
+                "select n_events from marts.dim_period where report_date = ?", [Y21]
+            ).fetchone()[0]
         ws.first_2021, ws.removed = first_2021, removed
         s2019.write(ws.raw_dir)
         s2021.write(ws.raw_dir)  # same file name, new content
@@ -69,9 +73,13 @@ def periods(tmp_path_factory):
         ws.second_run_staging_metadata = _latest_metadata(AssetKey(["staging", "events"]))
         ws.second_run_keys_metadata = _event_keys_metadata()
         with ws.connect() as con:
-            counts = dict(con.execute(
-                "select pledge_code, count(*) from marts.fct_events where report_date = ? and pledge_code in "
-                f"({', '.join(repr(c) for c in opaque_pledges())}) group by 1", [Y20]).fetchall())
+            counts = dict(
+                con.execute(
+                    "select pledge_code, count(*) from marts.fct_events where report_date = ? and pledge_code in "
+                    f"({', '.join(repr(c) for c in opaque_pledges())}) group by 1",
+                    [Y20],
+                ).fetchall()
+            )
         ws.series = with_opaque_counts(series, counts)
         yield ws
 
@@ -84,8 +92,11 @@ def _keys(ws) -> dict[tuple, str]:
 
 def _origins(snapshot) -> dict[tuple, str]:
     """(report_date, pledge_code, event_seq) -> origin id, by the builder's order of the pledge's list."""
-    return {(snapshot.report_date, code, seq): origin
-            for code, origins in snapshot.activities.items() for seq, origin in enumerate(origins, 1)}
+    return {
+        (snapshot.report_date, code, seq): origin
+        for code, origins in snapshot.activities.items()
+        for seq, origin in enumerate(origins, 1)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +119,9 @@ def lifecycle(periods):
 
 def test_every_period_is_built(periods):
     with periods.connect() as con:
-        rows = con.execute("select report_date, source_file, n_pledges, n_events from marts.dim_period order by 1").fetchall()
+        rows = con.execute(
+            "select report_date, source_file, n_pledges, n_events from marts.dim_period order by 1"
+        ).fetchall()
     assert [r[0] for r in rows] == [Y19, Y20, Y21]
     assert rows[0][1].startswith("SYNTHETIC_") and rows[2][1].startswith("SYNTHETIC_")
     assert [r[3] for r in rows] == [s.n_activities for s in periods.series.snapshots]
@@ -151,12 +164,18 @@ def test_a_changed_file_replaces_its_period(periods):
     path = periods.raw_dir / s2021.file_name
     with periods.connect() as con:
         sha, n_events = con.execute(
-            "select source_sha256, n_events from marts.dim_period where report_date = ?", [Y21]).fetchone()
+            "select source_sha256, n_events from marts.dim_period where report_date = ?", [Y21]
+        ).fetchone()
         n_files = con.execute("select count(*) from staging.report_files where report_date = ?", [Y21]).fetchone()[0]
-        removed_left = con.execute("select count(*) from marts.fct_events where report_date = ? and title like ?",
-                                   [Y21, "%" + _title_of(periods.first_2021, periods.removed) + "%"]).fetchone()[0]
-    assert sha == hashlib.sha256(path.read_bytes()).hexdigest() != hashlib.sha256(
-        periods.first_2021.text.encode()).hexdigest()
+        removed_left = con.execute(
+            "select count(*) from marts.fct_events where report_date = ? and title like ?",
+            [Y21, "%" + _title_of(periods.first_2021, periods.removed) + "%"],
+        ).fetchone()[0]
+    assert (
+        sha
+        == hashlib.sha256(path.read_bytes()).hexdigest()
+        != hashlib.sha256(periods.first_2021.text.encode()).hexdigest()
+    )
     assert n_events == s2021.n_activities == periods.first_2021_n_events - 1
     assert n_files == 1 and removed_left == 0
 
@@ -201,14 +220,27 @@ def test_lifecycle_statuses_follow_the_ground_truth(periods, key_by_origin, life
     assert {o: status[o] for o in t.changed if status[o] != "changed"} == {}
     wrong_carried = {o: (status[o], t.cosmetic.get(o)) for o in t.carried if status[o] != "carried"}
     accuracy = 1 - len(wrong_carried) / len(t.carried)
-    print(f"{b}: {len(t.added)} new, {len(t.dropped)} dropped, {len(t.changed)} changed, "
-          f"{len(t.carried)} carried ({accuracy:.2%} recognised as carried)")
+    print(
+        f"{b}: {len(t.added)} new, {len(t.dropped)} dropped, {len(t.changed)} changed, "
+        f"{len(t.carried)} carried ({accuracy:.2%} recognised as carried)"
+    )
     assert wrong_carried == {}
     with periods.connect() as con:
-        counts = dict(con.execute(
-            "select status, count(*) from marts.fct_event_lifecycle where report_date = ? group by 1", [b]).fetchall())
-    assert counts == {s: n for s, n in {"new": len(t.added), "dropped": len(t.dropped), "changed": len(t.changed),
-                                        "carried": len(t.carried)}.items() if n}
+        counts = dict(
+            con.execute(
+                "select status, count(*) from marts.fct_event_lifecycle where report_date = ? group by 1", [b]
+            ).fetchall()
+        )
+    assert counts == {
+        s: n
+        for s, n in {
+            "new": len(t.added),
+            "dropped": len(t.dropped),
+            "changed": len(t.changed),
+            "carried": len(t.carried),
+        }.items()
+        if n
+    }
 
 
 def test_first_period_is_all_new(periods, lifecycle):
@@ -219,22 +251,29 @@ def test_first_period_is_all_new(periods, lifecycle):
 def test_reworded_activity_is_matched_and_changed(periods, key_by_origin):
     (origin,) = [o for o, kind in periods.series.transitions[1].changed.items() if kind == "text"]
     with periods.connect() as con:
-        method, text_changed = con.execute("""
+        method, text_changed = con.execute(
+            """
             select e.match_method, l.is_text_changed from marts.fct_events e
             join marts.fct_event_lifecycle l using (event_key, report_date)
-            where e.event_key = ? and e.report_date = ?""", [key_by_origin[Y21][origin], Y21]).fetchone()
+            where e.event_key = ? and e.report_date = ?""",
+            [key_by_origin[Y21][origin], Y21],
+        ).fetchone()
     assert method in ("dates", "similar") and text_changed
 
 
 def test_renamed_pledge_shows_both_names(periods):
     code, older, newer = periods.series.renamed_pledge
     with periods.connect() as con:
-        history = con.execute("""
+        history = con.execute(
+            """
             select pledge_name_ko, valid_from_report_date, valid_to_report_date, is_current
-            from marts.dim_pledge_history where pledge_code = ? order by valid_from_report_date""", [code]).fetchall()
+            from marts.dim_pledge_history where pledge_code = ? order by valid_from_report_date""",
+            [code],
+        ).fetchall()
         latest = con.execute("select pledge_name_ko from marts.dim_pledge where pledge_code = ?", [code]).fetchone()[0]
-        n_renamed = con.execute("select count(distinct pledge_code) from marts.dim_pledge_history "
-                                "where version_no > 1").fetchone()[0]
+        n_renamed = con.execute(
+            "select count(distinct pledge_code) from marts.dim_pledge_history where version_no > 1"
+        ).fetchone()[0]
     assert history == [(older, Y19, Y19, False), (newer, Y20, Y21, True)]
     assert latest == newer
     assert n_renamed == 1  # field labels printed `경제분야` / `경 제 분 야` / `공동체 분야` are no rename
@@ -252,10 +291,16 @@ def test_activity_marts_add_up(periods, lifecycle):
             from marts.mart_field_activity_by_period f
             join (select report_date, field_code, sum(n_events) n_events, sum(n_new_events) n_new_events,
                          sum(n_dropped_events) n_dropped_events, sum(n_attendees) n_attendees
-                  from marts.mart_pledge_activity_by_period group by 1, 2) p using (report_date, field_code)""").fetchall()
-        people = dict(con.execute("select report_date, sum(attendee_count) from marts.fct_events group by 1").fetchall())
-        field_people = dict(con.execute(
-            "select report_date, sum(n_attendees) from marts.mart_field_activity_by_period group by 1").fetchall())
+                  from marts.mart_pledge_activity_by_period group by 1, 2) p
+             using (report_date, field_code)""").fetchall()
+        people = dict(
+            con.execute("select report_date, sum(attendee_count) from marts.fct_events group by 1").fetchall()
+        )
+        field_people = dict(
+            con.execute(
+                "select report_date, sum(n_attendees) from marts.mart_field_activity_by_period group by 1"
+            ).fetchall()
+        )
     rows = {(r[0], r[1]): r[2:] for r in by_pledge}
     dropped_per_pledge = Counter(o.split("#")[0] for o in t21.dropped)
     for code, n in dropped_per_pledge.items():
@@ -317,9 +362,12 @@ def _full_refresh_messages(ws) -> list[str]:
 
 def test_second_run_rebuilt_only_the_changed_periods_of_the_facts(periods):
     with periods.connect() as con:
-        changed = dict(con.execute(
-            "select report_date, string_agg(distinct reason, ',' order by reason) from staging.periods_changed "
-            "group by 1").fetchall())
+        changed = dict(
+            con.execute(
+                "select report_date, string_agg(distinct reason, ',' order by reason) from staging.periods_changed "
+                "group by 1"
+            ).fetchall()
+        )
     # 2019 and the corrected 2021 were loaded; adding 2019 before 2020 re-keys from 2019 on
     assert set(changed) >= {Y19, Y21} and "loaded" in changed[Y19] and "loaded" in changed[Y21]
     assert Y20 not in changed or changed[Y20] == "rekeyed"

@@ -1,4 +1,5 @@
 """The whole pipeline on the real report: real Dagster job, real dbt build, real DuckDB file."""
+
 import datetime as dt
 import hashlib
 import re
@@ -21,7 +22,9 @@ def parsed():
 
 def test_period_is_registered_with_its_file(built_warehouse):
     with built_warehouse.connect() as con:
-        rows = con.execute("select report_date, source_file, source_sha256, n_pledges, n_events from marts.dim_period").fetchall()
+        rows = con.execute(
+            "select report_date, source_file, source_sha256, n_pledges, n_events from marts.dim_period"
+        ).fetchall()
     assert len(rows) == 1
     report_date, source_file, sha, n_pledges, n_events = rows[0]
     assert report_date == dt.date(2020, 12, 31)
@@ -112,7 +115,8 @@ def test_second_run_is_idempotent(built_warehouse):
         with built_warehouse.connect() as con:
             return {
                 t: con.execute(f"select * exclude (ingested_at) from marts.{t} order by all").fetchall()
-                if t == "dim_period" else con.execute(f"select * from marts.{t} order by all").fetchall()
+                if t == "dim_period"
+                else con.execute(f"select * from marts.{t} order by all").fetchall()
                 for t in ["dim_period", "dim_pledge", "fct_events", "fct_attendees", "dim_venue", "fct_event_dates"]
             }
 
@@ -126,8 +130,13 @@ def test_run_is_recorded_in_the_dagster_instance(built_warehouse):
 
     instance = DagsterInstance.from_config(str(built_warehouse.dagster_home))
     assert instance.get_dynamic_partitions("reporting_periods") == ["2020-12-31"]
-    for key in (AssetKey("raw_report"), AssetKey("parsed_activities"), AssetKey(["staging", "events"]),
-                AssetKey(["marts", "fct_events"]), AssetKey("published_warehouse")):
+    for key in (
+        AssetKey("raw_report"),
+        AssetKey("parsed_activities"),
+        AssetKey(["staging", "events"]),
+        AssetKey(["marts", "fct_events"]),
+        AssetKey("published_warehouse"),
+    ):
         assert instance.get_latest_materialization_event(key) is not None, key
     checks = instance.event_log_storage.get_latest_asset_check_execution_by_key(
         [__import__("dagster").AssetCheckKey(AssetKey("parsed_activities"), "list_items_accounted_for")]

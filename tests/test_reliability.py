@@ -1,6 +1,7 @@
 """The defects an adversarial trial found (issue 16), each reproduced with real files, real
 processes and real runs. After every fault the published warehouse opens, holds the last good
 data, and `.previous` holds the one before."""
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,7 @@ import duckdb
 import pytest
 
 from .conftest import REPO, SEED_REPORT, Workspace, make_workspace
-from .test_operating import RUN_SCRIPT, SEED_TEXT, counts, file_digest, redated
+from .test_operating import RUN_SCRIPT, SEED_TEXT, file_digest, redated
 
 
 @pytest.fixture
@@ -57,8 +58,14 @@ def periods(path: Path) -> list[str]:
 
 def start_run(*args: str, log_level: str = "DEBUG") -> subprocess.Popen:
     env = {**os.environ, "PLEDGE_LOG_LEVEL": log_level}
-    return subprocess.Popen([sys.executable, "-c", RUN_SCRIPT, *args], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", RUN_SCRIPT, *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def wait_for(proc: subprocess.Popen, marker: str, timeout: float = 300) -> bool:
@@ -88,8 +95,9 @@ HOLD_WRITER = textwrap.dedent("""
 
 # 1 ---------------------------------------------------------------------------------------------
 def test_a_writer_on_the_published_file_refuses_the_publish_and_its_wal_never_poisons_it(ws, capsys):
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_WRITER, str(ws.warehouse)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WRITER, str(ws.warehouse)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "holding"
         assert ws.warehouse.with_name(ws.warehouse.name + ".wal").exists()
@@ -237,8 +245,12 @@ def test_unreadable_and_odd_files_are_refused_by_name_while_good_periods_publish
     (ws.raw_dir / "io error.txt").symlink_to("/proc/self/mem")  # read() fails with EIO, even as root
     assert ws.run() == 1
     err = capsys.readouterr().err
-    for name, reason in [("folder.txt", "a folder"), ("pipe.txt", "named pipe"), ("dangling.txt", "dangling link"),
-                         ("io error.txt", "cannot be read")]:
+    for name, reason in [
+        ("folder.txt", "a folder"),
+        ("pipe.txt", "named pipe"),
+        ("dangling.txt", "dangling link"),
+        ("io error.txt", "cannot be read"),
+    ]:
         assert f"REFUSED {name}: " in err and reason in err, (name, err)
     assert periods(ws.warehouse) == ["2020-12-31"]
 
@@ -256,8 +268,10 @@ def test_full_width_codes_dates_and_header_read_like_ascii(tmp_path, monkeypatch
     (ws.raw_dir / SEED_REPORT.name).write_text("\n".join(lines), encoding="utf-8")
     assert ws.run() == 0
     query = "select pledge_code, event_seq, title, start_date, end_date from marts.fct_events order by all"
-    with duckdb.connect(str(ws.warehouse), read_only=True) as a, duckdb.connect(str(built_warehouse.warehouse),
-                                                                                 read_only=True) as b:
+    with (
+        duckdb.connect(str(ws.warehouse), read_only=True) as a,
+        duckdb.connect(str(built_warehouse.warehouse), read_only=True) as b,
+    ):
         assert a.execute(query).fetchall() == b.execute(query).fetchall()
 
 
@@ -285,8 +299,19 @@ def test_full_width_digits_and_dots_in_activity_dates_read_like_ascii():
     plain = parse_report_text(SEED_TEXT, source_file="x.txt", report_date=report_date)
 
     def fields(parsed):
-        return [(e.pledge_code, e.event_seq, e.title, e.start_date, e.start_precision, e.end_date, e.end_precision,
-                 e.attendee_count) for e in parsed.events]
+        return [
+            (
+                e.pledge_code,
+                e.event_seq,
+                e.title,
+                e.start_date,
+                e.start_precision,
+                e.end_date,
+                e.end_precision,
+                e.attendee_count,
+            )
+            for e in parsed.events
+        ]
 
     assert fields(wide) == fields(plain)
     assert sum(e.start_date is not None for e in wide.events) > 300
@@ -302,8 +327,12 @@ def test_items_nested_deeper_than_the_html_parser_reads_are_parse_errors():
     row = next(i for i, line in enumerate(lines) if line[:1].isdigit() and line.count("\t") == 4)
     cells = lines[row].split("\t")
     depth = 400
-    cells[4] = ('<ul><li>• 깊은 목록 회의 개최 (2020. 5. 1.)' + "".join(f"<ul><li>- 세부 {i}" for i in range(depth))
-                + "</li></ul>" * depth + "</li></ul>")
+    cells[4] = (
+        "<ul><li>• 깊은 목록 회의 개최 (2020. 5. 1.)"
+        + "".join(f"<ul><li>- 세부 {i}" for i in range(depth))
+        + "</li></ul>" * depth
+        + "</li></ul>"
+    )
     lines[row] = "\t".join(cells)
     parsed = parse_report_text("\n".join(lines), source_file="deep.txt", report_date=dt.date(2020, 12, 31))
     (issue,) = [i for i in parsed.issues if i.kind == "unread_items"]
@@ -323,7 +352,8 @@ def test_utf16_nul_bytes_and_two_header_dates(tmp_path, monkeypatch, capsys):
     (ws.raw_dir / "late nul.txt").write_text(late_nul[:-100] + "\x00" + late_nul[-100:], encoding="utf-8")
     (ws.raw_dir / "two dates.txt").write_text(
         redated(SEED_TEXT, "2020-10-31").replace("【2020. 10. 31.】", "【2020. 10. 31.】\n【2020. 9. 30.】", 1),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     assert ws.run() == 1
     err = capsys.readouterr().err
     assert "REFUSED late nul.txt:" in err and "binary content (NUL bytes" in err
@@ -382,9 +412,12 @@ def test_a_future_period_warns_and_can_be_retracted(ws, capsys):
     assert periods(ws.warehouse) == ["2020-12-31"]
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_events where report_date = '2099-12-31'").fetchone() == (0,)
-        assert con.execute("select count(*) from staging.event_keys where report_date = '2099-12-31'").fetchone() == (0,)
+        assert con.execute("select count(*) from staging.event_keys where report_date = '2099-12-31'").fetchone() == (
+            0,
+        )
         assert con.execute("select report_date::varchar, source_file from staging.retracted_periods").fetchall() == [
-            ("2099-12-31", "typo.txt")]
+            ("2099-12-31", "typo.txt")
+        ]
     assert ws.run("--retract", "2099-12-31") == 2  # not there any more
     assert ws.run() == 0
 

@@ -9,6 +9,7 @@ hostile title. The report, the workbook and the example queries show the same fi
 `PLEDGE_UPDATE_SCREENSHOT=1` also copies the screenshots to docs/report.png (the README image) and
 docs/img/report-filtered.png (the activity table, filtered).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,21 +21,20 @@ import struct
 from pathlib import Path
 from types import SimpleNamespace
 
-import duckdb
 import openpyxl
 import pytest
 from dagster import materialize
 
 from pipeline.defs.assets.exports import analyst_report
-from pipeline.settings import report_path
 from pipeline.export.workbook import WORKBOOK_NAME
 from pipeline.report import CHART_IDS, plain_sql
 from pipeline.report import data as report_data
 from pipeline.report import page as report_page
+from pipeline.settings import report_path
+from testkit.reports import UL_OPEN, build_series
 
 from .analyst_fixtures import chromium
 from .conftest import SEED_REPORT, make_workspace
-from testkit.reports import UL_OPEN, build_series
 
 REPO = Path(__file__).resolve().parent.parent
 KOREAN_FONTS = re.compile(r"nanum|noto sans cjk|noto sans kr|malgun|apple sd gothic|unbatang|baekmuk", re.I)
@@ -94,9 +94,17 @@ def rendered(report, tmp_path_factory):
         shutil.copyfile(screenshot, REPO / "docs" / "report.png")
         (REPO / "docs" / "img").mkdir(exist_ok=True)
         shutil.copyfile(filtered, REPO / "docs" / "img" / "report-filtered.png")
-    return {"charts": {c["id"]: c for c in charts}, "tiles": tiles, "kinds": kinds, "resources": resources,
-            "korean_fonts": korean_fonts, "title_fonts": title_fonts, "screenshot": screenshot,
-            "filtered": filtered, "filtered_status": filtered_status}
+    return {
+        "charts": {c["id"]: c for c in charts},
+        "tiles": tiles,
+        "kinds": kinds,
+        "resources": resources,
+        "korean_fonts": korean_fonts,
+        "title_fonts": title_fonts,
+        "screenshot": screenshot,
+        "filtered": filtered,
+        "filtered_status": filtered_status,
+    }
 
 
 def number(text: str) -> int:
@@ -112,6 +120,7 @@ def scalar(con, sql: str, params: list | None = None):
 
 # -- the page ------------------------------------------------------------------------------------------
 
+
 def test_report_is_written_beside_the_published_warehouse(report, built_warehouse):
     path = built_warehouse.warehouse.parent / "report" / "index.html"
     assert report.path == path and path.exists()
@@ -119,7 +128,9 @@ def test_report_is_written_beside_the_published_warehouse(report, built_warehous
     # self-contained, offline: the only scripts are inline (the table's code and its JSON data), nothing
     # is linked or imported
     scripts = re.findall(r"<script\b[^>]*>", html, flags=re.I)
-    assert scripts and all(re.fullmatch(r'<script( type="application/json" id="[\w-]+")?>', s) for s in scripts), scripts
+    assert scripts and all(re.fullmatch(r'<script( type="application/json" id="[\w-]+")?>', s) for s in scripts), (
+        scripts
+    )
     assert "<link" not in html and " src=" not in html and "@import" not in html and "url(" not in html
     csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html).group(1)
     assert "default-src &#x27;none&#x27;" in csp and "script-src &#x27;sha256-" in csp
@@ -151,19 +162,28 @@ def test_every_chart_axis_has_a_title(rendered):
         assert sorted(t["axis"] for t in chart["axis_titles"]) == ["x", "y"], chart_id
         for axis, t in titles.items():
             # (a vertical axis's title may be turned a quarter: then it is tall, not wide)
-            assert t["text"].strip() and max(t["width"], t["height"]) > 40 and min(t["width"], t["height"]) > 5, \
-                (chart_id, axis, t)
+            assert t["text"].strip() and max(t["width"], t["height"]) > 40 and min(t["width"], t["height"]) > 5, (
+                chart_id,
+                axis,
+                t,
+            )
             assert t["inside"], f"{chart_id}: the {axis} axis title is drawn outside the chart: {t}"
-    assert "people who attended" in rendered["charts"]["chart-top-pledges"]["axis_titles"][0]["text"] + \
-        rendered["charts"]["chart-top-pledges"]["axis_titles"][1]["text"]
+    assert (
+        "people who attended"
+        in rendered["charts"]["chart-top-pledges"]["axis_titles"][0]["text"]
+        + rendered["charts"]["chart-top-pledges"]["axis_titles"][1]["text"]
+    )
 
 
 def test_charts_show_the_warehouse_numbers(rendered, built_warehouse):
     with built_warehouse.connect() as con:
         fields = [r[0] for r in con.execute("select field_name_ko from marts.dim_field order by sort_order").fetchall()]
-        per_field = dict(con.execute(
-            "select field_code, count(*) from marts.fct_events "
-            "where report_date = (select max(report_date) from marts.dim_period) group by 1").fetchall())
+        per_field = dict(
+            con.execute(
+                "select field_code, count(*) from marts.fct_events "
+                "where report_date = (select max(report_date) from marts.dim_period) group by 1"
+            ).fetchall()
+        )
     texts = rendered["charts"]["chart-field-period"]["texts"]
     for name in fields:  # Korean field names are real text in the SVG
         assert any(t.startswith(name) for t in texts), name
@@ -174,8 +194,12 @@ def test_charts_show_the_warehouse_numbers(rendered, built_warehouse):
 def test_the_headline_counts_people_who_attended_and_the_other_kinds_stand_beside_it(rendered, built_warehouse):
     with built_warehouse.connect() as con:
         attended = scalar(con, "select sum(attendee_count) from marts.dim_event where attendee_kind = 'attended'")
-        by_kind = dict(con.execute("select attendee_kind, sum(attendee_count) from marts.dim_event "
-                                   "where attendee_kind is not null group by 1").fetchall())
+        by_kind = dict(
+            con.execute(
+                "select attendee_kind, sum(attendee_count) from marts.dim_event "
+                "where attendee_kind is not null group by 1"
+            ).fetchall()
+        )
         n_no_figure = scalar(con, "select count(*) from marts.dim_event where attendee_count is null")
         n_all = scalar(con, "select count(*) from marts.dim_event")
     tile = rendered["tiles"]["people_attended"]
@@ -219,25 +243,31 @@ def test_screenshots_are_pngs(rendered, built_warehouse):
     data = rendered["filtered"].read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24])[0] > 900
     with built_warehouse.connect() as con:
-        n = scalar(con, "select count(*) from marts.dim_event e where e.field_code = 'city' and " + HAYSTACK.format(1),
-                   ["%설명회%"])
+        n = scalar(
+            con,
+            "select count(*) from marts.dim_event e where e.field_code = 'city' and " + HAYSTACK.format(1),
+            ["%설명회%"],
+        )
     assert rendered["filtered_status"]["matches"] == n > 0  # the screenshot shows a filtered table
 
 
 # -- the activity table, used in the browser, on two periods ------------------------------------------------
 
-HOSTILE_TITLE = ('</script><script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
-                 '<!-- 주민 간담회 &amp; "따옴표" \u2028 (\'21. 3. 9.)')
+HOSTILE_TITLE = (
+    '</script><script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
+    '<!-- 주민 간담회 &amp; "따옴표" \u2028 (\'21. 3. 9.)'
+)
 # the search box looks in the title, the pledge's code and name and the venue, every word (as the page says)
-HAYSTACK = ("lower(concat_ws(' ', e.title, e.pledge_code, (select pledge_name_ko from marts.dim_pledge p "
-            "where p.pledge_code = e.pledge_code), coalesce(e.venue_name, ''))) like lower(${})")
+HAYSTACK = (
+    "lower(concat_ws(' ', e.title, e.pledge_code, (select pledge_name_ko from marts.dim_pledge p "
+    "where p.pledge_code = e.pledge_code), coalesce(e.venue_name, ''))) like lower(${})"
+)
 
 
 def with_hostile_activity(text: str) -> str:
     """The report text with one more activity, first of the first pledge, whose title is markup: entities
     in the report's HTML cell, so that the parser reads them as the literal characters < > " &."""
-    escaped = (HOSTILE_TITLE.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-               .replace('"', "&quot;"))
+    escaped = HOSTILE_TITLE.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     item = f"<li>• {escaped} {UL_OPEN} <li>- 장소 : &lt;/textarea&gt;시청 강당 / 30명 참석</li> </ul></li>"
     at = text.index(UL_OPEN) + len(UL_OPEN)
     return text[:at] + " " + item + text[at:]
@@ -318,11 +348,16 @@ def expected(con, *, terms: tuple[str, ...] = (), period=None, field=None, pledg
             where.append(f"e.{column} = ${len(params)}")
     if period is not None:
         params.append(period)
-        where.append(f"exists (select 1 from marts.fct_events f where f.event_key = e.event_key "
-                     f"and f.report_date = ${len(params)})")
-    keys, attended = con.execute(f"""
+        where.append(
+            f"exists (select 1 from marts.fct_events f where f.event_key = e.event_key "
+            f"and f.report_date = ${len(params)})"
+        )
+    keys, attended = con.execute(
+        f"""
         select list(e.event_key), coalesce(sum(e.attendee_count) filter (where e.attendee_kind = 'attended'), 0)
-        from marts.dim_event e where {' and '.join(where)}""", params).fetchone()
+        from marts.dim_event e where {" and ".join(where)}""",
+        params,
+    ).fetchone()
     return {"keys": set(keys or []), "attended": attended}
 
 
@@ -343,8 +378,12 @@ def test_typing_a_query_filters_the_rows(table, two_periods):
         one_word = expected(con, terms=("간담회",))
         assert_table_shows(table, one_word)
         assert 0 < len(one_word["keys"]) < len(everything["keys"])
-        assert all("간담회" in t for t in table.evaluate(
-            "Array.from(document.querySelectorAll('#activity-rows td.title')).map(td => td.firstChild.textContent)"))
+        assert all(
+            "간담회" in t
+            for t in table.evaluate(
+                "Array.from(document.querySelectorAll('#activity-rows td.title')).map(td => td.firstChild.textContent)"
+            )
+        )
         table.type_text("#f-q", " 한옥마을")  # every word must appear, in any of the searched texts
         two_words = expected(con, terms=("간담회", "한옥마을"))
         assert_table_shows(table, two_words)
@@ -378,8 +417,11 @@ def test_choosing_a_filter_filters_the_rows_and_the_counts_match_the_warehouse(t
         choose(table, "f-format", format_code)
         assert_table_shows(table, expected(con, format=format_code))
         # all at once: a period, a field, a format and a word
-        field = scalar(con, "select field_code from marts.dim_event where format_code = ? group by 1 "
-                            "order by count(*) desc limit 1", [format_code])
+        field = scalar(
+            con,
+            "select field_code from marts.dim_event where format_code = ? group by 1 order by count(*) desc limit 1",
+            [format_code],
+        )
         choose(table, "f-field", field)
         choose_period(table, periods[-1])
         table.type_text("#f-q", "20")
@@ -404,8 +446,13 @@ def test_menus_count_what_the_warehouse_holds(table, two_periods):
 def test_show_more_and_sorting(table, two_periods):
     with two_periods.connect() as con:
         n = scalar(con, "select count(*) from marts.dim_event")
-        newest = set(scalar(con, "select list(event_key) from marts.dim_event "
-                                 "where reference_date = (select max(reference_date) from marts.dim_event)"))
+        newest = set(
+            scalar(
+                con,
+                "select list(event_key) from marts.dim_event "
+                "where reference_date = (select max(reference_date) from marts.dim_event)",
+            )
+        )
         most = scalar(con, "select max(attendee_count) from marts.dim_event")
     assert n > 2 * report_page.PAGE_SIZE
     table.click("#activity-more")
@@ -413,8 +460,12 @@ def test_show_more_and_sorting(table, two_periods):
     choose(table, "f-sort", "date-desc")
     assert shown_keys(table)[0] in newest and len(shown_keys(table)) == report_page.PAGE_SIZE
     choose(table, "f-sort", "people")
-    assert number(table.evaluate("document.querySelector('#activity-rows td.n').firstChild.textContent")
-                  .replace("약 ", "")) == most
+    assert (
+        number(
+            table.evaluate("document.querySelector('#activity-rows td.n').firstChild.textContent").replace("약 ", "")
+        )
+        == most
+    )
 
 
 def test_a_bar_of_a_chart_opens_its_activities(table, two_periods):
@@ -474,6 +525,7 @@ def test_the_content_security_policy_stops_a_script_that_is_not_the_pages_own(tw
 
 # -- the same figures in the report, the workbook and the example queries ---------------------------------
 
+
 def query_rows(con, name: str) -> list[dict]:
     cursor = con.execute((plain_sql.QUERIES_DIR / f"{name}.sql").read_text())
     names = [d[0] for d in cursor.description]
@@ -496,31 +548,45 @@ def test_the_report_the_workbook_and_the_example_queries_show_the_same_figures(t
     # the report, as the browser shows it
     tiles = page.evaluate("""Object.fromEntries(Array.from(document.querySelectorAll('.kpi[data-figure]'))
         .map(k => [k.dataset.figure, k.querySelector('b').textContent]))""")
-    kinds = page.evaluate("Array.from(document.querySelectorAll('#people-by-kind li[data-kind]:not([data-kind=\"\"]) b'))"
-                          ".map(b => b.textContent)")
+    kinds = page.evaluate(
+        "Array.from(document.querySelectorAll('#people-by-kind li[data-kind]:not([data-kind=\"\"]) b'))"
+        ".map(b => b.textContent)"
+    )
     field_period = page.evaluate("""Array.from(document.getElementById('chart-field-period').closest('section')
         .querySelectorAll('details tr')).slice(1).map(tr => Array.from(tr.cells).map(td => td.textContent))""")
-    report = {"activities": number(tiles["n_activities"]), "attended": number(tiles["people_attended"]),
-              "people": number(tiles["people_attended"]) + sum(number(k) for k in kinds), "per_period": {}}
+    report = {
+        "activities": number(tiles["n_activities"]),
+        "attended": number(tiles["people_attended"]),
+        "people": number(tiles["people_attended"]) + sum(number(k) for k in kinds),
+        "per_period": {},
+    }
     for period, _, n, _ in field_period:
         report["per_period"][period] = report["per_period"].get(period, 0) + number(n)
 
     # the workbook the same run wrote
     book = openpyxl.load_workbook(two_periods.workbook, read_only=True)
     once, per_period = sheet_rows(book, "활동"), sheet_rows(book, "기간별활동")
-    workbook = {"activities": len(once),
-                "attended": sum(r["attendee count"] for r in once if r["attendee kind"] == "attended"),
-                "people": sum(r["attendee count"] or 0 for r in once), "per_period": {}}
+    workbook = {
+        "activities": len(once),
+        "attended": sum(r["attendee count"] for r in once if r["attendee kind"] == "attended"),
+        "people": sum(r["attendee count"] or 0 for r in once),
+        "per_period": {},
+    }
     for r in per_period:
-        key = r["report date"].date().isoformat() if isinstance(r["report date"], dt.datetime) else str(r["report date"])
+        key = (
+            r["report date"].date().isoformat() if isinstance(r["report date"], dt.datetime) else str(r["report date"])
+        )
         workbook["per_period"][key] = workbook["per_period"].get(key, 0) + 1
 
     with two_periods.connect() as con:
         # the example queries, plain SQL as an analyst runs them
         pledges = query_rows(con, "pledges_ranked_by_attendance")
         per_field_period = query_rows(con, "activities_per_field_per_period")
-        queries = {"activities": sum(r["n_activities"] for r in pledges), "people": sum(r["people"] for r in pledges),
-                   "per_period": {}}
+        queries = {
+            "activities": sum(r["n_activities"] for r in pledges),
+            "people": sum(r["people"] for r in pledges),
+            "per_period": {},
+        }
         assert sum(r["n_activities"] for r in query_rows(con, "format_mix_per_field")) == queries["activities"]
         for r in per_field_period:
             key = str(r["report_date"])
@@ -530,8 +596,10 @@ def test_the_report_the_workbook_and_the_example_queries_show_the_same_figures(t
             "activities": scalar(con, "select count(*) from marts.dim_event"),
             "attended": scalar(con, "select sum(attendee_count) from marts.dim_event where attendee_kind = 'attended'"),
             "people": scalar(con, "select sum(attendee_count) from marts.dim_event"),
-            "per_period": {str(d): n for d, n in con.execute(
-                "select report_date, count(*) from marts.fct_events group by 1").fetchall()},
+            "per_period": {
+                str(d): n
+                for d, n in con.execute("select report_date, count(*) from marts.fct_events group by 1").fetchall()
+            },
         }
     assert len(warehouse["per_period"]) == 2
     for name, figures in (("report", report), ("workbook", workbook), ("example queries", queries)):
@@ -541,6 +609,7 @@ def test_the_report_the_workbook_and_the_example_queries_show_the_same_figures(t
 
 # -- pieces ---------------------------------------------------------------------------------------------
 
+
 def test_json_for_a_script_block_cannot_close_it():
     value = {"t": "</script><!-- <script> & \u2028 \u2029 '\"", "n": [1, None, True]}
     text = report_page.json_for_script(value)
@@ -548,13 +617,16 @@ def test_json_for_a_script_block_cannot_close_it():
     assert json.loads(text) == value
 
 
-@pytest.mark.parametrize("start, sp, end, ep, text", [
-    (dt.date(2020, 10, 5), "day", dt.date(2020, 10, 5), "day", "2020-10-05"),
-    (dt.date(2020, 10, 1), "month", dt.date(2020, 12, 1), "month", "2020-10 ~ 2020-12"),
-    (None, None, dt.date(2020, 12, 1), "month", "~ 2020-12"),
-    (dt.date(2019, 1, 1), "year", None, None, "2019"),
-    (None, None, None, None, ""),
-])
+@pytest.mark.parametrize(
+    "start, sp, end, ep, text",
+    [
+        (dt.date(2020, 10, 5), "day", dt.date(2020, 10, 5), "day", "2020-10-05"),
+        (dt.date(2020, 10, 1), "month", dt.date(2020, 12, 1), "month", "2020-10 ~ 2020-12"),
+        (None, None, dt.date(2020, 12, 1), "month", "~ 2020-12"),
+        (dt.date(2019, 1, 1), "year", None, None, "2019"),
+        (None, None, None, None, ""),
+    ],
+)
 def test_dates_show_their_precision(start, sp, end, ep, text):
     assert report_page.date_text(start, sp, end, ep) == text
 

@@ -1,4 +1,5 @@
 """Reading report files: decoding and the period from the header line."""
+
 import datetime as dt
 
 import pytest
@@ -18,11 +19,14 @@ def test_period_comes_from_the_header_not_the_file_name(tmp_path):
     assert info.encoding == "utf-8-sig"
 
 
-@pytest.mark.parametrize("header, expected", [
-    ("【2020. 12. 31.】", dt.date(2020, 12, 31)),
-    ("【 2021.6.30 】", dt.date(2021, 6, 30)),
-    ("【19. 12. 31.】", dt.date(2019, 12, 31)),
-])
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        ("【2020. 12. 31.】", dt.date(2020, 12, 31)),
+        ("【 2021.6.30 】", dt.date(2021, 6, 30)),
+        ("【19. 12. 31.】", dt.date(2019, 12, 31)),
+    ],
+)
 def test_header_date_variants(header, expected):
     assert find_report_date(f"\n{header}\n", "x.txt") == (expected, 2)
 
@@ -46,12 +50,15 @@ def test_cp949_and_crlf_are_decoded():
     assert decoded == text
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"", "is empty"),
-    (b"  \n\n", "is empty"),
-    (b"\x00\x01\x02binary", "binary content"),
-    (bytes([0xff, 0xfe, 0xfa, 0x80, 0x81]) * 10, "cannot be decoded"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"", "is empty"),
+        (b"  \n\n", "is empty"),
+        (b"\x00\x01\x02binary", "binary content"),
+        (bytes([0xFF, 0xFE, 0xFA, 0x80, 0x81]) * 10, "cannot be decoded"),
+    ],
+)
 def test_unreadable_files_are_refused(data, reason):
     with pytest.raises(ReportFileError, match=f"junk.txt: .*{reason}"):
         decode_report(data, "junk.txt")

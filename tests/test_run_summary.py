@@ -1,5 +1,6 @@
 """What `make run` prints: one line per step and a summary a person reads; dbt's and Dagster's own
 lines go to the log file it names. A clean run prints no warning."""
+
 from __future__ import annotations
 
 import os
@@ -28,12 +29,21 @@ def test_a_run_prints_its_steps_and_a_summary_and_logs_the_rest(tmp_path, monkey
     assert len(printed) < 40, "\n".join(printed)
     assert not [line for line in printed if "WARNING" in line or "Warning" in line], "\n".join(printed)
     steps = [line.split()[1] for line in done.stderr.splitlines() if line.startswith("  done  ")]
-    assert {"raw_report", "parsed_activities", "staging_tables", "pledge_dbt_models", "published_warehouse",
-            "analyst_report"} <= set(steps)
+    assert {
+        "raw_report",
+        "parsed_activities",
+        "staging_tables",
+        "pledge_dbt_models",
+        "published_warehouse",
+        "analyst_report",
+    } <= set(steps)
     # per period: new / changed / carried / dropped activities (the second report repeats the first)
-    assert re.search(r"2020-12-31 .*: 76 pledges, 405 activities: 405 new, 0 changed, 0 carried, 0 dropped",
-                     done.stdout), done.stdout
-    assert re.search(r"2021-06-30 .*: 76 pledges, 405 activities: 0 new, 0 changed, 405 carried, 0 dropped", done.stdout)
+    assert re.search(
+        r"2020-12-31 .*: 76 pledges, 405 activities: 405 new, 0 changed, 0 carried, 0 dropped", done.stdout
+    ), done.stdout
+    assert re.search(
+        r"2021-06-30 .*: 76 pledges, 405 activities: 0 new, 0 changed, 405 carried, 0 dropped", done.stdout
+    )
     assert re.search(r"parse issues: \d+ \(error 0, warning \d+, info \d+\): make sql", done.stdout)
     for label in ("warehouse", "report", "workbook", "docs", "log"):
         assert re.search(rf"^{label} +\S", done.stdout, re.M), (label, done.stdout)

@@ -12,6 +12,7 @@ Two ways a shell starts a job, reproduced exactly (the preexec function below):
   children inherit. `dagster dev` then ignored SIGTERM as well (it maps SIGTERM onto SIGINT's handler),
   so `kill` did nothing and make waited for ever: that is what pipeline/serve.py fixes.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -47,6 +48,7 @@ _PR_SET_PDEATHSIG = 1
 
 # -- processes --------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Proc:
     pid: int
@@ -60,7 +62,7 @@ def _stat(pid: int) -> tuple[str, int, int] | None:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = text[text.rindex(")") + 2:].split()
+    fields = text[text.rindex(")") + 2 :].split()
     return fields[0], int(fields[1]), int(fields[19])
 
 
@@ -129,11 +131,19 @@ def port_closed(port: int) -> bool:
 
 # -- a job started as a shell starts it ------------------------------------------------------------
 
+
 class Job:
     """`make ARGS` started as a foreground or a background job of a shell, output into a file."""
 
-    def __init__(self, args: list[str], log: Path, *, background: bool, env: dict[str, str] | None = None,
-                 cwd: Path = settings.PROJECT_ROOT):
+    def __init__(
+        self,
+        args: list[str],
+        log: Path,
+        *,
+        background: bool,
+        env: dict[str, str] | None = None,
+        cwd: Path = settings.PROJECT_ROOT,
+    ):
         self.mark = uuid.uuid4().hex
         self.log = log
         environment = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
@@ -148,8 +158,15 @@ class Job:
             signal.signal(signal.SIGQUIT, disposition)
             _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)  # if pytest dies, make is told
 
-        self.proc = subprocess.Popen(args, cwd=cwd, env=environment, stdin=subprocess.DEVNULL,
-                                     stdout=log.open("wb"), stderr=subprocess.STDOUT, preexec_fn=as_a_shell_job)
+        self.proc = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            preexec_fn=as_a_shell_job,
+        )
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -176,8 +193,7 @@ class Job:
         try:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            pytest.fail(f"make did not exit within {timeout} s of {signal.Signals(signum).name}:\n"
-                        f"{self.output()}")
+            pytest.fail(f"make did not exit within {timeout} s of {signal.Signals(signum).name}:\n{self.output()}")
         return time.monotonic() - started
 
     def kill_leftovers(self) -> None:
@@ -202,9 +218,13 @@ def assert_nothing_left(job: Job, recorded: list[Proc], port: int | None = None)
 def roles(tree: list[Proc]) -> set[str]:
     found = set()
     for proc in tree:
-        for role, needle in (("dg dev", "dg dev"),
-                             ("webserver", "dagster_webserver"), ("daemon", "daemon run"),
-                             ("code server", "code-server start"), ("grpc", "api grpc")):
+        for role, needle in (
+            ("dg dev", "dg dev"),
+            ("webserver", "dagster_webserver"),
+            ("daemon", "daemon run"),
+            ("code server", "code-server start"),
+            ("grpc", "api grpc"),
+        ):
             if needle in proc.cmdline:
                 found.add(role)
     return found
@@ -219,8 +239,11 @@ def start_dev(tmp_path: Path, *, background: bool) -> tuple[Job, int]:
     port = free_port()
     # An instance of the test's own (make creates it as for a user): a second daemon on the project's
     # .dagster would compete with the user's own `make dev`.
-    job = Job(["make", "dev", f"PORT={port}", f"DAGSTER_HOME={tmp_path / 'dagster_home'}"],
-              tmp_path / "make_dev.log", background=background)
+    job = Job(
+        ["make", "dev", f"PORT={port}", f"DAGSTER_HOME={tmp_path / 'dagster_home'}"],
+        tmp_path / "make_dev.log",
+        background=background,
+    )
     return job, port
 
 
@@ -233,8 +256,9 @@ def record_dev_tree(job: Job) -> list[Proc]:
         if roles(tree) >= DEV_ROLES or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    assert roles(tree) >= DEV_ROLES, f"expected {DEV_ROLES}, found {roles(tree)}:\n" + \
-        "\n".join(p.cmdline[:150] for p in tree)
+    assert roles(tree) >= DEV_ROLES, f"expected {DEV_ROLES}, found {roles(tree)}:\n" + "\n".join(
+        p.cmdline[:150] for p in tree
+    )
     return tree
 
 
@@ -287,6 +311,7 @@ def test_make_dev_stops_on_ctrl_c(tmp_path):
 
 # -- make docs-serve -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def docs_site(tmp_path) -> Path:
     """A stand-in site: what is tested here is the server's life, not the docs (tests/test_docs_site.py
@@ -298,16 +323,20 @@ def docs_site(tmp_path) -> Path:
     return site
 
 
-@pytest.mark.parametrize("background, signum, to_group, exit_code", [
-    pytest.param(True, signal.SIGTERM, False, -signal.SIGTERM, id="background-sigterm-to-make"),
-    pytest.param(False, signal.SIGINT, True, -signal.SIGINT, id="ctrl-c"),
-    # make ignores it as a background job; the launcher does not, the server stops, make exits 0
-    pytest.param(True, signal.SIGINT, True, 0, id="background-sigint-to-the-job"),
-])
+@pytest.mark.parametrize(
+    "background, signum, to_group, exit_code",
+    [
+        pytest.param(True, signal.SIGTERM, False, -signal.SIGTERM, id="background-sigterm-to-make"),
+        pytest.param(False, signal.SIGINT, True, -signal.SIGINT, id="ctrl-c"),
+        # make ignores it as a background job; the launcher does not, the server stops, make exits 0
+        pytest.param(True, signal.SIGINT, True, 0, id="background-sigint-to-the-job"),
+    ],
+)
 def test_make_docs_serve_stops(tmp_path, docs_site, background, signum, to_group, exit_code):
     port = free_port()
-    job = Job(["make", "docs-serve", f"PORT={port}", f"DOCS_SITE={docs_site}"], tmp_path / "docs.log",
-              background=background)
+    job = Job(
+        ["make", "docs-serve", f"PORT={port}", f"DOCS_SITE={docs_site}"], tmp_path / "docs.log", background=background
+    )
     try:
         job.wait_for(f"http://127.0.0.1:{port}/", 60)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=5) as response:
@@ -343,8 +372,11 @@ STUBBORN_SERVER = textwrap.dedent("""
 
 
 def launch(tmp_path: Path, script: str, *, background: bool, grace: float = 2.0) -> Job:
-    return Job([sys.executable, "-m", "pipeline.serve", "--grace", str(grace), "--",
-                sys.executable, "-c", script], tmp_path / "launcher.log", background=background)
+    return Job(
+        [sys.executable, "-m", "pipeline.serve", "--grace", str(grace), "--", sys.executable, "-c", script],
+        tmp_path / "launcher.log",
+        background=background,
+    )
 
 
 def wait_for_tree(job: Job, ready) -> list[Proc]:
@@ -405,5 +437,7 @@ def test_the_warning_pattern_catches_what_the_old_make_dev_printed():
         "BetaWarning: Parameter `backfill_policy` of asset is currently in beta",
     ]
     assert all(WARNING_LINE.search(line) for line in old)
-    assert not WARNING_LINE.search("2026-12-03 08:13:43 +0000 - dagster-webserver - INFO - Serving "
-                                   "dagster-webserver on http://127.0.0.1:3917 in process 17013")
+    assert not WARNING_LINE.search(
+        "2026-12-03 08:13:43 +0000 - dagster-webserver - INFO - Serving "
+        "dagster-webserver on http://127.0.0.1:3917 in process 17013"
+    )

@@ -1,6 +1,7 @@
 """`make sql` and the plain example queries in queries/: the real DuckDB CLI (PyPI duckdb-cli,
 installed by `make test` / `make sql` into .venv-cli/) on a warehouse the real pipeline built,
 its figures checked against direct counts through the Python duckdb."""
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,9 @@ def test_committed_queries_equal_the_rendered_analyses():
     rendered = plain_sql.rendered()
     assert {p.stem for p in QUERIES} == set(rendered) and len(rendered) == 6
     for path in QUERIES:
-        assert path.read_text() == rendered[path.stem], \
+        assert path.read_text() == rendered[path.stem], (
             f"{path.name} is stale: run `.venv/bin/python -m pipeline.report.plain_sql`"
+        )
         assert "{{" not in path.read_text() and "{%" not in path.read_text()
 
 
@@ -93,18 +95,25 @@ def test_cli_figures_match_direct_counts(cli, built_warehouse):
     for r in per_field:
         by_field[r["field_code"]] += r["n_activities"]
     with duckdb.connect(str(wh), read_only=True) as con:
-        assert dict(by_field) == {f: n for f, n in con.execute(
-            "select f.field_code, count(e.event_key) from marts.dim_field f left join marts.fct_events e "
-            "using (field_code) group by 1").fetchall()}
+        assert dict(by_field) == {
+            f: n
+            for f, n in con.execute(
+                "select f.field_code, count(e.event_key) from marts.dim_field f left join marts.fct_events e "
+                "using (field_code) group by 1"
+            ).fetchall()
+        }
     assert sum(r["n_activities"] for r in cli_rows(cli, wh, q["pledges_ranked_by_attendance"])) == n_activities
     assert sum(r["n_activities"] for r in cli_rows(cli, wh, q["format_mix_per_field"])) == n_activities
     months = cli_rows(cli, wh, q["monthly_activity_timeline"])
-    placed = ("from marts.fct_event_months m join marts.dim_event e using (event_key) "
-              "where m.span_precision in ('day', 'month')")
+    placed = (
+        "from marts.fct_event_months m join marts.dim_event e using (event_key) "
+        "where m.span_precision in ('day', 'month')"
+    )
     assert sum(int(r["n_activities"]) for r in months) == scalar(wh, f"select count(*) {placed}")
     assert sum(int(r["n_starting"]) for r in months) == scalar(wh, f"select count(distinct event_key) {placed}")
     assert sum(r["n_issues"] for r in cli_rows(cli, wh, q["data_quality_overview"])) == scalar(
-        wh, "select count(*) from staging.parse_issues")
+        wh, "select count(*) from staging.parse_issues"
+    )
     latest = cli_rows(cli, wh, q["activities_new_in_latest_period"])
     if scalar(wh, "select count(*) from marts.dim_period") == 1:
         assert len(latest) == scalar(wh, "select count(*) from marts.fct_events")
@@ -112,8 +121,15 @@ def test_cli_figures_match_direct_counts(cli, built_warehouse):
 
 def make_sql(built_warehouse, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PLEDGE_WAREHOUSE": str(built_warehouse.warehouse)}
-    return subprocess.run(["make", "-s", "--no-print-directory", "sql", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120, input=stdin or "")
+    return subprocess.run(
+        ["make", "-s", "--no-print-directory", "sql", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input=stdin or "",
+    )
 
 
 def test_make_sql_q_prints_the_count_of_dim_event(cli, built_warehouse):
@@ -143,7 +159,14 @@ def test_the_connection_is_read_only(cli, built_warehouse):
 
 def test_no_warehouse_says_run_make_run_first(tmp_path):
     env = {**os.environ, "PLEDGE_WAREHOUSE": str(tmp_path / "none.duckdb")}
-    done = subprocess.run(["make", "-s", "--no-print-directory", "sql"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        ["make", "-s", "--no-print-directory", "sql"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode != 0
     assert "make run" in done.stderr and "none.duckdb" in done.stderr

@@ -7,6 +7,7 @@ report that cannot be numbered arrive together. After each run, every key publis
 still name the same activity (its pledge and printed text), and every key ever published must still be
 in the registry. The parser's side of the continued row is tested without a run at the end.
 """
+
 import datetime as dt
 
 import pytest
@@ -31,10 +32,13 @@ SERIAL_CONTINUED = 19  # pledge 18, printed in two rows over a page break; its s
 def _keys(ws, report_date=Y20) -> dict[str, tuple[str, str]]:
     """key -> (pledge_code, text as printed) of one period, from the published warehouse."""
     with ws.connect() as con:
-        rows = con.execute("""
+        rows = con.execute(
+            """
             select k.event_key, e.pledge_code, e.raw_text
             from staging.event_keys k join staging.events e using (report_date, pledge_code, event_seq)
-            where report_date = ?""", [report_date]).fetchall()
+            where report_date = ?""",
+            [report_date],
+        ).fetchall()
     return {key: (code, text) for key, code, text in rows}
 
 
@@ -123,9 +127,11 @@ def test_a_continued_row_after_the_next_pledge_continues_its_own_pledge():
     parsed = parse_report_text(late, source_file="x.txt", report_date=Y20)
     issues = [i for i in parsed.issues if i.kind in ("continuation_out_of_order", "serial_out_of_order")]
     assert [(i.kind, i.serial_no, i.pledge_code, i.severity) for i in issues] == [
-        ("continuation_out_of_order", SERIAL_CONTINUED, "18", "warning")]
+        ("continuation_out_of_order", SERIAL_CONTINUED, "18", "warning")
+    ]
     assert sum(r.is_continuation for r in parsed.rows) == sum(
-        r.is_continuation for r in parse_report_text(REAL, source_file="x.txt", report_date=Y20).rows)
+        r.is_continuation for r in parse_report_text(REAL, source_file="x.txt", report_date=Y20).rows
+    )
 
 
 def test_a_pledge_code_under_two_serials_refuses_the_file_by_name():
@@ -133,5 +139,7 @@ def test_a_pledge_code_under_two_serials_refuses_the_file_by_name():
     at = next(i for i, line in enumerate(lines) if line.startswith("21\t"))
     cells = lines[at].split("\t")
     lines[at] = "\t".join([*cells[:2], "18", *cells[3:]])
-    with pytest.raises(ReportFileError, match=r"^bad\.txt:\d+: pledge code '18' is printed under serial 19 and serial 21"):
+    with pytest.raises(
+        ReportFileError, match=r"^bad\.txt:\d+: pledge code '18' is printed under serial 19 and serial 21"
+    ):
         parse_report_text("\n".join(lines), source_file="bad.txt", report_date=Y20)

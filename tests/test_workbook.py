@@ -1,6 +1,7 @@
 """The Excel workbook and CSV files that every run writes beside the published warehouse
 (`warehouse/export/`), each by an export asset of its own: read back with openpyxl and LibreOffice, and
 compared with the warehouse."""
+
 from __future__ import annotations
 
 import csv
@@ -49,16 +50,27 @@ def table_rows(built_warehouse, table, *, as_sheet: bool = False) -> tuple[list[
 def test_the_run_writes_the_workbook_and_one_csv_per_table(export_dir):
     assert (export_dir / WORKBOOK_NAME).is_file()
     assert sorted(p.name for p in (export_dir / CSV_DIR).iterdir()) == sorted(f"{t.name}.csv" for t in TABLES)
-    assert {t.table for t in TABLES} == {"dim_event", "fct_events", "dim_pledge", "fct_attendees",
-                                         "fct_event_lifecycle", "stg_parse_issues"}
+    assert {t.table for t in TABLES} == {
+        "dim_event",
+        "fct_events",
+        "dim_pledge",
+        "fct_attendees",
+        "fct_event_lifecycle",
+        "stg_parse_issues",
+    }
     assert not list(export_dir.rglob("*.tmp"))
 
 
 def test_sheets_are_the_readme_then_what_a_person_reads(workbook):
     assert workbook.sheetnames == [README_SHEET, *(s.sheet for s in SHEETS)]
     # the full per-period history is in the CSV and Parquet files only
-    assert {s.table for s in SHEETS} == {"dim_event", "dim_pledge", "fct_attendees", "fct_event_lifecycle",
-                                         "stg_parse_issues"}
+    assert {s.table for s in SHEETS} == {
+        "dim_event",
+        "dim_pledge",
+        "fct_attendees",
+        "fct_event_lifecycle",
+        "stg_parse_issues",
+    }
     assert workbook.active.title == README_SHEET
 
 
@@ -112,8 +124,7 @@ def test_header_is_frozen_and_filtered_and_columns_are_sized(workbook, built_war
     assert ws[1][0].font.bold
 
 
-def test_readme_explains_every_sheet_and_column_with_the_dbt_descriptions(workbook, built_warehouse,
-                                                                          manifest_docs):
+def test_readme_explains_every_sheet_and_column_with_the_dbt_descriptions(workbook, built_warehouse, manifest_docs):
     text = [[c for c in row] for row in workbook[README_SHEET].iter_rows(values_only=True)]
     flat = "\n".join(str(c) for row in text for c in row if c is not None)
     for sheet in SHEETS:
@@ -167,10 +178,12 @@ def test_exports_replace_files_atomically_and_drop_stale_csvs(built_warehouse, t
     assert not (out / CSV_DIR / "gone.csv").exists()
     assert sorted(rows) == sorted(t.name for t in TABLES)
     assert sorted(p.name for p in out.rglob("*")) == sorted(
-        [CSV_DIR, WORKBOOK_NAME, *(f"{t.name}.csv" for t in TABLES)]), "no temporary file left"
+        [CSV_DIR, WORKBOOK_NAME, *(f"{t.name}.csv" for t in TABLES)]
+    ), "no temporary file left"
 
 
 # --- LibreOffice: the workbook as another spreadsheet program shows it -------------------------------------
+
 
 def shown(value) -> str:
     """A value as the workbook's formats display it: dates yyyy-mm-dd, counts with thousands separators."""
@@ -193,15 +206,27 @@ def libreoffice_csv(export_dir, tmp_path_factory) -> dict[str, list[list[str]]]:
     work = tmp_path_factory.mktemp("libreoffice")
     # every sheet as shown (token 9), UTF-8 (76), all sheets (-1): <name>-<sheet>.csv
     options = "44,34,76,1,,0,false,true,true,false,false,-1"
-    subprocess.run([soffice, f"-env:UserInstallation=file://{work / 'profile'}", "--headless",
-                    "--convert-to", f"csv:Text - txt - csv (StarCalc):{options}", "--outdir", str(work),
-                    str(export_dir / WORKBOOK_NAME)], check=True, timeout=300,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{work / 'profile'}",
+            "--headless",
+            "--convert-to",
+            f"csv:Text - txt - csv (StarCalc):{options}",
+            "--outdir",
+            str(work),
+            str(export_dir / WORKBOOK_NAME),
+        ],
+        check=True,
+        timeout=300,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     stem = Path(WORKBOOK_NAME).stem
     sheets = {}
     for path in work.glob(f"{stem}-*.csv"):
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            sheets[path.stem[len(stem) + 1:]] = list(csv.reader(handle))
+            sheets[path.stem[len(stem) + 1 :]] = list(csv.reader(handle))
     return sheets
 
 
@@ -210,8 +235,7 @@ def test_libreoffice_reads_every_sheet(libreoffice_csv):
 
 
 @pytest.mark.parametrize("sheet", SHEETS, ids=lambda s: s.table)
-def test_libreoffice_shows_the_table_with_hangul_dates_and_numbers(libreoffice_csv, workbook, built_warehouse,
-                                                                   sheet):
+def test_libreoffice_shows_the_table_with_hangul_dates_and_numbers(libreoffice_csv, workbook, built_warehouse, sheet):
     got = libreoffice_csv[sheet.sheet]
     columns, rows = table_rows(built_warehouse, sheet, as_sheet=True)
     assert got[0] == [c.value for c in workbook[sheet.sheet][1]]

@@ -59,9 +59,9 @@ def run_request_for(plan: ChangePlan, found: Discovery, ordered: list[str]) -> R
     matcher or the dbt project changed, or a retraction), the unpartitioned assets only; with nothing to
     build, the exports that are behind. The plan as a tag; full refresh and retractions as typed run
     configuration."""
+    from pipeline.definitions import defs
     from pipeline.defs.assets.exports import EXPORT_KEYS
     from pipeline.defs.assets.parsed import INGEST_KEYS
-    from pipeline.definitions import defs
 
     tags, selection = {PLAN_TAG: plan.as_json()}, None
     if plan.to_load:
@@ -73,10 +73,19 @@ def run_request_for(plan: ChangePlan, found: Discovery, ordered: list[str]) -> R
         selection = [EXPORT_KEYS[name] for name in plan.exports_behind]
     # the same plan over the same files is the same request: Dagster starts a run_key once
     what = plan.as_json() + "".join(f"{k}={found.reports[k].sha256}" for k in plan.to_load)
-    config = {"ops": {"staging_tables": {"config": {"full_refresh": plan.full, "retract": plan.retract}},
-                      "pledge_dbt_models": {"config": {"full_refresh": plan.full}}}} if plan.builds else {}
-    return RunRequest(run_key=hashlib.sha256(what.encode()).hexdigest()[:20], tags=tags,
-                      asset_selection=selection, run_config=config)
+    config = (
+        {
+            "ops": {
+                "staging_tables": {"config": {"full_refresh": plan.full, "retract": plan.retract}},
+                "pledge_dbt_models": {"config": {"full_refresh": plan.full}},
+            }
+        }
+        if plan.builds
+        else {}
+    )
+    return RunRequest(
+        run_key=hashlib.sha256(what.encode()).hexdigest()[:20], tags=tags, asset_selection=selection, run_config=config
+    )
 
 
 @sensor(
@@ -84,7 +93,7 @@ def run_request_for(plan: ChangePlan, found: Discovery, ordered: list[str]) -> R
     minimum_interval_seconds=60,
     default_status=DefaultSensorStatus.STOPPED,
     description="Watches raw/ for new or changed report files: registers their period and requests the run "
-                "that the change plan asks for (pipeline/plan.py), once per plan.",
+    "that the change plan asks for (pipeline/plan.py), once per plan.",
 )
 def raw_reports_sensor(context: SensorEvaluationContext):
     found = discover_reports(settings.raw_dir())

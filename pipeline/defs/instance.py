@@ -5,11 +5,12 @@ Run, event log and schedule storage are Dagster's SQLite defaults under DAGSTER_
 files `dagster dev` reads); in the shared deployment (PLEDGE_POSTGRES_DSN set, see
 pipeline/shared/config.py) they are dagster-postgres's, in that Postgres database, so the webserver,
 the daemon and runs can be processes on different machines. The file names the environment variable,
-never the DSN itself, so no password is written to disk. A run's cost in events is kept down where events are made, not by
-replacing the storage: one planned event per asset for the partition range
+never the DSN itself, so no password is written to disk. A run's cost in events is kept down where
+events are made, not by replacing the storage: one planned event per asset for the partition range
 (DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS, see pipeline/run.py), per-period tables as one
 materialization's metadata. `make bench` measures what the event log costs a run.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,7 +30,7 @@ DAGSTER_URL_ENV = "PLEDGE_DAGSTER_POSTGRES_URL"
 def dagster_postgres_url(dsn: str) -> str:
     for scheme in ("postgresql://", "postgres://"):
         if dsn.startswith(scheme):
-            return "postgresql+psycopg2://" + dsn[len(scheme):]
+            return "postgresql+psycopg2://" + dsn[len(scheme) :]
     return dsn  # already names a driver, or not a URI (Dagster then says so)
 
 
@@ -45,16 +46,20 @@ def dagster_yaml(home: Path, *, postgres: bool | None = None) -> str:
     at a time from the queue (the warehouse has one writer), no telemetry."""
     if postgres is None:
         postgres = bool(os.environ.get(POSTGRES_DSN_ENV, "").strip())
-    storage = (f"""\
+    storage = (
+        f"""\
 storage:
   postgres:
     postgres_url:
       env: {DAGSTER_URL_ENV}
-""" if postgres else f"""\
+"""
+        if postgres
+        else f"""\
 storage:
   sqlite:
     base_dir: {home}
-""")
+"""
+    )
     return f"""\
 {HEADER}
 telemetry:

@@ -1,6 +1,7 @@
 """How a run talks: everything (Dagster's events, dbt's per-node lines) into a log file, and on the
 console (stderr, where progress goes; stdout keeps the summary) one line per step plus whatever
 needs a person's eyes (warnings and errors)."""
+
 import logging
 import os
 import re
@@ -38,10 +39,14 @@ class _ConsoleFormatter(logging.Formatter):
     config_schema={
         "log_file": Field(str, is_required=False, default_value="", description="write every record here"),
         "console": Field(bool, is_required=False, default_value=True, description="one line per step on stderr"),
-        "console_fd": Field(int, is_required=False, default_value=-1,
-                            description="a file descriptor for those lines (a copy of stderr's, made before the "
-                                        "run): Dagster captures the run's own stderr for its compute logs, and "
-                                        "lines written through the capture can be lost when the run ends"),
+        "console_fd": Field(
+            int,
+            is_required=False,
+            default_value=-1,
+            description="a file descriptor for those lines (a copy of stderr's, made before the "
+            "run): Dagster captures the run's own stderr for its compute logs, and "
+            "lines written through the capture can be lost when the run ends",
+        ),
     },
     description="The run's full log in a file, and one line per step on the console (`make run`).",
 )

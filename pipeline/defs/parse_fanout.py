@@ -3,6 +3,7 @@ each, run in parallel worker processes (`multiprocess_executor` here; the Kubern
 each step in its own pod, see the README's "Shared deployment"). A step writes only to the
 content-addressed snapshot store and parse cache; the build job's steps then find every period
 parsed and write the warehouse once, in one process."""
+
 from dagster import (
     Config,
     DynamicOut,
@@ -60,8 +61,11 @@ def parse_done(context: OpExecutionContext, refused: list) -> dict:
     return merged
 
 
-@job(executor_def=multiprocess_executor, logger_defs={"console": colored_console_logger, "run_log": run_log},
-     description="Parse many periods in parallel worker processes into the "
-     "parse cache (no warehouse writes); `make run` starts it before the build when many periods are uncached.")
+@job(
+    executor_def=multiprocess_executor,
+    logger_defs={"console": colored_console_logger, "run_log": run_log},
+    description="Parse many periods in parallel worker processes into the "
+    "parse cache (no warehouse writes); `make run` starts it before the build when many periods are uncached.",
+)
 def parse_reports():
     parse_done(period_chunks().map(parse_chunk).collect())

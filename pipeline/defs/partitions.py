@@ -19,7 +19,7 @@ def periods_of_run(context: AssetExecutionContext) -> list[str]:
     registered = context.instance.get_dynamic_partitions(reporting_periods.name)
     start, end = tags.get(ASSET_PARTITION_RANGE_START_TAG), tags.get(ASSET_PARTITION_RANGE_END_TAG)
     if start and end:
-        return registered[registered.index(start):registered.index(end) + 1]
+        return registered[registered.index(start) : registered.index(end) + 1]
     if tags.get(PARTITION_TAG):
         return [tags[PARTITION_TAG]]
     return registered

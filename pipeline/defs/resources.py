@@ -1,4 +1,5 @@
 """Resources of the code location: dbt (dagster-dbt's own resource) and the warehouse."""
+
 import logging
 
 from dagster import EnvVar

@@ -1,5 +1,6 @@
 """The warehouse as a Dagster resource: it owns the database path, the build lock, the run's
 working copy and the publish. Assets ask it for connections; none touches paths or locks."""
+
 from __future__ import annotations
 
 import os

@@ -2,6 +2,7 @@
 naming the build it was made from (the run that built the published warehouse, the last row of
 `staging.run_history`) and the files it wrote; an export whose stamp names another build, or whose
 files are gone, is behind, and the next run makes it again even when no report changed."""
+
 from __future__ import annotations
 
 import json

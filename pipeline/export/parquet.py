@@ -1,4 +1,5 @@
 """Parquet exports of the marts, for users of other tools (R, Excel via Power Query, Spark, ...)."""
+
 from __future__ import annotations
 
 import os
@@ -20,15 +21,21 @@ def export_parquet(db_path: Path, out_dir: Path) -> dict[str, int]:
     from pipeline.shared import connect_published  # the file, or the DuckLake when shared (issue 14)
 
     with connect_published(db_path) as con:
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = ? and table_type = 'BASE TABLE' order by table_name", [SCHEMA]).fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
+                [SCHEMA],
+            ).fetchall()
+        ]
         for table in tables:
             final = out_dir / f"{table}.parquet"
             tmp = out_dir / f".{table}.parquet.tmp"
             tmp.unlink(missing_ok=True)
-            con.execute(f"copy (select * from \"{SCHEMA}\".\"{table}\") to '{_sql_path(tmp)}' "
-                        "(format parquet, compression zstd)")
+            con.execute(
+                f'copy (select * from "{SCHEMA}"."{table}") to \'{_sql_path(tmp)}\' (format parquet, compression zstd)'
+            )
             os.replace(tmp, final)
             counts[table] = con.execute(f'select count(*) from "{SCHEMA}"."{table}"').fetchone()[0]
     for stale in out_dir.glob("*.parquet"):

@@ -1,6 +1,7 @@
 """What the exports hold: the analyst tables, how each is ordered, which rows the workbook shows, and
 the column headers (the Korean term of the dbt docs with the English name). The CSV files are written
 here; the workbook in workbook.py, the Parquet files in parquet.py."""
+
 from __future__ import annotations
 
 import codecs
@@ -19,18 +20,20 @@ from pipeline.shared import connect_published
 
 CSV_DIR = "csv"
 # pledge codes as printed (`5-1`, `48-2`) in their natural order, not as text
-PLEDGE_ORDER = ("try_cast(split_part(pledge_code, '-', 1) as integer), "
-                "try_cast(split_part(pledge_code, '-', 2) as integer), pledge_code")
+PLEDGE_ORDER = (
+    "try_cast(split_part(pledge_code, '-', 1) as integer), "
+    "try_cast(split_part(pledge_code, '-', 2) as integer), pledge_code"
+)
 LATEST_REPORT = "report_date = (select max(report_date) from marts.dim_period)"
 
 
 @dataclass(frozen=True)
 class Table:
-    name: str        # the CSV file's name
+    name: str  # the CSV file's name
     schema: str
-    table: str       # the dbt model it holds
-    order_by: str    # a total order, so that every export lists the rows alike
-    label_ko: str    # what it is, in Korean, then in English
+    table: str  # the dbt model it holds
+    order_by: str  # a total order, so that every export lists the rows alike
+    label_ko: str  # what it is, in Korean, then in English
     label_en: str
     sheet: str | None = None  # the workbook's sheet that shows it (None: CSV and Parquet only)
     sheet_rows: str | None = None  # the rows the sheet shows (SQL condition; None: every row)
@@ -45,18 +48,53 @@ class Table:
 
 
 TABLES: tuple[Table, ...] = (
-    Table("활동", "marts", "dim_event", f"{PLEDGE_ORDER}, start_date nulls last, event_key",
-          "활동 (보고서마다 한 번)", "activities, each counted once across reports", sheet="활동"),
+    Table(
+        "활동",
+        "marts",
+        "dim_event",
+        f"{PLEDGE_ORDER}, start_date nulls last, event_key",
+        "활동 (보고서마다 한 번)",
+        "activities, each counted once across reports",
+        sheet="활동",
+    ),
     Table("공약사업", "marts", "dim_pledge", PLEDGE_ORDER, "공약사업", "pledges", sheet="공약사업"),
-    Table("참여인원", "marts", "fct_attendees", f"report_date, {PLEDGE_ORDER}, event_seq, event_key, figure_seq",
-          "참여 인원 (최근 보고서)", "people figures of the latest report", sheet="참여인원", sheet_rows=LATEST_REPORT),
-    Table("활동이력", "marts", "fct_event_lifecycle", f"report_date, {PLEDGE_ORDER}, event_seq nulls last, event_key",
-          "최근 보고서의 변경 (신규, 변경, 유지, 중단)", "what changed in the latest report: new, changed, carried, dropped",
-          sheet="최근변경", sheet_rows=LATEST_REPORT),
-    Table("파싱문제", "staging", "stg_parse_issues", "report_date, issue_seq",
-          "파싱 문제", "parse issues: what the parser could not read cleanly", sheet="파싱문제"),
-    Table("기간별활동", "marts", "fct_events", f"report_date, {PLEDGE_ORDER}, event_seq, event_key",
-          "보고서별 활동 (전체 이력)", "activities per report: the full history"),
+    Table(
+        "참여인원",
+        "marts",
+        "fct_attendees",
+        f"report_date, {PLEDGE_ORDER}, event_seq, event_key, figure_seq",
+        "참여 인원 (최근 보고서)",
+        "people figures of the latest report",
+        sheet="참여인원",
+        sheet_rows=LATEST_REPORT,
+    ),
+    Table(
+        "활동이력",
+        "marts",
+        "fct_event_lifecycle",
+        f"report_date, {PLEDGE_ORDER}, event_seq nulls last, event_key",
+        "최근 보고서의 변경 (신규, 변경, 유지, 중단)",
+        "what changed in the latest report: new, changed, carried, dropped",
+        sheet="최근변경",
+        sheet_rows=LATEST_REPORT,
+    ),
+    Table(
+        "파싱문제",
+        "staging",
+        "stg_parse_issues",
+        "report_date, issue_seq",
+        "파싱 문제",
+        "parse issues: what the parser could not read cleanly",
+        sheet="파싱문제",
+    ),
+    Table(
+        "기간별활동",
+        "marts",
+        "fct_events",
+        f"report_date, {PLEDGE_ORDER}, event_seq, event_key",
+        "보고서별 활동 (전체 이력)",
+        "activities per report: the full history",
+    ),
 )
 
 
@@ -65,6 +103,7 @@ def default_manifest_path() -> Path:
 
 
 # --- descriptions from the dbt docs --------------------------------------------------------------
+
 
 def plain_text(markdown: str) -> str:
     """A dbt description as one line of plain text: code spans unquoted, whitespace collapsed."""
@@ -111,7 +150,8 @@ def load_docs(manifest_path: Path) -> dict[str, ModelDocs]:
         if node.get("resource_type") == "model":
             docs[node["name"]] = ModelDocs(
                 description=node.get("description") or "",
-                columns={name: col.get("description") or "" for name, col in node.get("columns", {}).items()})
+                columns={name: col.get("description") or "" for name, col in node.get("columns", {}).items()},
+            )
     return docs
 
 
@@ -123,8 +163,10 @@ def column_kind(duck_type: str) -> str:
         return "datetime"
     if upper == "BOOLEAN":
         return "bool"
-    if any(upper.startswith(p) for p in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
-                                           "USMALLINT", "UINTEGER", "UBIGINT")):
+    if any(
+        upper.startswith(p)
+        for p in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+    ):
         return "int"
     if any(upper.startswith(p) for p in ("DOUBLE", "FLOAT", "REAL", "DECIMAL")):
         return "number"
@@ -146,11 +188,15 @@ def _csv_sql(column: str, duck_type: str) -> str:
         return f"strftime({v}, '%Y-%m-%d')"
     if kind == "datetime":
         ts = f"timezone('UTC', {v})" if "TIME ZONE" in duck_type.upper() else v
-        return (f"strftime({ts}, '%Y-%m-%d %H:%M:%S') || case when microsecond({ts}) % 1000000 <> 0 then "
-                f"'.' || lpad(cast(microsecond({ts}) % 1000000 as varchar), 6, '0') else '' end")
+        return (
+            f"strftime({ts}, '%Y-%m-%d %H:%M:%S') || case when microsecond({ts}) % 1000000 <> 0 then "
+            f"'.' || lpad(cast(microsecond({ts}) % 1000000 as varchar), 6, '0') else '' end"
+        )
     if kind == "number":
-        return (f"case when isfinite({v}) and {v} = trunc({v}) then cast(cast({v} as hugeint) as varchar) "
-                f"else cast({v} as varchar) end")
+        return (
+            f"case when isfinite({v}) and {v} = trunc({v}) then cast(cast({v} as hugeint) as varchar) "
+            f"else cast({v} as varchar) end"
+        )
     return f"cast({v} as varchar)"
 
 
@@ -160,8 +206,10 @@ def _write_csv(con: duckdb.DuckDBPyConnection, select: str, final: Path) -> None
     body = final.with_name(f".{final.name}.body")
     tmp = final.with_name(f".{final.name}.tmp")
     try:
-        con.execute(f"copy ({select}) to '{str(body).replace(chr(39), chr(39) * 2)}' "
-                    "(format csv, header true, delimiter ',', quote '\"', escape '\"', null '')")
+        con.execute(
+            f"copy ({select}) to '{str(body).replace(chr(39), chr(39) * 2)}' "
+            "(format csv, header true, delimiter ',', quote '\"', escape '\"', null '')"
+        )
         with open(tmp, "wb") as out, open(body, "rb") as src:
             out.write(codecs.BOM_UTF8)
             shutil.copyfileobj(src, out, 1 << 20)
@@ -182,8 +230,10 @@ def export_csv(warehouse_path: Path, out_dir: Path, *, manifest_path: Path | Non
         for t in TABLES:
             model = docs.get(t.table)
             columns = [(r[0], r[1]) for r in con.execute(f"describe {t.relation}").fetchall()]
-            select = ", ".join(f"{_csv_sql(c, kind)} as {ident(header(c, model.columns.get(c, '') if model else ''))}"
-                               for c, kind in columns)
+            select = ", ".join(
+                f"{_csv_sql(c, kind)} as {ident(header(c, model.columns.get(c, '') if model else ''))}"
+                for c, kind in columns
+            )
             _write_csv(con, f"select {select} from {t.relation} order by {t.order_by}", out_dir / f"{t.name}.csv")
             rows[t.name] = con.execute(f"select count(*) from {t.relation}").fetchone()[0]
     for stale in out_dir.glob("*.csv"):

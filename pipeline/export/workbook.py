@@ -12,6 +12,7 @@ are TRUE/FALSE, an empty cell is a null. The header row is frozen, filtered and 
 The file is written beside its final name and os.replace()d over it, so a reader never sees half a
 workbook.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,17 @@ from typing import Any
 import duckdb
 import xlsxwriter
 
-from pipeline.export.tables import (TABLES, ModelDocs, Table, ident, column_kind, default_manifest_path, header,
-                                    load_docs, plain_text)
+from pipeline.export.tables import (
+    TABLES,
+    ModelDocs,
+    Table,
+    column_kind,
+    default_manifest_path,
+    header,
+    ident,
+    load_docs,
+    plain_text,
+)
 from pipeline.shared import connect_published
 
 WORKBOOK_NAME = "pledge_activity.xlsx"
@@ -44,15 +54,27 @@ SHEETS: tuple[Table, ...] = tuple(t for t in TABLES if t.sheet)
 
 
 _TYPE_LABELS = (  # DuckDB type prefix -> how the 읽어보기 sheet names it
-    ("DATE", "날짜 (date)"), ("TIMESTAMP", "일시 (date and time)"), ("BOOLEAN", "참/거짓 (TRUE/FALSE)"),
-    ("TINYINT", "정수 (integer)"), ("SMALLINT", "정수 (integer)"), ("INTEGER", "정수 (integer)"),
-    ("BIGINT", "정수 (integer)"), ("HUGEINT", "정수 (integer)"), ("UTINYINT", "정수 (integer)"),
-    ("USMALLINT", "정수 (integer)"), ("UINTEGER", "정수 (integer)"), ("UBIGINT", "정수 (integer)"),
-    ("DOUBLE", "수 (number)"), ("FLOAT", "수 (number)"), ("REAL", "수 (number)"), ("DECIMAL", "수 (number)"),
+    ("DATE", "날짜 (date)"),
+    ("TIMESTAMP", "일시 (date and time)"),
+    ("BOOLEAN", "참/거짓 (TRUE/FALSE)"),
+    ("TINYINT", "정수 (integer)"),
+    ("SMALLINT", "정수 (integer)"),
+    ("INTEGER", "정수 (integer)"),
+    ("BIGINT", "정수 (integer)"),
+    ("HUGEINT", "정수 (integer)"),
+    ("UTINYINT", "정수 (integer)"),
+    ("USMALLINT", "정수 (integer)"),
+    ("UINTEGER", "정수 (integer)"),
+    ("UBIGINT", "정수 (integer)"),
+    ("DOUBLE", "수 (number)"),
+    ("FLOAT", "수 (number)"),
+    ("REAL", "수 (number)"),
+    ("DECIMAL", "수 (number)"),
 )
 
 
 # --- cells --------------------------------------------------------------------------------------
+
 
 def display_width(value: Any) -> int:
     """Width of a value in Excel's character units: Hangul and other wide characters count twice."""
@@ -81,6 +103,7 @@ def _type_label(duck_type: str) -> str:
 
 # --- the export ---
 
+
 def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path | None = None) -> dict:
     """Write out_dir/pledge_activity.xlsx from the published warehouse (opened read-only).
     Returns {"workbook": path, "rows": {sheet: rows}, "tables": {sheet: "schema.table"}}."""
@@ -94,14 +117,26 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
     with connect_published(warehouse_path) as con:
         periods = [r[0] for r in con.execute("select report_date from marts.dim_period order by 1").fetchall()]
         layouts = {s.sheet: sheet_columns(_columns(con, s)) for s in SHEETS}
-        counts = {s.sheet: con.execute(f"select count(*) from {s.relation} {s.sheet_where}").fetchone()[0]
-                  for s in SHEETS}
-        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "tmpdir": str(out_dir),
-                                              "strings_to_numbers": False, "strings_to_formulas": False,
-                                              "strings_to_urls": False})
+        counts = {
+            s.sheet: con.execute(f"select count(*) from {s.relation} {s.sheet_where}").fetchone()[0] for s in SHEETS
+        }
+        book = xlsxwriter.Workbook(
+            str(tmp),
+            {
+                "constant_memory": True,
+                "tmpdir": str(out_dir),
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
         try:
-            book.set_properties({"title": "공약사업 주민소통 활동내역 (pledge citizen-communication activities)",
-                                 "comments": f"Exported from {Path(warehouse_path).name}"})
+            book.set_properties(
+                {
+                    "title": "공약사업 주민소통 활동내역 (pledge citizen-communication activities)",
+                    "comments": f"Exported from {Path(warehouse_path).name}",
+                }
+            )
             styles = _styles(book)
             readme = book.add_worksheet(README_SHEET)
             _write_readme(readme, styles, docs, layouts, counts, periods, Path(warehouse_path).name, manifest_path)
@@ -116,6 +151,7 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
 
 def sheet_columns(columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The table's columns in the order a reader looks for them: pledge and title first, keys last."""
+
     def rank(item: tuple[int, tuple[str, str]]) -> tuple[int, int]:
         position, (name, _) = item
         if name in FIRST_COLUMNS:
@@ -133,8 +169,9 @@ def _columns(con: duckdb.DuckDBPyConnection, sheet: Table) -> list[tuple[str, st
 def _styles(book: xlsxwriter.Workbook) -> dict[str, Any]:
     base = {"font_name": "Malgun Gothic", "font_size": 10, "valign": "top"}
     return {
-        "header": book.add_format({**base, "bold": True, "text_wrap": True, "bg_color": "#DDEBF7",
-                                   "bottom": 1, "border_color": "#9BC2E6"}),
+        "header": book.add_format(
+            {**base, "bold": True, "text_wrap": True, "bg_color": "#DDEBF7", "bottom": 1, "border_color": "#9BC2E6"}
+        ),
         "text": book.add_format(base),
         "date": book.add_format({**base, "num_format": "yyyy-mm-dd", "align": "left"}),
         "datetime": book.add_format({**base, "num_format": "yyyy-mm-dd hh:mm:ss", "align": "left"}),
@@ -185,7 +222,7 @@ def _write_sheet(con, book, styles, sheet: Table, columns: list[tuple[str, str]]
                     ws.write_boolean(row, col, value, styles["bool"])
                 elif kind in ("date", "datetime"):
                     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-                        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+                        value = value.astimezone(dt.UTC).replace(tzinfo=None)
                     ws.write_datetime(row, col, value, styles[kind])
                 else:
                     ws.write_number(row, col, value, styles[kind])
@@ -208,7 +245,7 @@ def _write_sheet(con, book, styles, sheet: Table, columns: list[tuple[str, str]]
     # about 150 columns of width fit an A4 landscape page at 100%: shrink wide sheets, but stay legible
     ws.set_print_scale(max(55, min(100, int(150 * 100 / max(total_width, 1)))))
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    ws.set_header(f"&L&\"Malgun Gothic,Bold\"{sheet.sheet} — {sheet.label_ko}&R{sheet.label_en}")
+    ws.set_header(f'&L&"Malgun Gothic,Bold"{sheet.sheet} — {sheet.label_ko}&R{sheet.label_en}')
     ws.set_footer(f"&L{sheet.sheet} ({sheet.schema}.{sheet.table})&R&P / &N")
 
 
@@ -220,8 +257,16 @@ def _longest_header_line(text: str) -> float:
     return max(display_width(term), display_width(f"({english}"))
 
 
-def _write_readme(ws, styles, docs: Mapping[str, ModelDocs], layouts, counts, periods: Iterable,
-                  warehouse_name: str, manifest_path: Path) -> None:
+def _write_readme(
+    ws,
+    styles,
+    docs: Mapping[str, ModelDocs],
+    layouts,
+    counts,
+    periods: Iterable,
+    warehouse_name: str,
+    manifest_path: Path,
+) -> None:
     periods = [p.isoformat() if hasattr(p, "isoformat") else str(p) for p in periods]
     ws.set_column(0, 0, 14)
     ws.set_column(1, 1, 34)
@@ -233,11 +278,19 @@ def _write_readme(ws, styles, docs: Mapping[str, ModelDocs], layouts, counts, pe
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
     ws.set_footer(f"&L{README_SHEET}&R&P / &N")
     row = 0
-    ws.write_string(row, 0, "공약사업 주민소통 활동내역 — 워크북 "
-                            "(pledge citizen-communication activities — workbook)", styles["title"])
+    ws.write_string(
+        row,
+        0,
+        "공약사업 주민소통 활동내역 — 워크북 (pledge citizen-communication activities — workbook)",
+        styles["title"],
+    )
     row += 1
-    ws.write_string(row, 0, f"보고 기간 (reporting periods): {', '.join(periods) or '-'}  ·  "
-                            f"원본 (source): {warehouse_name}", styles["code"])
+    ws.write_string(
+        row,
+        0,
+        f"보고 기간 (reporting periods): {', '.join(periods) or '-'}  ·  원본 (source): {warehouse_name}",
+        styles["code"],
+    )
     row += 2
     notes = (
         "시트마다 웨어하우스의 표 하나입니다. 머리글은 한국어 용어와 영어 열 이름입니다. 날짜는 날짜, 수는 수, "
@@ -255,28 +308,40 @@ def _write_readme(ws, styles, docs: Mapping[str, ModelDocs], layouts, counts, pe
         ws.merge_range(row, 0, row, 3, note, styles["note"])
         row += 1
     if not docs:
-        ws.merge_range(row, 0, row, 3, f"dbt manifest not found ({manifest_path}): no descriptions "
-                                       "(run `make manifest`).", styles["note"])
+        ws.merge_range(
+            row,
+            0,
+            row,
+            3,
+            f"dbt manifest not found ({manifest_path}): no descriptions (run `make manifest`).",
+            styles["note"],
+        )
         row += 1
 
-    row = _section(ws, row + 1, "시트 (sheets)", ("시트 (sheet)", "표 (table)", "행 수 (rows)", "설명 (description)"),
-                   styles)
+    row = _section(
+        ws, row + 1, "시트 (sheets)", ("시트 (sheet)", "표 (table)", "행 수 (rows)", "설명 (description)"), styles
+    )
     for sheet in SHEETS:
         model = docs.get(sheet.table)
         ws.write_string(row, 0, sheet.sheet, styles["text"])
         ws.write_string(row, 1, f"{sheet.schema}.{sheet.table}", styles["code"])
         ws.write_number(row, 2, counts[sheet.sheet], styles["int"])
-        description = (f"{sheet.label_ko} ({sheet.label_en}). {plain_text(model.description) if model else ''}"
-                       f" 전체 (the whole table): csv/{sheet.name}.csv").strip()
+        description = (
+            f"{sheet.label_ko} ({sheet.label_en}). {plain_text(model.description) if model else ''}"
+            f" 전체 (the whole table): csv/{sheet.name}.csv"
+        ).strip()
         if counts[sheet.sheet] > MAX_DATA_ROWS:
-            description += (f" — Excel holds {MAX_DATA_ROWS:,} rows: this sheet shows the first of them; the "
-                            f"whole table is in csv/{sheet.name}.csv.")
+            description += (
+                f" — Excel holds {MAX_DATA_ROWS:,} rows: this sheet shows the first of them; the "
+                f"whole table is in csv/{sheet.name}.csv."
+            )
         ws.set_row(row, _wrapped_height(description, 100))
         ws.write_string(row, 3, description, styles["wrap"])
         row += 1
 
-    row = _section(ws, row + 1, "열 (columns)", ("시트 (sheet)", "열 (column)", "형식 (type)", "설명 (description)"),
-                   styles)
+    row = _section(
+        ws, row + 1, "열 (columns)", ("시트 (sheet)", "열 (column)", "형식 (type)", "설명 (description)"), styles
+    )
     for sheet in SHEETS:
         model = docs.get(sheet.table)
         for column, duck_type in layouts[sheet.sheet]:

@@ -50,6 +50,7 @@ report.
 
 Everything here is pure: no database, no Dagster. `pipeline/identity/store.py` feeds it from the warehouse.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -105,7 +106,7 @@ def normalise_title(title: str | None) -> str:
 def _bigrams(text: str) -> dict[str, int]:
     grams: dict[str, int] = defaultdict(int)
     for i in range(len(text) - 1):
-        grams[text[i:i + 2]] += 1
+        grams[text[i : i + 2]] += 1
     return grams
 
 
@@ -209,8 +210,11 @@ class Published:
         other than in that report itself."""
         best = None
         for d, record in self._appearances.get(key, {}).items():
-            if d != report_date and (best is None or (abs((d - report_date).days), -d.toordinal())
-                                     < (abs((best.report_date - report_date).days), -best.report_date.toordinal())):
+            if d != report_date and (
+                best is None
+                or (abs((d - report_date).days), -d.toordinal())
+                < (abs((best.report_date - report_date).days), -best.report_date.toordinal())
+            ):
                 best = record
         return best
 
@@ -309,8 +313,13 @@ TIERS: tuple[Tier, ...] = (("exact", _exact), ("title", _title), ("dates", _date
 REAPPEARANCE_TIERS = TIERS[:3]  # an activity back after a gap must match more strictly
 
 
-def _assign(known: list[_Known], current: list[_Current], tiers: Sequence[Tier],
-            taken_known: set[int], matched: dict[int, tuple[_Known, str]]) -> None:
+def _assign(
+    known: list[_Known],
+    current: list[_Current],
+    tiers: Sequence[Tier],
+    taken_known: set[int],
+    matched: dict[int, tuple[_Known, str]],
+) -> None:
     """Greedy one-to-one assignment, tier by tier (indexes into `known` / `current`)."""
     for method, score_of in tiers:
         pairs = []
@@ -393,8 +402,12 @@ def match_period(
     for pledge_code, cur in by_pledge_cur.items():
         matched = matched_of[pledge_code]
         kept = set(matched)
-        for candidates, tiers in ((by_pledge_prev, TIERS), (by_pledge_old, REAPPEARANCE_TIERS),
-                                  (by_pledge_next, TIERS), (by_pledge_far, REAPPEARANCE_TIERS)):
+        for candidates, tiers in (
+            (by_pledge_prev, TIERS),
+            (by_pledge_old, REAPPEARANCE_TIERS),
+            (by_pledge_next, TIERS),
+            (by_pledge_far, REAPPEARANCE_TIERS),
+        ):
             # a key is given once per report, whichever pledge's candidates carry it
             _assign([k for k in candidates.get(pledge_code, []) if k.key not in given], cur, tiers, set(), matched)
             given.update(k.key for k, _ in matched.values())
@@ -439,8 +452,9 @@ class KeyHistory:
     # not walk the whole registry for each
     _unseen: list[str] | None = field(default=None, repr=False, compare=False)
 
-    def key_period(self, current: Sequence[ActivityRecord],
-                   next_report_date: dt.date | None = None) -> list[KeyedActivity]:
+    def key_period(
+        self, current: Sequence[ActivityRecord], next_report_date: dt.date | None = None
+    ) -> list[KeyedActivity]:
         """Keys for the next report's activities (all of one report_date); the history moves past it.
 
         `next_report_date`: the report after this one in this pass, if any.
@@ -457,8 +471,15 @@ class KeyHistory:
             for key in self._unseen:
                 if (r := self.published.nearest(key, report_date)) is not None:
                     unseen.append((r, key))
-        keyed = match_period(current, self.previous, earlier, published, unseen,
-                             _Taken(self.published.keys, self.last_seen), next_report_date)
+        keyed = match_period(
+            current,
+            self.previous,
+            earlier,
+            published,
+            unseen,
+            _Taken(self.published.keys, self.last_seen),
+            next_report_date,
+        )
         record_of = {(r.pledge_code, r.event_seq): r for r in current}
         self.previous = [(record_of[(k.pledge_code, k.event_seq)], k.event_key) for k in keyed]
         self.last_seen.update({key: r for r, key in self.previous})
@@ -467,8 +488,9 @@ class KeyHistory:
         return keyed
 
 
-def assign_keys(records: Iterable[ActivityRecord], history: KeyHistory | None = None,
-                published: Published | None = None) -> list[KeyedActivity]:
+def assign_keys(
+    records: Iterable[ActivityRecord], history: KeyHistory | None = None, published: Published | None = None
+) -> list[KeyedActivity]:
     """Keys for the activities of every report, assigned in date order from the oldest report.
 
     `history`: the state after the reports before these ones (default: none before), updated in place;

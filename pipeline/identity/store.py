@@ -48,14 +48,16 @@ TABLE = f"{SCHEMA}.event_keys"
 STATE_TABLE = f"{SCHEMA}.event_keys_state"
 REGISTRY_TABLE = f"{SCHEMA}.event_key_registry"
 
-EVENT_KEYS_SCHEMA = pa.schema([
-    pa.field("report_date", pa.date32(), nullable=False),
-    pa.field("pledge_code", pa.string(), nullable=False),
-    pa.field("event_seq", pa.int64(), nullable=False),
-    pa.field("event_key", pa.string(), nullable=False),
-    pa.field("match_method", pa.string(), nullable=False),
-    pa.field("matched_report_date", pa.date32()),
-])
+EVENT_KEYS_SCHEMA = pa.schema(
+    [
+        pa.field("report_date", pa.date32(), nullable=False),
+        pa.field("pledge_code", pa.string(), nullable=False),
+        pa.field("event_seq", pa.int64(), nullable=False),
+        pa.field("event_key", pa.string(), nullable=False),
+        pa.field("match_method", pa.string(), nullable=False),
+        pa.field("matched_report_date", pa.date32()),
+    ]
+)
 _DDL = f"""
 create table if not exists {TABLE} (
     report_date date not null,
@@ -92,29 +94,41 @@ create table if not exists {REGISTRY_TABLE} (
     reserved boolean not null
 )"""
 _COLUMNS = [f.name for f in EVENT_KEYS_SCHEMA]
-EVENT_KEYS_STATE_SCHEMA = pa.schema([
-    pa.field("report_date", pa.date32(), nullable=False),
-    pa.field("events_fingerprint", pa.string(), nullable=False),
-    pa.field("matcher_fingerprint", pa.string(), nullable=False),
-    pa.field("n_events", pa.int64(), nullable=False),
-])
+EVENT_KEYS_STATE_SCHEMA = pa.schema(
+    [
+        pa.field("report_date", pa.date32(), nullable=False),
+        pa.field("events_fingerprint", pa.string(), nullable=False),
+        pa.field("matcher_fingerprint", pa.string(), nullable=False),
+        pa.field("n_events", pa.int64(), nullable=False),
+    ]
+)
 _STATE_COLUMNS = [f.name for f in EVENT_KEYS_STATE_SCHEMA]
 # the columns of staging.events the matcher reads (ActivityRecord), in its order
-_RECORD_COLUMNS = ["report_date", "pledge_code", "event_seq", "title", "start_date", "start_precision",
-                   "end_date", "end_precision", "raw_text"]
+_RECORD_COLUMNS = [
+    "report_date",
+    "pledge_code",
+    "event_seq",
+    "title",
+    "start_date",
+    "start_precision",
+    "end_date",
+    "end_precision",
+    "raw_text",
+]
 # Fingerprint of a period's rows, order-independent, computed in SQL in milliseconds. DuckDB's hash() is
 # deterministic but not promised stable across DuckDB versions: another version at worst re-keys every
 # period once (same keys), never keeps stale ones.
-_FINGERPRINT_SQL = (
-    "count(*)::varchar || ':' || sum(hash(" + ", ".join(_RECORD_COLUMNS[1:]) + ")::hugeint)::varchar"
-)
+_FINGERPRINT_SQL = "count(*)::varchar || ':' || sum(hash(" + ", ".join(_RECORD_COLUMNS[1:]) + ")::hugeint)::varchar"
 PERIODS_PER_READ = 50  # periods read from staging.events per query while re-keying
 
 
 def _events_exist(con: duckdb.DuckDBPyConnection) -> bool:
-    return con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = 'events'", [SCHEMA]
-    ).fetchone()[0] > 0
+    return (
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = 'events'", [SCHEMA]
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def _record(row: Sequence) -> ActivityRecord:
@@ -126,7 +140,7 @@ def read_activities(con: duckdb.DuckDBPyConnection) -> list[ActivityRecord]:
     if not _events_exist(con):
         return []
     rows = con.execute(f"""
-        select {', '.join(_RECORD_COLUMNS)}
+        select {", ".join(_RECORD_COLUMNS)}
         from {SCHEMA}.events
         order by report_date, pledge_code, event_seq
     """).fetchall()
@@ -164,16 +178,24 @@ def plan_keys(con: duckdb.DuckDBPyConnection) -> KeyPlan:
     _ensure_tables(con)
     fingerprints: dict[dt.date, str] = {}
     if _events_exist(con):
-        fingerprints = dict(con.execute(
-            f"select report_date, {_FINGERPRINT_SQL} from {SCHEMA}.events group by report_date").fetchall())
-    state = {d: (efp, mfp, n) for d, efp, mfp, n in con.execute(
-        f"select report_date, events_fingerprint, matcher_fingerprint, n_events from {STATE_TABLE}").fetchall()}
+        fingerprints = dict(
+            con.execute(f"select report_date, {_FINGERPRINT_SQL} from {SCHEMA}.events group by report_date").fetchall()
+        )
+    state = {
+        d: (efp, mfp, n)
+        for d, efp, mfp, n in con.execute(
+            f"select report_date, events_fingerprint, matcher_fingerprint, n_events from {STATE_TABLE}"
+        ).fetchall()
+    }
     # the stored keys of a period must be one row per activity, each joining its staging row
     join = f"left join {SCHEMA}.events e using (report_date, pledge_code, event_seq)" if fingerprints else ""
     joined = "count(e.event_seq)" if fingerprints else "0"
-    stored = {d: (n, n_joined, n_distinct) for d, n, n_joined, n_distinct in con.execute(f"""
+    stored = {
+        d: (n, n_joined, n_distinct)
+        for d, n, n_joined, n_distinct in con.execute(f"""
         select k.report_date, count(*), {joined}, count(distinct (k.pledge_code, k.event_seq))
-        from {TABLE} k {join} group by 1""").fetchall()}
+        from {TABLE} k {join} group by 1""").fetchall()
+    }
     matcher = matcher_fingerprint()
     stale = set()
     for d, fp in fingerprints.items():
@@ -201,8 +223,10 @@ def register_stored_keys(con: duckdb.DuckDBPyConnection) -> int:
     from is gone, and its text must not be read from the report that replaced it.
     """
     _ensure_tables(con)
-    if con.execute(f"select count(*) from {REGISTRY_TABLE}").fetchone()[0] or \
-            not con.execute(f"select count(*) from {TABLE}").fetchone()[0]:
+    if (
+        con.execute(f"select count(*) from {REGISTRY_TABLE}").fetchone()[0]
+        or not con.execute(f"select count(*) from {TABLE}").fetchone()[0]
+    ):
         return 0
     if _events_exist(con):
         known = f"""e.event_seq is not null and k.report_date in (
@@ -232,10 +256,13 @@ def load_published(con: duckdb.DuckDBPyConnection, since: dt.date | None = None)
         where = f"and (r.report_date >= ? or r.event_key not in (select event_key from {TABLE} where report_date < ?))"
         params = [since, since]
     cols = ", ".join(f"r.{c}" for c in _RECORD_COLUMNS)
-    for row in con.execute(f"""
+    for row in con.execute(
+        f"""
             select {cols}, r.event_key from {REGISTRY_TABLE} r
             where not r.reserved {where}
-            order by r.report_date, r.pledge_code, r.event_seq, r.event_key""", params).fetchall():
+            order by r.report_date, r.pledge_code, r.event_seq, r.event_key""",
+        params,
+    ).fetchall():
         published.add(row[9], _record(row[:9]))
     return published
 
@@ -251,14 +278,18 @@ def seed_history(con: duckdb.DuckDBPyConnection, before: dt.date) -> KeyHistory:
     """
     history = KeyHistory()
     cols = ", ".join(f"e.{c}" for c in _RECORD_COLUMNS)
-    rows = con.execute(f"""
+    rows = con.execute(
+        f"""
         select {cols}, k.event_key
         from {SCHEMA}.events e join {TABLE} k using (report_date, pledge_code, event_seq)
         where e.report_date = (select max(report_date) from {SCHEMA}.events where report_date < ?)
         order by e.pledge_code, e.event_seq
-    """, [before]).fetchall()
+    """,
+        [before],
+    ).fetchall()
     history.previous = [(_record(row[:9]), row[9]) for row in rows]
-    rows = con.execute(f"""
+    rows = con.execute(
+        f"""
         with keys as (
             select event_key,
                    max(report_date) as last_date,
@@ -274,37 +305,43 @@ def seed_history(con: duckdb.DuckDBPyConnection, before: dt.date) -> KeyHistory:
         from keys k join {SCHEMA}.events e
           on e.report_date = k.last_date and e.pledge_code = k.last_pledge and e.event_seq = k.last_seq
         order by k.first_date, k.first_pledge, k.first_seq
-    """, [before]).fetchall()
+    """,
+        [before],
+    ).fetchall()
     history.last_seen = {row[9]: _record(row[:9]) for row in rows}
     return history
 
 
-def _periods_of_records(con: duckdb.DuckDBPyConnection, periods: list[dt.date]
-                        ) -> Iterator[tuple[dt.date, list[ActivityRecord]]]:
+def _periods_of_records(
+    con: duckdb.DuckDBPyConnection, periods: list[dt.date]
+) -> Iterator[tuple[dt.date, list[ActivityRecord]]]:
     """The activities of `periods` (ascending), period by period, a few dozen periods per query."""
     for i in range(0, len(periods), PERIODS_PER_READ):
-        chunk = periods[i:i + PERIODS_PER_READ]
+        chunk = periods[i : i + PERIODS_PER_READ]
         by_period: dict[dt.date, list[ActivityRecord]] = defaultdict(list)
-        for row in con.execute(f"""
-            select {', '.join(_RECORD_COLUMNS)} from {SCHEMA}.events
+        for row in con.execute(
+            f"""
+            select {", ".join(_RECORD_COLUMNS)} from {SCHEMA}.events
             where report_date between ? and ?
             order by report_date, pledge_code, event_seq
-        """, [chunk[0], chunk[-1]]).fetchall():
+        """,
+            [chunk[0], chunk[-1]],
+        ).fetchall():
             by_period[row[0]].append(_record(row))
         for d in chunk:
             yield d, by_period.pop(d, [])
 
 
 def _to_table(keyed: list[KeyedActivity]) -> pa.Table:
-    return pa.Table.from_pydict(
-        {c: [getattr(k, c) for k in keyed] for c in _COLUMNS}, schema=EVENT_KEYS_SCHEMA)
+    return pa.Table.from_pydict({c: [getattr(k, c) for k in keyed] for c in _COLUMNS}, schema=EVENT_KEYS_SCHEMA)
 
 
 # ---------------------------------------------------------------- writing
 
 
-def _replace_periods(con: duckdb.DuckDBPyConnection, incoming: pa.Table, since: dt.date | None,
-                     state_rows: list[tuple] | None) -> list[dt.date]:
+def _replace_periods(
+    con: duckdb.DuckDBPyConnection, incoming: pa.Table, since: dt.date | None, state_rows: list[tuple] | None
+) -> list[dt.date]:
     """Make the keys of the periods >= `since` (all when None) those of `incoming`, rewriting only the
     periods whose rows differ, in one transaction with the state: with `state_rows`, they become the
     state of the periods >= `since`; without, the state of the periods rewritten is dropped (their keys
@@ -314,15 +351,25 @@ def _replace_periods(con: duckdb.DuckDBPyConnection, incoming: pa.Table, since: 
     params = [since] if since is not None else []
     con.register("incoming_event_keys", incoming)
     try:
-        rewrite = [r[0] for r in con.execute(f"""
+        rewrite = [
+            r[0]
+            for r in con.execute(
+                f"""
             select distinct report_date from (
                 (select {cols} from incoming_event_keys except select {cols} from {TABLE} {where})
                 union all
                 (select {cols} from {TABLE} {where} except select {cols} from incoming_event_keys)
-            ) order by 1""", params + params).fetchall()]
+            ) order by 1""",
+                params + params,
+            ).fetchall()
+        ]
         con.register("rewrite_periods", pa.table({"report_date": pa.array(rewrite, pa.date32())}))
-        con.register("incoming_state", pa.Table.from_pylist(
-            [dict(zip(_STATE_COLUMNS, row)) for row in state_rows or []], schema=EVENT_KEYS_STATE_SCHEMA))
+        con.register(
+            "incoming_state",
+            pa.Table.from_pylist(
+                [dict(zip(_STATE_COLUMNS, row)) for row in state_rows or []], schema=EVENT_KEYS_STATE_SCHEMA
+            ),
+        )
         con.execute("begin transaction")
         try:
             if rewrite:
@@ -331,8 +378,9 @@ def _replace_periods(con: duckdb.DuckDBPyConnection, incoming: pa.Table, since: 
                 con.execute(f"""insert into {TABLE} ({cols}) select {cols} from incoming_event_keys
                                 where report_date in (select report_date from rewrite_periods)""")
                 if state_rows is None:
-                    con.execute(f"delete from {STATE_TABLE} "
-                                "where report_date in (select report_date from rewrite_periods)")
+                    con.execute(
+                        f"delete from {STATE_TABLE} where report_date in (select report_date from rewrite_periods)"
+                    )
             if _events_exist(con):
                 # every key written is published with the run: registered with the text it was keyed on
                 con.execute(f"""delete from {REGISTRY_TABLE} r using incoming_event_keys i
@@ -344,8 +392,10 @@ def _replace_periods(con: duckdb.DuckDBPyConnection, incoming: pa.Table, since: 
                     from incoming_event_keys i join {SCHEMA}.events e using (report_date, pledge_code, event_seq)""")
             if state_rows is not None:
                 con.execute(f"delete from {STATE_TABLE} {where}", params)
-                con.execute(f"insert into {STATE_TABLE} ({', '.join(_STATE_COLUMNS)}) "
-                            f"select {', '.join(_STATE_COLUMNS)} from incoming_state")
+                con.execute(
+                    f"insert into {STATE_TABLE} ({', '.join(_STATE_COLUMNS)}) "
+                    f"select {', '.join(_STATE_COLUMNS)} from incoming_state"
+                )
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -390,12 +440,14 @@ def update_keys(con: duckdb.DuckDBPyConnection) -> KeyUpdate:
     history = seed_history(con, since) if plan.reused else KeyHistory()
     history.published = load_published(con, since)
     following = dict(itertools.pairwise(plan.periods))
-    tables = [_to_table(history.key_period(records, following.get(d)))
-              for d, records in _periods_of_records(con, plan.rekeyed) if records]
+    tables = [
+        _to_table(history.key_period(records, following.get(d)))
+        for d, records in _periods_of_records(con, plan.rekeyed)
+        if records
+    ]
     incoming = pa.concat_tables(tables) if tables else EVENT_KEYS_SCHEMA.empty_table()
     matcher = matcher_fingerprint()
-    state_rows = [[d, plan.fingerprints[d], matcher, int(plan.fingerprints[d].split(":", 1)[0])]
-                  for d in plan.rekeyed]
+    state_rows = [[d, plan.fingerprints[d], matcher, int(plan.fingerprints[d].split(":", 1)[0])] for d in plan.rekeyed]
     rewrite = _replace_periods(con, incoming, since, state_rows)
     rewritten = set(rewrite)
     return KeyUpdate(rewrite, [d for d in plan.periods if d not in rewritten], plan.rekeyed, plan.reused)
@@ -411,8 +463,7 @@ def continuity(keyed: list[KeyedActivity]) -> dict[str, float]:
         keys[k.report_date].add(k.event_key)
     periods = sorted(keys)
     return {
-        f"{a} -> {b}": round(len(keys[a] & keys[b]) / len(keys[a]), 4)
-        for a, b in zip(periods, periods[1:]) if keys[a]
+        f"{a} -> {b}": round(len(keys[a] & keys[b]) / len(keys[a]), 4) for a, b in zip(periods, periods[1:]) if keys[a]
     }
 
 
@@ -434,7 +485,8 @@ def stored_methods(con: duckdb.DuckDBPyConnection) -> dict[str, Counter]:
     """Period -> match method -> activities, from `staging.event_keys`."""
     per_period: dict[str, Counter] = defaultdict(Counter)
     for d, method, n in con.execute(
-            f"select report_date, match_method, count(*) from {TABLE} group by 1, 2 order by 1, 2").fetchall():
+        f"select report_date, match_method, count(*) from {TABLE} group by 1, 2 order by 1, 2"
+    ).fetchall():
         per_period[str(d)][method] = n
     return per_period
 

@@ -11,6 +11,7 @@ the dbt project that built its marts. Two views read it:
 A build is a copy of the published warehouse, so its newest row is the published build's until the
 staging load begins this build's row.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,9 +24,16 @@ HISTORY_TABLE = "staging.run_history"
 TABLE = "staging.periods_changed"
 RETRACTED_TABLE = "staging.retracted_periods"
 REASONS = ("loaded", "rekeyed", "retracted")  # why a period is in periods_changed: the column it comes from
-_COLUMNS = {"run_id": "varchar not null", "recorded_at": "timestamp not null", "periods_loaded": "date[]",
-            "plan": "json", "periods_rekeyed": "date[]", "periods_retracted": "date[]", "retracted": "json",
-            "dbt_fingerprint": "varchar"}
+_COLUMNS = {
+    "run_id": "varchar not null",
+    "recorded_at": "timestamp not null",
+    "periods_loaded": "date[]",
+    "plan": "json",
+    "periods_rekeyed": "date[]",
+    "periods_retracted": "date[]",
+    "retracted": "json",
+    "dbt_fingerprint": "varchar",
+}
 _LATEST = f"(select * from {HISTORY_TABLE} order by recorded_at desc limit 1)"
 
 
@@ -49,29 +57,42 @@ def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
 
 def _fold_earlier_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Warehouses published before this layout kept the same facts in tables of their own."""
-    tables = {r[0] for r in con.execute("select table_name from information_schema.tables where table_schema = "
-                                        "'staging' and table_type = 'BASE TABLE'").fetchall()}
+    tables = {
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = "
+            "'staging' and table_type = 'BASE TABLE'"
+        ).fetchall()
+    }
     if "retracted_periods" in tables:
         for day, source, sha, at, run in con.execute(f"select * from {RETRACTED_TABLE}").fetchall():
             files = json.dumps([{"report_date": str(day), "source_file": source, "source_sha256": sha}])
-            con.execute(f"insert into {HISTORY_TABLE} (run_id, recorded_at, periods_retracted, retracted) "
-                        "values (?, ?, [?::date], ?)", [run, at, day, files])
+            con.execute(
+                f"insert into {HISTORY_TABLE} (run_id, recorded_at, periods_retracted, retracted) "
+                "values (?, ?, [?::date], ?)",
+                [run, at, day, files],
+            )
         con.execute(f"drop table {RETRACTED_TABLE}")
     if "dbt_build_state" in tables:
-        con.execute(f"update {HISTORY_TABLE} set dbt_fingerprint = (select project_fingerprint from "
-                    "staging.dbt_build_state) where recorded_at = (select max(recorded_at) from staging.run_history)")
+        con.execute(
+            f"update {HISTORY_TABLE} set dbt_fingerprint = (select project_fingerprint from "
+            "staging.dbt_build_state) where recorded_at = (select max(recorded_at) from staging.run_history)"
+        )
         con.execute("drop table staging.dbt_build_state")
     if "periods_changed" in tables:
         con.execute(f"drop table {TABLE}")
 
 
-def start(con: duckdb.DuckDBPyConnection, run_id: str, periods_loaded: Iterable[dt.date],
-          plan_json: str | None) -> None:
+def start(
+    con: duckdb.DuckDBPyConnection, run_id: str, periods_loaded: Iterable[dt.date], plan_json: str | None
+) -> None:
     """This build's row: the run, its plan and the periods its staging load loaded."""
     ensure_table(con)
-    con.execute(f"insert into {HISTORY_TABLE} (run_id, recorded_at, periods_loaded, plan, periods_rekeyed, "
-                "periods_retracted) values (?, current_timestamp, ?, ?, [], [])",
-                [run_id, sorted(set(periods_loaded)), plan_json])
+    con.execute(
+        f"insert into {HISTORY_TABLE} (run_id, recorded_at, periods_loaded, plan, periods_rekeyed, "
+        "periods_retracted) values (?, current_timestamp, ?, ?, [], [])",
+        [run_id, sorted(set(periods_loaded)), plan_json],
+    )
 
 
 def add(con: duckdb.DuckDBPyConnection, periods: Iterable[dt.date], reason: str) -> None:
@@ -80,21 +101,29 @@ def add(con: duckdb.DuckDBPyConnection, periods: Iterable[dt.date], reason: str)
     if dates:
         ensure_table(con)
         column = f"periods_{reason}"
-        con.execute(f"update {HISTORY_TABLE} set {column} = list_distinct(list_concat({column}, ?::date[])) "
-                    f"where recorded_at = (select max(recorded_at) from {HISTORY_TABLE})", [dates])
+        con.execute(
+            f"update {HISTORY_TABLE} set {column} = list_distinct(list_concat({column}, ?::date[])) "
+            f"where recorded_at = (select max(recorded_at) from {HISTORY_TABLE})",
+            [dates],
+        )
 
 
 def record_dbt_fingerprint(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
     ensure_table(con)
-    con.execute(f"update {HISTORY_TABLE} set dbt_fingerprint = ? "
-                f"where recorded_at = (select max(recorded_at) from {HISTORY_TABLE})", [fingerprint])
+    con.execute(
+        f"update {HISTORY_TABLE} set dbt_fingerprint = ? "
+        f"where recorded_at = (select max(recorded_at) from {HISTORY_TABLE})",
+        [fingerprint],
+    )
 
 
 def built_dbt_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     """The dbt project that last built this database's marts (None: never, or unknown)."""
     try:
-        row = con.execute(f"select dbt_fingerprint from {HISTORY_TABLE} where dbt_fingerprint is not null "
-                          "order by recorded_at desc limit 1").fetchone()
+        row = con.execute(
+            f"select dbt_fingerprint from {HISTORY_TABLE} where dbt_fingerprint is not null "
+            "order by recorded_at desc limit 1"
+        ).fetchone()
     except duckdb.BinderException:  # a warehouse of an earlier layout: unknown, so a full refresh
         return None
     except duckdb.CatalogException:
@@ -110,16 +139,26 @@ def retract(con: duckdb.DuckDBPyConnection, periods: Iterable[dt.date]) -> list[
     dates = sorted(set(periods))
     if not dates:
         return []
-    held = {r[0]: r[1:] for r in con.execute(
-        f"select report_date, source_file, sha256 from {SCHEMA}.report_files where report_date in "
-        "(select unnest(?::date[]))", [dates]).fetchall()}
-    files = [{"report_date": str(d), "source_file": held[d][0], "source_sha256": held[d][1]} for d in dates if d in held]
+    held = {
+        r[0]: r[1:]
+        for r in con.execute(
+            f"select report_date, source_file, sha256 from {SCHEMA}.report_files where report_date in "
+            "(select unnest(?::date[]))",
+            [dates],
+        ).fetchall()
+    }
+    files = [
+        {"report_date": str(d), "source_file": held[d][0], "source_sha256": held[d][1]} for d in dates if d in held
+    ]
     con.execute("begin transaction")
     try:
         for table in STAGING_TABLES:
             con.execute(f"delete from {SCHEMA}.{table} where report_date in (select unnest(?::date[]))", [dates])
-        con.execute(f"update {HISTORY_TABLE} set retracted = ? "
-                    f"where recorded_at = (select max(recorded_at) from {HISTORY_TABLE})", [json.dumps(files)])
+        con.execute(
+            f"update {HISTORY_TABLE} set retracted = ? "
+            f"where recorded_at = (select max(recorded_at) from {HISTORY_TABLE})",
+            [json.dumps(files)],
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

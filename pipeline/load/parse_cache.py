@@ -1,6 +1,7 @@
 """The parse cache: each report parsed once per (file content, parser version) into Arrow files
 that the staging load reads. Parsing is pure and writes only its own cache folder, so periods
 parse in parallel; the warehouse itself is written later, by one process."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +13,7 @@ from pipeline import settings
 from pipeline.load import staging
 from pipeline.raw.report_file import RawReport, ReportFileError, decode_report
 from pipeline.raw.store import load_snapshot
+
 
 def cache_folder(info: RawReport) -> Path:
     from pipeline.parse.fingerprint import parser_fingerprint
@@ -37,7 +39,7 @@ def parse_one(info: RawReport, snapshot: Path) -> dict:
 
     text, _ = decode_report(snapshot.read_bytes(), info.file_name)
     parsed = parse_report_text(text, source_file=info.file_name, report_date=info.report_date)
-    tables = staging.to_arrow(info, parsed, ingested_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+    tables = staging.to_arrow(info, parsed, ingested_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
     pledge_codes = {row.pledge_code for row in parsed.rows}
     summary = {
         "report_date": info.report_date.isoformat(),
@@ -73,6 +75,7 @@ def parse_checked(key: str) -> dict | str:
 @dataclass
 class ParseTotals:
     """The figures of a run's parse that its checks read."""
+
     n_periods: int
     n_events: int
     n_pledges: int

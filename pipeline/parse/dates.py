@@ -18,6 +18,7 @@ tokenises the text with one precompiled regex and walks the tokens once:
 Precision is what the text gives. A year is *weak* when it is part of a name
 (`2019 경남관광박람회`, `'19년 국제 대회`): it is a date only when nothing else is.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -49,10 +50,13 @@ _Y = r"(?:'\s?(?P<{0}q>\d{{2}})|(?P<{0}f>(?:19|20)\d{{2}})|(?P<{0}b>\d{{2}}))"
 # Every alternative starts with a digit, `'`, `~` or `현`: the leading lookahead lets the
 # engine pass over other characters without trying the alternatives one by one.
 _TOKEN_BODY = (
-    "(?:" + "|".join(
+    "(?:"
+    + "|".join(
         [
             # '19. 3. 22.  19.4.8  (the no-quote two-digit year is checked in code)
-            r"(?P<ymd>(?<![\d.,])" + _Y.format("a") + r"\s*\.\s*(?P<am>\d{1,2})\s*\.\s*(?P<ad>\d{1,2})(?!\d)(?!\s*[월년])(?:\s*\.)?)",
+            r"(?P<ymd>(?<![\d.,])"
+            + _Y.format("a")
+            + r"\s*\.\s*(?P<am>\d{1,2})\s*\.\s*(?P<ad>\d{1,2})(?!\d)(?!\s*[월년])(?:\s*\.)?)",
             # 2019년 2월
             r"(?P<yhm>(?<!\d)(?P<hy>(?:19|20)\d{2})\s*년\s*(?P<hm>\d{1,2})\s*월(?!별))",
             # '18. 년중
@@ -73,7 +77,8 @@ _TOKEN_BODY = (
             r"(?P<num>(?<![\d.,'])(?P<nn>\d{1,2})(?!\d)(?:\s*\.)?)",
             r"(?P<now>현재)",
         ]
-    ) + ")"
+    )
+    + ")"
 )
 _TOKEN = re.compile(r"(?=[\d'~현])" + _TOKEN_BODY)
 _RANGE_GAP = re.compile(r"\s*")  # gap allowed between a date and its `~`
@@ -213,7 +218,9 @@ def scan_dates(text: str, *, context_year: int | None = None) -> DateScan:
                 # `11.10.` has no quote and cannot be a year: a month.day
                 d = mo
                 mo = int(yb)
-                if _valid(None, mo, d) and (is_range_end or prev is not None or _looks_like_date(text, m.start(), m.end())):
+                if _valid(None, mo, d) and (
+                    is_range_end or prev is not None or _looks_like_date(text, m.start(), m.end())
+                ):
                     point = _yearless(year, mo, d, "day", m.group("ym").strip(), is_range_end, range_start)
             elif _valid(None, mo, None):
                 point = Point(_year(y2 or yb, y4), mo, None, "month", m.group("ym").strip())
@@ -331,8 +338,11 @@ def _check_range(start: Point, end: Point, scan: DateScan) -> None:
         repaired = Point(start.year, end.year % 100, end.month, "day", end.raw)
         if repaired.first_day() >= start.first_day():
             scan.problems.append(
-                ("end_before_start", f"range end {end.raw!r} read as {repaired.first_day():%Y-%m-%d} (month.day), "
-                 f"not {end.year}-{end.month:02d}: it would end before its start {start.raw!r}")
+                (
+                    "end_before_start",
+                    f"range end {end.raw!r} read as {repaired.first_day():%Y-%m-%d} (month.day), "
+                    f"not {end.year}-{end.month:02d}: it would end before its start {start.raw!r}",
+                )
             )
             end.year, end.month, end.day, end.precision = repaired.year, repaired.month, repaired.day, "day"
             return
@@ -376,20 +386,26 @@ def scan_activity(own_text: str, detail_texts: list[str]) -> ActivityScans:
     return ActivityScans(own, own_year, [scan_dates(t, context_year=own_year) for t in detail_texts])
 
 
-def explicit_days(own_text: str, detail_texts: list[str], *,
-                  scans: ActivityScans | None = None) -> set[tuple[int, int, int]]:
+def explicit_days(
+    own_text: str, detail_texts: list[str], *, scans: ActivityScans | None = None
+) -> set[tuple[int, int, int]]:
     """The days an activity states with their year (`'20. 11. 20.`), as (year, month, day):
     what a yearless day of a sibling activity can be matched against.
 
     `scans`: the activity's `scan_activity(own_text, detail_texts)`, when already read."""
     if scans is None:
         scans = scan_activity(own_text, detail_texts)
-    return {(p.year, p.month, p.day) for s in (scans.own, *scans.details) for p in s.points
-            if p.precision == "day" and p.year is not None and not p.yearless and not p.weak}
+    return {
+        (p.year, p.month, p.day)
+        for s in (scans.own, *scans.details)
+        for p in s.points
+        if p.precision == "day" and p.year is not None and not p.yearless and not p.weak
+    }
 
 
-def _year_for_yearless(yearless: list[Point], details: list[DateScan],
-                       sibling_days: Collection[tuple[int, int, int]]) -> tuple[int | None, str]:
+def _year_for_yearless(
+    yearless: list[Point], details: list[DateScan], sibling_days: Collection[tuple[int, int, int]]
+) -> tuple[int | None, str]:
     """The year of dates printed without one, when the report itself gives it.
 
     1. the one year the event's details state as a date (`'19. 3. 5.` in another detail);
@@ -402,16 +418,20 @@ def _year_for_yearless(yearless: list[Point], details: list[DateScan],
     stated = _stated_years(details)
     if len(stated) == 1:
         return next(iter(stated)), "the year stated in its details"
-    years = {y for p in yearless if p.day is not None
-             for (y, m, d) in sibling_days if (m, d) == (p.month, p.day)}
+    years = {y for p in yearless if p.day is not None for (y, m, d) in sibling_days if (m, d) == (p.month, p.day)}
     if len(years) == 1:
         return next(iter(years)), "a sibling activity of the pledge dated the same day"
     return None, ""
 
 
-def event_dates(own_text: str, detail_texts: list[str], *, report_year: int,
-                sibling_days: Collection[tuple[int, int, int]] = (),
-                scans: ActivityScans | None = None) -> EventDates:
+def event_dates(
+    own_text: str,
+    detail_texts: list[str],
+    *,
+    report_year: int,
+    sibling_days: Collection[tuple[int, int, int]] = (),
+    scans: ActivityScans | None = None,
+) -> EventDates:
     """start/end of an activity: its own line first, else its details (SPEC.md).
 
     The earliest date is the start and the latest the end; a year that is part of a
@@ -450,11 +470,13 @@ def event_dates(own_text: str, detail_texts: list[str], *, report_year: int,
         raws = ", ".join(dict.fromkeys(repr(p.raw) for p in yearless))
         year, source = _year_for_yearless(yearless, details, sibling_days)
         if year is None:
-            problems.append(("month_without_year",
-                             f"{raws} has no year on the line or its details; left without a date"))
+            problems.append(
+                ("month_without_year", f"{raws} has no year on the line or its details; left without a date")
+            )
         else:
-            problems.append(("month_without_year",
-                             f"{raws} has no year on the line or its details; read as {year} from {source}"))
+            problems.append(
+                ("month_without_year", f"{raws} has no year on the line or its details; read as {year} from {source}")
+            )
         for p in yearless:
             p.year = year
     # a yearless day or month that does not exist in the assumed year, or has no year at all

@@ -1,5 +1,6 @@
 """An activity's own line and details -> one `Event` with its extracted fields
 (`build_event`; `build_events` for all the activities of a report)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,8 +62,14 @@ class EventDraft:
 
 def _issue(draft: EventDraft, kind: str, message: str, text: str, severity: str = "warning") -> ParseIssue:
     return ParseIssue(
-        source_line=draft.source_line, serial_no=draft.serial_no, pledge_code=draft.pledge_code,
-        event_seq=draft.event_seq, kind=kind, severity=severity, message=message, text=text,
+        source_line=draft.source_line,
+        serial_no=draft.serial_no,
+        pledge_code=draft.pledge_code,
+        event_seq=draft.event_seq,
+        kind=kind,
+        severity=severity,
+        message=message,
+        text=text,
     )
 
 
@@ -104,8 +111,9 @@ class _Readings:
     format_code: str
 
 
-def build_event(draft: EventDraft, report_date: dt.date,
-                sibling_days: Collection[tuple[int, int, int]] = ()) -> tuple[Event, list[ParseIssue]]:
+def build_event(
+    draft: EventDraft, report_date: dt.date, sibling_days: Collection[tuple[int, int, int]] = ()
+) -> tuple[Event, list[ParseIssue]]:
     """`sibling_days`: the dated days of the pledge's other activities (`draft_days`)."""
     return _build([draft], report_date, [sibling_days])[0]
 
@@ -116,12 +124,14 @@ def build_events(drafts: list[EventDraft], report_date: dt.date) -> list[tuple[E
     pledges: dict[tuple[int, str], list[EventDraft]] = {}
     for draft in drafts:
         pledges.setdefault((draft.serial_no, draft.pledge_code), []).append(draft)
-    return _build(drafts, report_date,
-                  [SiblingDays(pledges[(draft.serial_no, draft.pledge_code)], draft) for draft in drafts])
+    return _build(
+        drafts, report_date, [SiblingDays(pledges[(draft.serial_no, draft.pledge_code)], draft) for draft in drafts]
+    )
 
 
-def _build(drafts: list[EventDraft], report_date: dt.date,
-           sibling_days: list[Collection[tuple[int, int, int]]]) -> list[tuple[Event, list[ParseIssue]]]:
+def _build(
+    drafts: list[EventDraft], report_date: dt.date, sibling_days: list[Collection[tuple[int, int, int]]]
+) -> list[tuple[Event, list[ParseIssue]]]:
     """The activities' events and issues, `sibling_days[i]` being the siblings' days of `drafts[i]`.
 
     Each reader makes one pass over all the activities, rather than all readers reading
@@ -143,8 +153,12 @@ def _text_readings(title: str, texts: tuple[str, ...]) -> tuple[Attendance, Venu
     """People, venue, sessions and format read from the activity's text alone. Memoised: each
     report repeats the activities of the earlier reports of the term (the reports are cumulative),
     so a worker parsing many periods reads each text once. Their results are never mutated."""
-    return attendance([title, *texts]), find_venue(title, list(texts)), session_count(title, list(texts)), \
-        format_for_title(title)
+    return (
+        attendance([title, *texts]),
+        find_venue(title, list(texts)),
+        session_count(title, list(texts)),
+        format_for_title(title),
+    )
 
 
 def _event(draft: EventDraft, report_date: dt.date, readings: _Readings) -> tuple[Event, list[ParseIssue]]:
@@ -160,41 +174,48 @@ def _event(draft: EventDraft, report_date: dt.date, readings: _Readings) -> tupl
     late = [p for p, day in zip(points, days) if day > report_date]
     if late:
         issues.append(
-            _issue(draft, "date_after_report",
-                   f"{', '.join(repr(p.raw) for p in late)} is after the report date {report_date:%Y-%m-%d}",
-                   draft.own_text)
+            _issue(
+                draft,
+                "date_after_report",
+                f"{', '.join(repr(p.raw) for p in late)} is after the report date {report_date:%Y-%m-%d}",
+                draft.own_text,
+            )
         )
     all_text = " ".join([draft.own_text, *detail_texts])
     if _GARBLED.search(all_text):
-        issues.append(_issue(draft, "garbled_text", "text holds replacement or mis-decoded characters", all_text,
-                             "error"))
+        issues.append(
+            _issue(draft, "garbled_text", "text holds replacement or mis-decoded characters", all_text, "error")
+        )
 
-    raw_lines = [draft.title] + [f"{d.marker} {d.text}" if d.marker and d.marker != INLINE_MARKER else d.text
-                                 for d in draft.details]
+    raw_lines = [draft.title] + [
+        f"{d.marker} {d.text}" if d.marker and d.marker != INLINE_MARKER else d.text for d in draft.details
+    ]
     people, place = readings.people, readings.place
     # `model_validate` of a dict: the same validation as `Event(...)`, without pydantic
     # first building an empty instance for `__init__` to fill
-    event = Event.model_validate({
-        "serial_no": draft.serial_no,
-        "pledge_code": draft.pledge_code,
-        "event_seq": draft.event_seq,
-        "title": draft.title,
-        "raw_text": "\n".join(raw_lines),
-        "details": draft.details,
-        "start_date": when.start.first_day() if when.start else None,
-        "start_precision": when.start.precision if when.start else None,
-        "end_date": when.end.first_day() if when.end else None,
-        "end_precision": when.end.precision if when.end else None,
-        # dicts: the DatePoints are built by Event's own validation, at a fraction of the cost
-        "dates": [{"value": day, "precision": p.precision, "raw": p.raw} for p, day in zip(points, days)],
-        "session_count": readings.session_count,
-        "attendee_count": people.count,
-        "attendee_is_approx": people.is_approx,
-        "attendee_kind": people.kind,
-        "attendees": people.figures,
-        "venue_name": place.name,
-        "is_online": place.is_online,
-        "format_code": readings.format_code,
-        "source_line": draft.source_line,
-    })
+    event = Event.model_validate(
+        {
+            "serial_no": draft.serial_no,
+            "pledge_code": draft.pledge_code,
+            "event_seq": draft.event_seq,
+            "title": draft.title,
+            "raw_text": "\n".join(raw_lines),
+            "details": draft.details,
+            "start_date": when.start.first_day() if when.start else None,
+            "start_precision": when.start.precision if when.start else None,
+            "end_date": when.end.first_day() if when.end else None,
+            "end_precision": when.end.precision if when.end else None,
+            # dicts: the DatePoints are built by Event's own validation, at a fraction of the cost
+            "dates": [{"value": day, "precision": p.precision, "raw": p.raw} for p, day in zip(points, days)],
+            "session_count": readings.session_count,
+            "attendee_count": people.count,
+            "attendee_is_approx": people.is_approx,
+            "attendee_kind": people.kind,
+            "attendees": people.figures,
+            "venue_name": place.name,
+            "is_online": place.is_online,
+            "format_code": readings.format_code,
+            "source_line": draft.source_line,
+        }
+    )
     return event, issues

@@ -3,6 +3,7 @@
 Any change to the parsing code, the vocabulary seeds or the staging layout makes
 cached results stale, so all of them go into the hash.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,8 +16,11 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 @lru_cache(maxsize=1)
 def parser_fingerprint() -> str:
     digest = hashlib.sha256()
-    sources = sorted((_PACKAGE / "parse").glob("*.py")) + [_PACKAGE / "load" / "staging.py", _PACKAGE / "vocab.py",
-                                                           _PACKAGE / "raw" / "report_file.py"]
+    sources = sorted((_PACKAGE / "parse").glob("*.py")) + [
+        _PACKAGE / "load" / "staging.py",
+        _PACKAGE / "vocab.py",
+        _PACKAGE / "raw" / "report_file.py",
+    ]
     sources += sorted((_PACKAGE.parent / "dbt_project" / "seeds").glob("*.csv"))
     for path in sources:
         digest.update(path.name.encode())

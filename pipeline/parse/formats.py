@@ -21,6 +21,7 @@ place wins (`자문회의` over `회의`). The roles of `format_keywords.csv`:
 
 The vocabulary is the dbt seeds `formats.csv` and `format_keywords.csv`.
 """
+
 from __future__ import annotations
 
 import re
@@ -142,8 +143,15 @@ class _Phrase:
     def matches(self) -> list[_Match]:
         """`found`, at places in the spaced text."""
         word_starts = _word_starts(self.text)
-        return [_Match(m.start + bisect_right(word_starts, m.start), m.end + bisect_right(word_starts, m.end - 1),
-                       m.code, m.role) for m in self.found]
+        return [
+            _Match(
+                m.start + bisect_right(word_starts, m.start),
+                m.end + bisect_right(word_starts, m.end - 1),
+                m.code,
+                m.role,
+            )
+            for m in self.found
+        ]
 
     def ends_word(self, pos: int) -> bool:
         return pos >= len(self.text) or not _HANGUL.match(self.text[pos])

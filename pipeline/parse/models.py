@@ -4,6 +4,7 @@ Every parser output is one of these pydantic models; `load/staging.py` turns the
 into DuckDB staging tables column for column. Field names here are the staging
 column names, so renaming one is a schema change.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -89,7 +90,7 @@ class Event(_Record):
     source_line: int = Field(description="line of the row holding the activity's own <li>")
 
     @model_validator(mode="after")
-    def _precision_goes_with_date(self) -> "Event":
+    def _precision_goes_with_date(self) -> Event:
         if (self.start_date is None) != (self.start_precision is None):
             raise ValueError("start_date and start_precision must be set together")
         if (self.end_date is None) != (self.end_precision is None):

@@ -21,6 +21,7 @@ word alone (`위원 15명`, `단원`) makes `appointed` only when nothing else s
 kind is the kind of the figure(s) its count comes from; groups of different kinds summed make
 `mixed`.
 """
+
 from __future__ import annotations
 
 import re
@@ -48,35 +49,125 @@ _GENERIC_LABELS = frozenset(("참석인원", "참여인원", "인원", "대상",
 # keyword -> kind; longer words first so that `방문상담` is not read as `방문`
 _KIND_WORDS: dict[str, str] = {
     # surveyed: answered a survey, poll, vote or idea contest
-    "설문": "surveyed", "응답": "surveyed", "의견조사": "surveyed", "인식도조사": "surveyed",
-    "만족도조사": "surveyed", "만족도 조사": "surveyed", "선호도조사": "surveyed", "선호도 조사": "surveyed",
-    "수요조사": "surveyed", "요구도조사": "surveyed", "실태조사": "surveyed", "여론조사": "surveyed",
-    "조사 참여": "surveyed", "조사참여": "surveyed", "조사": "surveyed", "투표": "surveyed", "응모": "surveyed", "인터뷰": "surveyed",
+    "설문": "surveyed",
+    "응답": "surveyed",
+    "의견조사": "surveyed",
+    "인식도조사": "surveyed",
+    "만족도조사": "surveyed",
+    "만족도 조사": "surveyed",
+    "선호도조사": "surveyed",
+    "선호도 조사": "surveyed",
+    "수요조사": "surveyed",
+    "요구도조사": "surveyed",
+    "실태조사": "surveyed",
+    "여론조사": "surveyed",
+    "조사 참여": "surveyed",
+    "조사참여": "surveyed",
+    "조사": "surveyed",
+    "투표": "surveyed",
+    "응모": "surveyed",
+    "인터뷰": "surveyed",
     # trained: enrolled in or completed a course, class, training or mentoring
-    "교육": "trained", "수강": "trained", "연수": "trained", "수료": "trained", "강좌": "trained",
-    "아카데미": "trained", "양성": "trained", "강의": "trained", "교육생": "trained", "멘토링": "trained",
-    "특강": "trained", "학교": "trained", "교실": "trained", "강습": "trained", "훈련": "trained", "실습": "trained",
+    "교육": "trained",
+    "수강": "trained",
+    "연수": "trained",
+    "수료": "trained",
+    "강좌": "trained",
+    "아카데미": "trained",
+    "양성": "trained",
+    "강의": "trained",
+    "교육생": "trained",
+    "멘토링": "trained",
+    "특강": "trained",
+    "학교": "trained",
+    "교실": "trained",
+    "강습": "trained",
+    "훈련": "trained",
+    "실습": "trained",
     # served: received goods, money, services, care, consultation, support or a visit
-    "지원": "served", "수혜": "served", "배부": "served", "지급": "served", "전달": "served",
-    "제공": "served", "상담": "served", "방문상담": "served", "대상자": "served", "수급": "served",
-    "보급": "served", "혜택": "served", "이용": "served", "이용자": "served", "돌봄": "served",
+    "지원": "served",
+    "수혜": "served",
+    "배부": "served",
+    "지급": "served",
+    "전달": "served",
+    "제공": "served",
+    "상담": "served",
+    "방문상담": "served",
+    "대상자": "served",
+    "수급": "served",
+    "보급": "served",
+    "혜택": "served",
+    "이용": "served",
+    "이용자": "served",
+    "돌봄": "served",
     # care received is a service too (`인지재활 프로그램 66명`, `진료`)
-    "재활": "served", "치료": "served", "진료": "served", "검진": "served", "케어": "served", "간병": "served",
+    "재활": "served",
+    "치료": "served",
+    "진료": "served",
+    "검진": "served",
+    "케어": "served",
+    "간병": "served",
     # appointed: selected, recruited, appointed or registered as members
-    "위촉": "appointed", "임명": "appointed", "선발": "appointed", "모집": "appointed", "구성": "appointed",
-    "선정": "appointed", "등록": "appointed", "발대": "appointed", "가입": "appointed", "채용": "appointed",
+    "위촉": "appointed",
+    "임명": "appointed",
+    "선발": "appointed",
+    "모집": "appointed",
+    "구성": "appointed",
+    "선정": "appointed",
+    "등록": "appointed",
+    "발대": "appointed",
+    "가입": "appointed",
+    "채용": "appointed",
     # attended: present at an event
-    "참석": "attended", "참여": "attended", "참가": "attended", "관람": "attended", "방문객": "attended",
-    "방청": "attended", "관객": "attended", "청중": "attended", "견학": "attended", "체험": "attended",
-    "간담회": "attended", "회의": "attended", "설명회": "attended", "공청회": "attended", "토론회": "attended",
-    "포럼": "attended", "세미나": "attended", "워크숍": "attended", "워크샵": "attended", "행사": "attended",
-    "축제": "attended", "공연": "attended", "대회": "attended", "기념식": "attended", "협약식": "attended",
-    "개소식": "attended", "방문": "attended", "협의회": "attended", "위원회": "attended", "총회": "attended", "좌담": "attended", "집담회": "attended", "모임": "attended",
+    "참석": "attended",
+    "참여": "attended",
+    "참가": "attended",
+    "관람": "attended",
+    "방문객": "attended",
+    "방청": "attended",
+    "관객": "attended",
+    "청중": "attended",
+    "견학": "attended",
+    "체험": "attended",
+    "간담회": "attended",
+    "회의": "attended",
+    "설명회": "attended",
+    "공청회": "attended",
+    "토론회": "attended",
+    "포럼": "attended",
+    "세미나": "attended",
+    "워크숍": "attended",
+    "워크샵": "attended",
+    "행사": "attended",
+    "축제": "attended",
+    "공연": "attended",
+    "대회": "attended",
+    "기념식": "attended",
+    "협약식": "attended",
+    "개소식": "attended",
+    "방문": "attended",
+    "협의회": "attended",
+    "위원회": "attended",
+    "총회": "attended",
+    "좌담": "attended",
+    "집담회": "attended",
+    "모임": "attended",
 }
 # words that hold a keyword but mean something else (a place, an institution, a body, recycling);
 # `체험 기회 제공`: an opportunity given is not a service received, what it is an opportunity for speaks
-_NOT_KIND = ("지원센터", "지원단", "교육청", "교육장", "교육원", "학교장", "이용자협의", "재활용",
-             "기회 제공", "기회를 제공", "기회제공")
+_NOT_KIND = (
+    "지원센터",
+    "지원단",
+    "교육청",
+    "교육장",
+    "교육원",
+    "학교장",
+    "이용자협의",
+    "재활용",
+    "기회 제공",
+    "기회를 제공",
+    "기회제공",
+)
 # presence words: the people were there; at a course that makes them `trained`, at a survey `surveyed`
 _PRESENCE = frozenset(("참석", "참여", "참가"))
 # words that say who the people are or how they took part, not what the figure counts: they give
@@ -123,10 +214,10 @@ def figure_kind(text: str, start: int, end: int, title: str | None = None, detai
     """What the figure at text[start:end] counts, from the words near it (see the module doc);
     `title` is the activity's own line, `details` its details."""
     masked = _masked(text)
-    after = masked[end:end + _AFTER_SPAN]
+    after = masked[end : end + _AFTER_SPAN]
     cut = _GROUP_END.search(after)
     if cut:
-        after = after[:cut.start()]
+        after = after[: cut.start()]
     word = _KIND_RE.search(after)
     if word and word.group(0) not in _PRESENCE and word.group(0) not in _WEAK:
         return _KIND_WORDS[word.group(0)]  # `16명 위촉`, `1,200명 응답`
@@ -147,7 +238,7 @@ def _context_kind(masked: str, start: int, end: int, title: str | None, details:
     line, else the last keyword of the rest of the figure's line. A weak word (`_WEAK`) there gives
     way to a specific keyword before it in the group, else to the head of the own line, else to
     the last keyword of the details (`문화체험 : 15명` / `- ... 적응 지원`)."""
-    group = _GROUP_END.split(masked[max(0, start - 25):start])[-1]
+    group = _GROUP_END.split(masked[max(0, start - 25) : start])[-1]
     kinds = _kinds(group)
     if kinds and kinds[-1][0] not in _WEAK:
         return kinds[-1][1]
@@ -190,9 +281,17 @@ def find_figures(text: str, title: str | None = None, details: Sequence[str] = (
         if "," in text and _UNITLESS_LIST.match(text):
             for item in _UNITLESS_ITEM.finditer(text):
                 label, n = item.groups()
-                figures.append(AttendeeFigure(group_label=label.strip(), people_count=int(n), is_approx=False,
-                                              is_cumulative=False, is_total=False, raw=f"{label.strip()} {n}",
-                                              attendee_kind=figure_kind(text, item.start(2), item.end(), title, details)))
+                figures.append(
+                    AttendeeFigure(
+                        group_label=label.strip(),
+                        people_count=int(n),
+                        is_approx=False,
+                        is_cumulative=False,
+                        is_total=False,
+                        raw=f"{label.strip()} {n}",
+                        attendee_kind=figure_kind(text, item.start(2), item.end(), title, details),
+                    )
+                )
         return figures
     for m in _FIGURE.finditer(text):
         pre = (m.group("pre") or "").strip()

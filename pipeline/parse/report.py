@@ -15,6 +15,7 @@ position): the file is refused by name (ReportFileError), and the others load.
 Nothing is dropped silently: every `<li>` / boxed `<p>` ends up as an event, a
 detail, or a ParseIssue, and the counts on `ParsedReport` add up.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -96,11 +97,15 @@ def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> P
             items = cell_items(cells[-1]) if "<" in cells[-1] else []
             n_items += len(items)
             n_issue_items += len(items)
-            issues.append(ParseIssue(
-                source_line=line_no, kind="missing_columns", severity="error",
-                message=f"data row has {len(cells)} tab-separated columns, expected {N_COLUMNS}",
-                text=line[:500],
-            ))
+            issues.append(
+                ParseIssue(
+                    source_line=line_no,
+                    kind="missing_columns",
+                    severity="error",
+                    message=f"data row has {len(cells)} tab-separated columns, expected {N_COLUMNS}",
+                    text=line[:500],
+                )
+            )
             continue
         serial_cell, field_label, pledge_code, pledge_name = (c.strip() for c in cells[:4])
         html = "\t".join(cells[4:])
@@ -112,19 +117,29 @@ def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> P
             # below a nesting depth, and an item it drops must not pass as accounted for.
             n_items += unread
             n_issue_items += unread
-            issues.append(ParseIssue(
-                source_line=line_no, pledge_code=pledge_code, kind="unread_items", severity="error",
-                message=f"{unread} list item(s) of the row could not be read (nested too deep, or outside "
-                        "a list); they are not in the warehouse",
-                text=html[:200],
-            ))
+            issues.append(
+                ParseIssue(
+                    source_line=line_no,
+                    pledge_code=pledge_code,
+                    kind="unread_items",
+                    severity="error",
+                    message=f"{unread} list item(s) of the row could not be read (nested too deep, or outside "
+                    "a list); they are not in the warehouse",
+                    text=html[:200],
+                )
+            )
 
         if not _SERIAL.match(serial_cell):
             n_issue_items += len(items)
-            issues.append(ParseIssue(
-                source_line=line_no, kind="bad_serial", severity="error",
-                message=f"serial number {serial_cell!r} is not a number; row skipped", text=line[:500],
-            ))
+            issues.append(
+                ParseIssue(
+                    source_line=line_no,
+                    kind="bad_serial",
+                    severity="error",
+                    message=f"serial number {serial_cell!r} is not a number; row skipped",
+                    text=line[:500],
+                )
+            )
             continue
         serial = int(serial_cell)
         continued = serial == prev_serial
@@ -133,66 +148,116 @@ def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> P
         # quarantined whole: its items become issues, nothing of it is half-loaded.
         quarantine = None
         if field_code is None:
-            quarantine = ("unknown_field", f"field label {field_label!r} is not in the fields vocabulary; "
-                                           f"row quarantined", field_label)
+            quarantine = (
+                "unknown_field",
+                f"field label {field_label!r} is not in the fields vocabulary; row quarantined",
+                field_label,
+            )
         elif not _PLEDGE_CODE.match(pledge_code):
-            quarantine = ("bad_pledge_code", f"pledge code {pledge_code!r} is not of the form N or N-M; "
-                                             f"row quarantined", pledge_code)
+            quarantine = (
+                "bad_pledge_code",
+                f"pledge code {pledge_code!r} is not of the form N or N-M; row quarantined",
+                pledge_code,
+            )
         if quarantine:
             kind, message, offending = quarantine
             n_issue_items += len(items)
-            issues.append(ParseIssue(
-                source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind=kind, severity="error",
-                message=message, text=offending,
-            ))
+            issues.append(
+                ParseIssue(
+                    source_line=line_no,
+                    serial_no=serial,
+                    pledge_code=pledge_code,
+                    kind=kind,
+                    severity="error",
+                    message=message,
+                    text=offending,
+                )
+            )
             prev_serial, prev_code, current, seq, last_begun = None, None, None, 0, None
             continue
         if not _balanced_html(html):
-            issues.append(ParseIssue(
-                source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind="unbalanced_html",
-                message="the row's HTML list is cut off or has unclosed tags (truncated file?); "
-                        "its items were read as far as they go",
-                text=html[-200:],
-            ))
+            issues.append(
+                ParseIssue(
+                    source_line=line_no,
+                    serial_no=serial,
+                    pledge_code=pledge_code,
+                    kind="unbalanced_html",
+                    message="the row's HTML list is cut off or has unclosed tags (truncated file?); "
+                    "its items were read as far as they go",
+                    text=html[-200:],
+                )
+            )
         if continued and pledge_code != prev_code:
-            issues.append(ParseIssue(
-                source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind="continuation_mismatch",
-                message=f"serial {serial} continues with pledge code {pledge_code!r} after {prev_code!r}",
-                text=line[:200],
-            ))
+            issues.append(
+                ParseIssue(
+                    source_line=line_no,
+                    serial_no=serial,
+                    pledge_code=pledge_code,
+                    kind="continuation_mismatch",
+                    message=f"serial {serial} continues with pledge code {pledge_code!r} after {prev_code!r}",
+                    text=line[:200],
+                )
+            )
         late = not continued and (serial, pledge_code) in begun
         if late:
-            issues.append(ParseIssue(
-                source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind="continuation_out_of_order",
-                severity="warning",
-                message=f"serial {serial} (pledge {pledge_code}) continues after serial {prev_serial}: read as the "
-                        "continuation of its pledge, its activities numbered on from its earlier part",
-                text=line[:200],
-            ))
+            issues.append(
+                ParseIssue(
+                    source_line=line_no,
+                    serial_no=serial,
+                    pledge_code=pledge_code,
+                    kind="continuation_out_of_order",
+                    severity="warning",
+                    message=f"serial {serial} (pledge {pledge_code}) continues after serial {prev_serial}: read as the "
+                    "continuation of its pledge, its activities numbered on from its earlier part",
+                    text=line[:200],
+                )
+            )
             seq, current = begun[(serial, pledge_code)]
         elif not continued:
             if pledge_code in serial_of_code:
                 raise ReportFileError(
                     f"{source_file}:{line_no}: pledge code {pledge_code!r} is printed under serial "
                     f"{serial_of_code[pledge_code]} and serial {serial}; its activities cannot be told apart "
-                    "(fix the serial or the code and run again)")
+                    "(fix the serial or the code and run again)"
+                )
             if last_begun is not None and serial != last_begun + 1:
-                issues.append(ParseIssue(
-                    source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind="serial_out_of_order",
-                    severity="info", message=f"serial {serial} follows {last_begun}", text=serial_cell,
-                ))
+                issues.append(
+                    ParseIssue(
+                        source_line=line_no,
+                        serial_no=serial,
+                        pledge_code=pledge_code,
+                        kind="serial_out_of_order",
+                        severity="info",
+                        message=f"serial {serial} follows {last_begun}",
+                        text=serial_cell,
+                    )
+                )
             if not pledge_name:
-                issues.append(ParseIssue(
-                    source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind="missing_pledge_name",
-                    message="a pledge's first row has no name", text=line[:200],
-                ))
+                issues.append(
+                    ParseIssue(
+                        source_line=line_no,
+                        serial_no=serial,
+                        pledge_code=pledge_code,
+                        kind="missing_pledge_name",
+                        message="a pledge's first row has no name",
+                        text=line[:200],
+                    )
+                )
             current, seq, last_begun = None, 0, serial
             serial_of_code[pledge_code] = serial
-        rows.append(ReportRow(
-            source_line=line_no, serial_no=serial, field_label=field_label, field_code=field_code,
-            pledge_code=pledge_code, pledge_name=pledge_name, is_continuation=continued or late,
-            n_list_items=len(items), html=html,
-        ))
+        rows.append(
+            ReportRow(
+                source_line=line_no,
+                serial_no=serial,
+                field_label=field_label,
+                field_code=field_code,
+                pledge_code=pledge_code,
+                pledge_name=pledge_name,
+                is_continuation=continued or late,
+                n_list_items=len(items),
+                html=html,
+            )
+        )
 
         glyph_list = uses_glyphs(items)
         for item in items:
@@ -203,12 +268,18 @@ def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> P
                 drafts.append(current)
                 n_events += 1
                 if c.glyphless:
-                    issues.append(ParseIssue(
-                        source_line=line_no, serial_no=serial, pledge_code=pledge_code, event_seq=seq,
-                        kind="missing_bullet", severity="info",
-                        message="top-level item without a bullet in a list that uses bullets; taken as an event",
-                        text=c.text,
-                    ))
+                    issues.append(
+                        ParseIssue(
+                            source_line=line_no,
+                            serial_no=serial,
+                            pledge_code=pledge_code,
+                            event_seq=seq,
+                            kind="missing_bullet",
+                            severity="info",
+                            message="top-level item without a bullet in a list that uses bullets; taken as an event",
+                            text=c.text,
+                        )
+                    )
             elif c.role == "detail" and current is not None:
                 current.add_detail(c.marker, c.text, line_no)
                 n_details += 1
@@ -216,12 +287,19 @@ def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> P
                 n_issue_items += 1
                 kind, message = (
                     ("orphan_detail", "detail item with no event before it in its pledge")
-                    if c.role == "detail" else ("empty_item", "list item with no text")
+                    if c.role == "detail"
+                    else ("empty_item", "list item with no text")
                 )
-                issues.append(ParseIssue(
-                    source_line=line_no, serial_no=serial, pledge_code=pledge_code, kind=kind,
-                    message=message, text=c.text,
-                ))
+                issues.append(
+                    ParseIssue(
+                        source_line=line_no,
+                        serial_no=serial,
+                        pledge_code=pledge_code,
+                        kind=kind,
+                        message=message,
+                        text=c.text,
+                    )
+                )
         begun[(serial, pledge_code)] = (seq, current)
         prev_serial, prev_code = serial, pledge_code
 
@@ -231,7 +309,13 @@ def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> P
         issues.extend(event_issues)
 
     return ParsedReport(
-        report_date=report_date, source_file=source_file, rows=rows, events=events, issues=issues,
-        n_list_items=n_items, n_items_as_event=n_events, n_items_as_detail=n_details,
+        report_date=report_date,
+        source_file=source_file,
+        rows=rows,
+        events=events,
+        issues=issues,
+        n_list_items=n_items,
+        n_items_as_event=n_events,
+        n_items_as_detail=n_details,
         n_items_as_issue=n_issue_items,
     )

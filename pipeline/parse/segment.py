@@ -7,6 +7,7 @@ preceding event, nested or flat. Text after ` - ` in an event's own `<li>` is
 inline detail. Attaching details to events (also across page breaks) is done by
 the caller, which sees the whole pledge.
 """
+
 from __future__ import annotations
 
 import re

@@ -3,11 +3,14 @@
 Not a session count: an edition (`제3회 ...`, `2회 전주창업경진대회` opening the line),
 a frequency (`주 3회`, `월 1회`, `매주`), a range (`주 2~3회`).
 """
+
 from __future__ import annotations
 
 import re
 
-_COUNT = re.compile(r"(?P<pre>제|주|월|매주|매월|연|년|총)?\s*(?P<n>\d{1,3})\s*(?P<unit>회(?!차|기|의)|강(?:좌)?|차)(?![가-힣]{0,1}\d)")
+_COUNT = re.compile(
+    r"(?P<pre>제|주|월|매주|매월|연|년|총)?\s*(?P<n>\d{1,3})\s*(?P<unit>회(?!차|기|의)|강(?:좌)?|차)(?![가-힣]{0,1}\d)"
+)
 _RANGE_BEFORE = re.compile(r"[~∼]\s*$")
 _EDITION_AT_START = re.compile(r"^\s*\d{1,3}\s*회\s")
 

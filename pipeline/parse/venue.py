@@ -29,6 +29,7 @@ It is NOT the venue when it is
 Lists of places are kept as the text gives them. Online activities (온라인, 비대면, 랜선, 유튜브,
 SNS 실시간 방송) set `is_online`.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,16 +54,16 @@ _WORD = r"[가-힣A-Za-z0-9·]"
 _LABEL = re.compile(r"장\s*소\s*[:：]\s*(?P<v>.+?)\s*(?=/|\s-\s|\s주요\s*내용|\s내\s*용\s*:|$)")
 _GENERIC = re.compile(r"^(?:\d+\s*개\s*소|관내|각\s|전\s*지역|시\s*전역|전주\s*전역|읍면동)")
 # places that are a kind, not one place
-_GENERIC_NAMES = frozenset({"농촌마을", "마을", "경로당", "현장", "선진지", "사업지", "대상지", "관내",
-                            "골목", "센터", "학교", "공원", "광장"})
+_GENERIC_NAMES = frozenset(
+    {"농촌마을", "마을", "경로당", "현장", "선진지", "사업지", "대상지", "관내", "골목", "센터", "학교", "공원", "광장"}
+)
 _INSIDE = re.compile(rf"(?P<v>(?:{_WORD}+\s)?{_WORD}*{_FACILITY})\s?내(?=\s)")
 _AT = re.compile(rf"(?P<v>(?:{_WORD}+\s)?{_WORD}*{_FACILITY})\s?에서")
 _OPENING = re.compile(rf"(?P<v>(?:{_WORD}+\s)?{_WORD}*{_FACILITY})(?:\s+{_WORD}+)?\s*(?:개관식|개소식|개장)")
 _BRACKETED = re.compile(rf"(?:회|식|제|대회|축제|설명회|공청회|운영|행사)\s*\((?P<v>[^()]*?{_FACILITY})\)")
 _VISITED = re.compile(rf"(?P<v>(?:{_WORD}+\s)?{_WORD}*{_FACILITY})\s*(?:벤치마킹|현장\s*방문|방문|견학|현장\s*답사)")
 # a place (or a list of places) opening the line: `평화, 삼천도서관 ...`, `도토리골 새뜰마을 ...`
-_OPENING_PLACE = re.compile(
-    rf"^(?P<v>(?:{_WORD}+,\s*)*(?:{_WORD}+\s)?{_WORD}*?{_FACILITY})(?=[\s(]|$)")
+_OPENING_PLACE = re.compile(rf"^(?P<v>(?:{_WORD}+,\s*)*(?:{_WORD}+\s)?{_WORD}*?{_FACILITY})(?=[\s(]|$)")
 # `팔복문화예술공장, 70개 공동체 150명 참여`, `서신동 주민센터, 30명`: a detail opening with the place,
 # then its figures
 _DETAIL_PLACE = re.compile(rf"^(?P<v>(?:{_WORD}+\s)?{_WORD}*{_FACILITY})\s*,\s*\d")
@@ -76,7 +77,8 @@ _AT_HELD = re.compile(rf"(?P<v>(?:{_WORD}+\s)?{_WORD}+?{_FACILITY})\s?에서\s*(
 # a place word (with the place word before it, `서신동 주민센터`) followed by a word, read by
 # `_held_at_place_before_event`
 _PLACE_BEFORE_EVENT = re.compile(
-    rf"(?<![가-힣A-Za-z0-9·])(?P<v>(?:{_WORD}*{_FACILITY}\s)?{_WORD}*?{_FACILITY})(?=\s+\S)")
+    rf"(?<![가-힣A-Za-z0-9·])(?P<v>(?:{_WORD}*{_FACILITY}\s)?{_WORD}*?{_FACILITY})(?=\s+\S)"
+)
 # `골목길` named on the line, `한옥마을 골목길` in a detail: the detail's fuller name
 _BARE = frozenset({"골목길", "광장", "공원", "마을", "운동장", "강당", "회의실"})
 
@@ -150,14 +152,14 @@ def _held_at_opening_place(title: str) -> str | None:
     m = _OPENING_PLACE.match(title)
     if not m:
         return None
-    words = title[m.end():].split()
+    words = title[m.end() :].split()
     for i, word in enumerate(words[:3]):
         core = _word_core(word)
         bare = _PARTICLES.sub("", core)
         if not core or _GROUP_END.search(bare):
             return None  # `한옥마을 사랑모임 회의`: the place names the group
         if _EVENT_END.search(core):
-            if _ABOUT_LATER.search(" ".join(words[i + 1:])):
+            if _ABOUT_LATER.search(" ".join(words[i + 1 :])):
                 return None  # `... 음악회 추진 간담회`: a meeting about the concert
             return m.group("v")
         if _SUBJECT.search(core) or _PHRASE_END.search(core):
@@ -170,7 +172,7 @@ def _held_at_place_before_event(title: str) -> str | None:
     공동체가 함께 하는 송천동 마을축제`): the words before it are the participants or the theme,
     not what is done to the place, which would stand between them."""
     for m in _PLACE_BEFORE_EVENT.finditer(title):
-        words = title[m.end("v"):].split()
+        words = title[m.end("v") :].split()
         if not words or not _EVENT_END.search(_word_core(words[0])):
             continue
         if _ABOUT_LATER.search(" ".join(words[1:])):

@@ -11,6 +11,7 @@ The build lock is a kernel `flock` on the folder that holds the published file:
 a run never deletes or recreates that folder (it does delete `.build/`), and the
 kernel releases the lock when the process dies, so a killed run leaves none behind.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -50,6 +51,7 @@ def wal_of(path: Path) -> Path:
 @dataclass
 class BuildLock:
     """An exclusive lock held by one run; `release()` or the death of the process frees it."""
+
     fd: int | None
 
     def release(self) -> None:

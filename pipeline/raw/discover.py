@@ -1,4 +1,5 @@
 """Discovering the reports in `raw/`: one partition per reporting period."""
+
 from __future__ import annotations
 
 import datetime as dt

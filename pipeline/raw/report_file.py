@@ -3,11 +3,12 @@
 A report's period comes from its own header line (`【2020. 12. 31.】`), never from
 the file name.
 """
+
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
-import codecs
 import re
 from pathlib import Path
 
@@ -60,11 +61,14 @@ def decode_report(data: bytes, file_name: str) -> tuple[str, str]:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise ReportFileError(f"{file_name}: cannot be decoded: it starts with a UTF-16 byte-order mark "
-                                  f"but is not UTF-16 ({exc.reason})") from None
+            raise ReportFileError(
+                f"{file_name}: cannot be decoded: it starts with a UTF-16 byte-order mark "
+                f"but is not UTF-16 ({exc.reason})"
+            ) from None
         if "\n" not in text[:65536]:
-            raise ReportFileError(f"{file_name}: cannot be decoded: it starts with a UTF-16 byte-order mark "
-                                  "but holds no lines of text")
+            raise ReportFileError(
+                f"{file_name}: cannot be decoded: it starts with a UTF-16 byte-order mark but holds no lines of text"
+            )
         _refuse_nul(text.encode("utf-8"), file_name)
         return normalise_width(text.replace("\r\n", "\n").replace("\r", "\n")), "utf-16"
     _refuse_nul(data, file_name)
@@ -74,9 +78,7 @@ def decode_report(data: bytes, file_name: str) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
         return normalise_width(text.replace("\r\n", "\n").replace("\r", "\n")), encoding
-    raise ReportFileError(
-        f"{file_name}: cannot be decoded as UTF-8 or CP949/EUC-KR"
-    )
+    raise ReportFileError(f"{file_name}: cannot be decoded as UTF-8 or CP949/EUC-KR")
 
 
 def _refuse_nul(data: bytes, file_name: str) -> None:
@@ -109,8 +111,7 @@ def find_report_date(text: str, file_name: str) -> tuple[dt.date, int]:
     if found:
         return found[0]
     raise ReportFileError(
-        f"{file_name}: no report date header like '【2020. 12. 31.】' in its first "
-        f"{HEADER_SEARCH_LINES} lines"
+        f"{file_name}: no report date header like '【2020. 12. 31.】' in its first {HEADER_SEARCH_LINES} lines"
     )
 
 

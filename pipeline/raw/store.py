@@ -1,6 +1,7 @@
 """What a run keeps of its input: a content-addressed snapshot of each period's report file (so a
 file changed or removed mid-run cannot change what the run parses), and the refusals of the
 periods it could not ingest (read by `make run`'s summary)."""
+
 from __future__ import annotations
 
 import shutil

@@ -5,6 +5,7 @@ generated from `dbt_project/analyses/`, so the report, `make sql` and the dbt do
 else a block of `figures.sql` beside this module. No SQL is written here, so the report cannot drift
 from the queries an analyst runs.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,12 @@ FIGURES_FILE = Path(__file__).with_name("figures.sql")
 _FIGURE_MARK = re.compile(r"^-- figure: (\w+)[ \t]*$", re.M)
 
 # the figures the report takes from an example query, by the query's file name
-QUERY_FIGURES = ("activities_per_field_per_period", "format_mix_per_field", "monthly_activity_timeline",
-                 "data_quality_overview")
+QUERY_FIGURES = (
+    "activities_per_field_per_period",
+    "format_mix_per_field",
+    "monthly_activity_timeline",
+    "data_quality_overview",
+)
 
 
 @cache
@@ -31,7 +36,7 @@ def report_figures(path: Path = FIGURES_FILE) -> dict[str, str]:
     marks = list(_FIGURE_MARK.finditer(text))
     blocks = {}
     for mark, following in zip(marks, [*marks[1:], None]):
-        sql = text[mark.end(): following.start() if following else len(text)].strip().rstrip(";").strip()
+        sql = text[mark.end() : following.start() if following else len(text)].strip().rstrip(";").strip()
         if mark.group(1) in blocks:
             raise ValueError(f"{path.name}: figure {mark.group(1)!r} is defined twice")
         blocks[mark.group(1)] = sql
@@ -67,7 +72,7 @@ class ReportData:
     outside_timeline: dict
     format_mix: list[dict]
     attendance_per_field: list[dict]
-    pledges: list[dict]          # every pledge with an activity, ranked by people who attended
+    pledges: list[dict]  # every pledge with an activity, ranked by people who attended
     issues: list[dict]
     activities: list[dict] = field(default_factory=list)
     top_n: int = 15
@@ -85,9 +90,15 @@ class ReportData:
         """Formats with at least one activity, most frequent first (summed from the format mix)."""
         totals: dict[str, dict] = {}
         for r in self.format_mix:
-            f = totals.setdefault(r["format_code"], {"format_code": r["format_code"], "n_activities": 0,
-                                                     "format_name_ko": r["format_name_ko"],
-                                                     "format_name_en": r["format_name_en"]})
+            f = totals.setdefault(
+                r["format_code"],
+                {
+                    "format_code": r["format_code"],
+                    "n_activities": 0,
+                    "format_name_ko": r["format_name_ko"],
+                    "format_name_en": r["format_name_en"],
+                },
+            )
             f["n_activities"] += r["n_activities"]
         return sorted(totals.values(), key=lambda f: (-f["n_activities"], f["format_code"]))
 

@@ -13,6 +13,7 @@ the docs then show as the database.
 The site is written to `dbt_project/target/` (index.html + manifest.json +
 catalog.json, and static_index.html, a single file that also opens from disk).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,15 @@ def generate(warehouse: Path | None = None, target_path: Path = DEFAULT_TARGET, 
             "DBT_PROFILES_DIR": str(settings.DBT_PROJECT_DIR),
             "DO_NOT_TRACK": "1",
         }
-        cmd = [settings.dbt_executable(), "docs", "generate", "--static", "--no-partial-parse",
-               "--target-path", str(target_path)]
+        cmd = [
+            settings.dbt_executable(),
+            "docs",
+            "generate",
+            "--static",
+            "--no-partial-parse",
+            "--target-path",
+            str(target_path),
+        ]
         if quiet:
             cmd.append("--quiet")
         done = subprocess.run(cmd, cwd=settings.DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
@@ -64,8 +72,9 @@ def generate(warehouse: Path | None = None, target_path: Path = DEFAULT_TARGET, 
     return target_path
 
 
-def make_server(target_path: Path = DEFAULT_TARGET, host: str = "127.0.0.1",
-                port: int = 8080) -> http.server.ThreadingHTTPServer:
+def make_server(
+    target_path: Path = DEFAULT_TARGET, host: str = "127.0.0.1", port: int = 8080
+) -> http.server.ThreadingHTTPServer:
     """A static file server for the generated site (port 0 picks a free port)."""
     target_path = Path(target_path)
     if not (target_path / "index.html").exists():
@@ -88,6 +97,7 @@ def serve(server: http.server.ThreadingHTTPServer) -> None:
     """Serve until SIGINT or SIGTERM, then close the socket. Both signals are handled here, also when
     SIGINT came in ignored (a job started with `&`): `make docs-serve` runs this under pipeline/serve.py,
     which stops it with the signal it received."""
+
     def stop(signum, _frame):
         raise KeyboardInterrupt
 
@@ -107,8 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     gen = sub.add_parser("generate", help="dbt docs generate against a copy of the published warehouse")
     gen.add_argument("--warehouse", type=Path, default=None, help="default: the published warehouse")
     gen.add_argument("--target-path", type=Path, default=DEFAULT_TARGET)
-    gen.add_argument("--build-if-missing", action="store_true",
-                     help="run the pipeline (`make run`) first when no warehouse is published yet")
+    gen.add_argument(
+        "--build-if-missing",
+        action="store_true",
+        help="run the pipeline (`make run`) first when no warehouse is published yet",
+    )
     srv = sub.add_parser("serve", help="serve the generated site on localhost")
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8080)

@@ -12,6 +12,7 @@ Every text from the reports (titles, pledge names, venues) is escaped for where 
 `&` written as `\\u003c`… so that no `</script>` or `<!--` can end or bend the block; the script puts
 it on the page with `textContent`, never as markup.
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,8 +30,14 @@ from pipeline.report import data as report_data
 from pipeline.report import svg
 from pipeline.report.data import ReportData
 
-CHART_IDS = ("chart-field-period", "chart-monthly", "chart-format-mix", "chart-attendance-field",
-             "chart-top-pledges", "chart-parse-coverage")
+CHART_IDS = (
+    "chart-field-period",
+    "chart-monthly",
+    "chart-format-mix",
+    "chart-attendance-field",
+    "chart-top-pledges",
+    "chart-parse-coverage",
+)
 ACTIVITY_TABLE_ID = "activities"
 PAGE_SIZE = 50  # rows drawn at first and per "show more": the table stays light with 80,000 activities
 
@@ -271,10 +278,14 @@ SCRIPT = r"""
 def _table(headers: list[str], rows: list[list], numeric: set[int] = frozenset()) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join(
-        "<tr>" + "".join(
+        "<tr>"
+        + "".join(
             f'<td class="n">{escape(_fmt(v))}</td>' if i in numeric else f"<td>{escape(_fmt(v))}</td>"
-            for i, v in enumerate(row)) + "</tr>"
-        for row in rows)
+            for i, v in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
     return f"<details><summary>표 보기 · show the numbers</summary><table><tr>{head}</tr>{body}</table></details>"
 
 
@@ -289,8 +300,10 @@ def _fmt(value) -> str:
 
 
 def _section(title_ko: str, title_en: str, note: str, chart: str, table: str) -> str:
-    return (f"<section><h2>{escape(title_ko)} <small>{escape(title_en)}</small></h2>"
-            f'<p class="note">{note}</p>{chart}{table}</section>')
+    return (
+        f"<section><h2>{escape(title_ko)} <small>{escape(title_en)}</small></h2>"
+        f'<p class="note">{note}</p>{chart}{table}</section>'
+    )
 
 
 def _field_label(f: dict) -> str:
@@ -302,9 +315,11 @@ def filter_link(**filters: str) -> str:
     return "#" + urlencode({k: v for k, v in filters.items() if v})
 
 
-def date_text(start: dt.date | None, start_precision: str | None, end: dt.date | None,
-              end_precision: str | None) -> str:
+def date_text(
+    start: dt.date | None, start_precision: str | None, end: dt.date | None, end_precision: str | None
+) -> str:
     """A date or span as printed to its precision: `2020-10-05`, `2020-10 ~ 2020-12`, `~ 2020-12`, `2019`."""
+
     def one(d: dt.date | None, precision: str | None) -> str:
         if d is None:
             return ""
@@ -322,8 +337,7 @@ def json_for_script(value) -> str:
     """JSON that is safe as the text of a <script> element: no `<`, `>` or `&` (so no `</script>`, no
     `<!--`), and no U+2028/2029, each written as its \\u escape, which JSON.parse reads back unchanged."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                    ("\u2029", "\\u2029")):
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(ch, esc)
     return text
 
@@ -337,24 +351,52 @@ def activity_payload(d: ReportData) -> dict:
         entry = per_pledge.setdefault(a["pledge_code"], [a["pledge_code"], a["pledge_name_ko"], a["field_code"], 0])
         entry[3] += 1
     formats = d.formats
-    columns = ["key", "pledge", "field", "format", "title", "date", "sort_date", "people", "kind", "approx",
-               "venue", "online", "periods"]
-    rows = [[a["event_key"], a["pledge_code"], a["field_code"], a["format_code"], a["title"],
-             date_text(a["start_date"], a["start_precision"], a["end_date"], a["end_precision"]),
-             a["reference_date"].isoformat() if a["reference_date"] else "",
-             a["attendee_count"], a["attendee_kind"], bool(a["attendee_is_approx"]), a["venue_name"],
-             bool(a["is_online"]), [period_index[p] for p in (a["report_dates"] or []) if p in period_index]]
-            for a in d.activities]
+    columns = [
+        "key",
+        "pledge",
+        "field",
+        "format",
+        "title",
+        "date",
+        "sort_date",
+        "people",
+        "kind",
+        "approx",
+        "venue",
+        "online",
+        "periods",
+    ]
+    rows = [
+        [
+            a["event_key"],
+            a["pledge_code"],
+            a["field_code"],
+            a["format_code"],
+            a["title"],
+            date_text(a["start_date"], a["start_precision"], a["end_date"], a["end_precision"]),
+            a["reference_date"].isoformat() if a["reference_date"] else "",
+            a["attendee_count"],
+            a["attendee_kind"],
+            bool(a["attendee_is_approx"]),
+            a["venue_name"],
+            bool(a["is_online"]),
+            [period_index[p] for p in (a["report_dates"] or []) if p in period_index],
+        ]
+        for a in d.activities
+    ]
     return {
         "columns": columns,
         "page_size": PAGE_SIZE,
         "periods": [[str(p["report_date"]), p["n_events"] or 0] for p in d.periods],
         "fields": [[f["field_code"], _field_label(f), f["n_activities"]] for f in d.fields],
-        "formats": [[f["format_code"], f"{f['format_name_ko']} {f['format_name_en']}", f["n_activities"]]
-                    for f in formats],
+        "formats": [
+            [f["format_code"], f"{f['format_name_ko']} {f['format_name_en']}", f["n_activities"]] for f in formats
+        ],
         "pledges": list(per_pledge.values()),
-        "kinds": {k["attendee_kind"]: f"{k['attendee_kind_name_ko']} {k['attendee_kind_name_en'].lower()}"
-                  for k in d.people_by_kind},
+        "kinds": {
+            k["attendee_kind"]: f"{k['attendee_kind_name_ko']} {k['attendee_kind_name_en'].lower()}"
+            for k in d.people_by_kind
+        },
         "rows": rows,
     }
 
@@ -378,8 +420,8 @@ report lists; the counts in the menus are activities. Click a bar of a chart abo
 <button type="button" id="f-reset">초기화 reset</button>
 </div>
 <p id="activity-status" aria-live="polite"><b data-n="matches">{n:,}</b> of <span data-n="total">{n:,}</span>
-activities match · 참석 인원 people who attended: <b data-n="attended">{d.headline['people_attended']:,}</b>
-(<span data-n="with-attended">{d.headline['n_attended_figure']:,}</span> of them state an attendance figure) ·
+activities match · 참석 인원 people who attended: <b data-n="attended">{d.headline["people_attended"]:,}</b>
+(<span data-n="with-attended">{d.headline["n_attended_figure"]:,}</span> of them state an attendance figure) ·
 showing <span data-n="shown">0</span></p>
 <noscript><p class="note">The table needs JavaScript; the same rows are on the 활동 sheet of the workbook
 (<code>warehouse/export/pledge_activity.xlsx</code>).</p></noscript>
@@ -395,7 +437,7 @@ def _csp_hash(text: str) -> str:
 
 
 def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: str = "") -> str:
-    generated_at = generated_at or dt.datetime.now(dt.timezone.utc)
+    generated_at = generated_at or dt.datetime.now(dt.UTC)
     field_names = {f["field_code"]: f for f in d.fields}
     field_order = list(field_names)
     field_colors = {f["field_code"]: svg.PALETTE[i % len(svg.PALETTE)] for i, f in enumerate(d.fields)}
@@ -407,40 +449,78 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
     by_fp = {(str(r["report_date"]), r["field_code"]): r for r in d.field_period}
     per_period = {p: sum(r["n_activities"] for (rp, _), r in by_fp.items() if rp == p) for p in period_keys}
     chart = svg.grouped_hbar_chart(
-        CHART_IDS[0], "분야별·기간별 활동 수 — activities per field per reporting period",
+        CHART_IDS[0],
+        "분야별·기간별 활동 수 — activities per field per reporting period",
         [_field_label(f) for f in d.fields],
-        [(f"기준일 {p} ({per_period[p]:,} activities)",
-          [by_fp[(p, f["field_code"])]["n_activities"] for f in d.fields]) for p in period_keys],
-        x_title="활동 수 activities listed in the report", y_title="분야 field",
-        links=lambda c, s: filter_link(period=period_keys[s], field=d.fields[c]["field_code"]))
-    sections.append(_section(
-        "분야별 활동 수", "Activities per field, per reporting period",
-        "Every activity listed in each yearly report (기준일), by the policy field (분야) of its pledge. "
-        "An activity reprinted in a later report counts in each report that lists it.",
-        chart,
-        _table(["기준일 period", "분야 field", "활동 activities", "인원 people (all kinds)"],
-               [[str(r["report_date"]), _field_label(field_names[r["field_code"]]), r["n_activities"], r["people"]]
-                for r in d.field_period], {2, 3})))
+        [
+            (
+                f"기준일 {p} ({per_period[p]:,} activities)",
+                [by_fp[(p, f["field_code"])]["n_activities"] for f in d.fields],
+            )
+            for p in period_keys
+        ],
+        x_title="활동 수 activities listed in the report",
+        y_title="분야 field",
+        links=lambda c, s: filter_link(period=period_keys[s], field=d.fields[c]["field_code"]),
+    )
+    sections.append(
+        _section(
+            "분야별 활동 수",
+            "Activities per field, per reporting period",
+            "Every activity listed in each yearly report (기준일), by the policy field (분야) of its pledge. "
+            "An activity reprinted in a later report counts in each report that lists it.",
+            chart,
+            _table(
+                ["기준일 period", "분야 field", "활동 activities", "인원 people (all kinds)"],
+                [
+                    [str(r["report_date"]), _field_label(field_names[r["field_code"]]), r["n_activities"], r["people"]]
+                    for r in d.field_period
+                ],
+                {2, 3},
+            ),
+        )
+    )
 
     # 2. monthly timeline (queries/monthly_activity_timeline.sql): spans, with month-only dates apart
     months = _fill_months(d.monthly)
     out = d.outside_timeline
     chart = svg.column_chart(
-        CHART_IDS[1], "월별 활동 추이 — activities per month their span covers",
+        CHART_IDS[1],
+        "월별 활동 추이 — activities per month their span covers",
         [(r["activity_month"].strftime("%Y-%m"), [r["n_day_precision"], r["n_month_precision"]]) for r in months],
-        segments=[("일자까지 dated to the day", svg.PALETTE[0]), ("월만 표기 printed to the month only", svg.PALETTE[5])],
-        x_title="월 month", y_title="활동 수 activities",
-        tick_every=lambda i, key: key[:4] if key.endswith("-01") or i == 0 else None)
-    sections.append(_section(
-        "월별 활동 추이", "Monthly timeline of activities",
-        f"Each activity (once) counts in every calendar month its span covers: a range '20. 10. ~ 12. counts in "
-        f"October, November and December. Dates printed only to the month are drawn apart, in yellow: they fall "
-        f"somewhere in that month. {out['n_undated'] + out['n_year_only']:,} of {out['n_activities']:,} activities "
-        f"are not shown: {out['n_undated']:,} have no date, {out['n_year_only']:,} only a year.",
-        chart,
-        _table(["월 month", "활동 activities", "시작 starting", "일자 to the day", "월만 month only"],
-               [[r["activity_month"].strftime("%Y-%m"), r["n_activities"], r["n_starting"], r["n_day_precision"],
-                 r["n_month_precision"]] for r in months], {1, 2, 3, 4})))
+        segments=[
+            ("일자까지 dated to the day", svg.PALETTE[0]),
+            ("월만 표기 printed to the month only", svg.PALETTE[5]),
+        ],
+        x_title="월 month",
+        y_title="활동 수 activities",
+        tick_every=lambda i, key: key[:4] if key.endswith("-01") or i == 0 else None,
+    )
+    sections.append(
+        _section(
+            "월별 활동 추이",
+            "Monthly timeline of activities",
+            f"Each activity (once) counts in every calendar month its span covers: a range '20. 10. ~ 12. counts in "
+            f"October, November and December. Dates printed only to the month are drawn apart, in yellow: they fall "
+            f"somewhere in that month. {out['n_undated'] + out['n_year_only']:,} of {out['n_activities']:,} activities "
+            f"are not shown: {out['n_undated']:,} have no date, {out['n_year_only']:,} only a year.",
+            chart,
+            _table(
+                ["월 month", "활동 activities", "시작 starting", "일자 to the day", "월만 month only"],
+                [
+                    [
+                        r["activity_month"].strftime("%Y-%m"),
+                        r["n_activities"],
+                        r["n_starting"],
+                        r["n_day_precision"],
+                        r["n_month_precision"],
+                    ]
+                    for r in months
+                ],
+                {1, 2, 3, 4},
+            ),
+        )
+    )
 
     # 3. format mix per field (queries/format_mix_per_field.sql)
     formats = d.formats
@@ -459,83 +539,184 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
         values.append(row)
     format_codes = [t["format_code"] for t in top_formats]
     chart = svg.stacked_share_chart(
-        CHART_IDS[2], "분야별 활동 유형 구성 — format mix per field",
-        [_field_label(f) for f in d.fields], segments, values,
-        x_title="분야 활동 중 비율 share of the field's activities", y_title="분야 field",
+        CHART_IDS[2],
+        "분야별 활동 유형 구성 — format mix per field",
+        [_field_label(f) for f in d.fields],
+        segments,
+        values,
+        x_title="분야 활동 중 비율 share of the field's activities",
+        y_title="분야 field",
         totals_note=[f"n = {sum(v):,}" for v in values],
-        links=lambda c, s: filter_link(field=d.fields[c]["field_code"],
-                                       format=format_codes[s] if s < len(format_codes) else ""))
-    sections.append(_section(
-        "분야별 활동 유형", "Format mix per field",
-        "Share of each activity format (회의, 설명회, 교육, …) among the field's activities, each activity once. "
-        "The format is decided by the head noun of the activity's title.",
-        chart,
-        _table(["분야 field", "유형 format", "활동 activities"],
-               [[_field_label(field_names[r["field_code"]]), f"{r['format_name_ko']} {r['format_name_en']}",
-                 r["n_activities"]]
-                for r in sorted(d.format_mix, key=lambda r: (field_order.index(r["field_code"]), -r["n_activities"]))],
-               {2})))
+        links=lambda c, s: filter_link(
+            field=d.fields[c]["field_code"], format=format_codes[s] if s < len(format_codes) else ""
+        ),
+    )
+    sections.append(
+        _section(
+            "분야별 활동 유형",
+            "Format mix per field",
+            "Share of each activity format (회의, 설명회, 교육, …) among the field's activities, each activity once. "
+            "The format is decided by the head noun of the activity's title.",
+            chart,
+            _table(
+                ["분야 field", "유형 format", "활동 activities"],
+                [
+                    [
+                        _field_label(field_names[r["field_code"]]),
+                        f"{r['format_name_ko']} {r['format_name_en']}",
+                        r["n_activities"],
+                    ]
+                    for r in sorted(
+                        d.format_mix, key=lambda r: (field_order.index(r["field_code"]), -r["n_activities"])
+                    )
+                ],
+                {2},
+            ),
+        )
+    )
 
     # 4. people who attended, per field (figures.sql: attendance_per_field)
     chart = svg.hbar_chart(
-        CHART_IDS[3], "분야별 참석 인원 — people who attended, per field",
-        [(_field_label(r), r["people_attended"],
-          f"({r['n_attended_figure']:,} of {r['n_activities']:,} activities state an attendance figure)")
-         for r in d.attendance_per_field],
-        x_title="참석 인원 people who attended", y_title="분야 field",
-        colors=[field_colors[r["field_code"]] for r in d.attendance_per_field], label_width=180,
-        links=[filter_link(field=r["field_code"]) for r in d.attendance_per_field])
-    sections.append(_section(
-        "분야별 참석 인원", "People who attended, per field",
-        "Sum of the figures that count people present at an activity (참석·참여, <code>attendee_kind = "
-        "'attended'</code>), each activity once. Figures of other kinds (survey respondents, course students, "
-        "people who received support, appointed members) count other things and are in the table, not in the bars; "
-        "activities that state no figure are left out, not counted as zero; approximate figures (30여명) count as "
-        "printed.",
-        chart,
-        _table(["분야 field", "참석 attended", "다른 유형 other kinds", "활동 activities", "with a figure",
-                "with an attendance figure", "approximate"],
-               [[_field_label(r), r["people_attended"], r["people_other_kinds"], r["n_activities"],
-                 r["n_with_figure"], r["n_attended_figure"], r["n_attended_approx"]]
-                for r in d.attendance_per_field], {1, 2, 3, 4, 5, 6})))
+        CHART_IDS[3],
+        "분야별 참석 인원 — people who attended, per field",
+        [
+            (
+                _field_label(r),
+                r["people_attended"],
+                f"({r['n_attended_figure']:,} of {r['n_activities']:,} activities state an attendance figure)",
+            )
+            for r in d.attendance_per_field
+        ],
+        x_title="참석 인원 people who attended",
+        y_title="분야 field",
+        colors=[field_colors[r["field_code"]] for r in d.attendance_per_field],
+        label_width=180,
+        links=[filter_link(field=r["field_code"]) for r in d.attendance_per_field],
+    )
+    sections.append(
+        _section(
+            "분야별 참석 인원",
+            "People who attended, per field",
+            "Sum of the figures that count people present at an activity (참석·참여, <code>attendee_kind = "
+            "'attended'</code>), each activity once. Figures of other kinds (survey respondents, course students, "
+            "people who received support, appointed members) count other things and are in the table, not in the bars; "
+            "activities that state no figure are left out, not counted as zero; approximate figures (30여명) count as "
+            "printed.",
+            chart,
+            _table(
+                [
+                    "분야 field",
+                    "참석 attended",
+                    "다른 유형 other kinds",
+                    "활동 activities",
+                    "with a figure",
+                    "with an attendance figure",
+                    "approximate",
+                ],
+                [
+                    [
+                        _field_label(r),
+                        r["people_attended"],
+                        r["people_other_kinds"],
+                        r["n_activities"],
+                        r["n_with_figure"],
+                        r["n_attended_figure"],
+                        r["n_attended_approx"],
+                    ]
+                    for r in d.attendance_per_field
+                ],
+                {1, 2, 3, 4, 5, 6},
+            ),
+        )
+    )
 
     # 5. top pledges by people who attended (figures.sql: pledges_by_attended_people)
     top = d.top_pledges
     chart = svg.hbar_chart(
-        CHART_IDS[4], "참석 인원 상위 공약사업 — pledges with the most people who attended",
-        [(f"{r['pledge_code']}  {r['pledge_name_ko']}", r["people_attended"],
-          f"({r['n_with_figure']:,} of {r['n_activities']:,} state a figure)") for r in top],
-        x_title="참석 인원 people who attended", y_title="공약사업 pledge",
-        colors=[field_colors.get(r["field_code"], svg.PALETTE[0]) for r in top], label_width=380,
-        links=[filter_link(pledge=r["pledge_code"]) for r in top])
-    sections.append(_section(
-        "참석 인원 상위 공약사업", f"Top {len(top)} pledges by people who attended",
-        "Pledges (공약사업, by 관리번호 and name) ranked by the people who attended their activities, each activity "
-        "once; bar colour = field. “N of M state a figure”: of the pledge's M activities, N print a people figure "
-        "of any kind; people of other kinds are in the table.",
-        chart,
-        _table(["관리번호 code", "공약사업 pledge", "분야 field", "참석 attended", "다른 유형 other kinds",
-                "활동 activities", "with a figure", "with an attendance figure"],
-               [[r["pledge_code"], r["pledge_name_ko"], _field_label(field_names[r["field_code"]]),
-                 r["people_attended"], r["people_other_kinds"], r["n_activities"], r["n_with_figure"],
-                 r["n_attended_figure"]] for r in top], {3, 4, 5, 6, 7})))
+        CHART_IDS[4],
+        "참석 인원 상위 공약사업 — pledges with the most people who attended",
+        [
+            (
+                f"{r['pledge_code']}  {r['pledge_name_ko']}",
+                r["people_attended"],
+                f"({r['n_with_figure']:,} of {r['n_activities']:,} state a figure)",
+            )
+            for r in top
+        ],
+        x_title="참석 인원 people who attended",
+        y_title="공약사업 pledge",
+        colors=[field_colors.get(r["field_code"], svg.PALETTE[0]) for r in top],
+        label_width=380,
+        links=[filter_link(pledge=r["pledge_code"]) for r in top],
+    )
+    sections.append(
+        _section(
+            "참석 인원 상위 공약사업",
+            f"Top {len(top)} pledges by people who attended",
+            "Pledges (공약사업, by 관리번호 and name) ranked by the people who attended their activities, each activity "
+            "once; bar colour = field. “N of M state a figure”: of the pledge's M activities, N print a people figure "
+            "of any kind; people of other kinds are in the table.",
+            chart,
+            _table(
+                [
+                    "관리번호 code",
+                    "공약사업 pledge",
+                    "분야 field",
+                    "참석 attended",
+                    "다른 유형 other kinds",
+                    "활동 activities",
+                    "with a figure",
+                    "with an attendance figure",
+                ],
+                [
+                    [
+                        r["pledge_code"],
+                        r["pledge_name_ko"],
+                        _field_label(field_names[r["field_code"]]),
+                        r["people_attended"],
+                        r["people_other_kinds"],
+                        r["n_activities"],
+                        r["n_with_figure"],
+                        r["n_attended_figure"],
+                    ]
+                    for r in top
+                ],
+                {3, 4, 5, 6, 7},
+            ),
+        )
+    )
 
     # 6. parse coverage (figures.sql: periods; issues from queries/data_quality_overview.sql)
-    coverage_segments = [("활동 read as an activity", svg.PALETTE[0]), ("세부 read as a detail", svg.PALETTE[3]),
-                         ("파싱 문제 kept as a parse issue", svg.PALETTE[2])]
+    coverage_segments = [
+        ("활동 read as an activity", svg.PALETTE[0]),
+        ("세부 read as a detail", svg.PALETTE[3]),
+        ("파싱 문제 kept as a parse issue", svg.PALETTE[2]),
+    ]
     chart = svg.stacked_share_chart(
-        CHART_IDS[5], "파싱 범위 — how the report's list items were read",
-        [f"기준일 {p['report_date']}" for p in d.periods], coverage_segments,
+        CHART_IDS[5],
+        "파싱 범위 — how the report's list items were read",
+        [f"기준일 {p['report_date']}" for p in d.periods],
+        coverage_segments,
         [[p["n_items_as_event"] or 0, p["n_items_as_detail"] or 0, p["n_items_as_issue"] or 0] for p in d.periods],
-        x_title="목록 항목 중 비율 share of the report's list items", y_title="기준일 period",
-        totals_note=[f"{p['n_list_items'] or 0:,} items" for p in d.periods], label_width=160)
-    sections.append(_section(
-        "파싱 범위", "Parse coverage",
-        "Every list item of each report became an activity, a detail line of an activity, or a recorded parse "
-        "issue: nothing is dropped silently. The table lists the parse issues by kind.",
-        chart,
-        _table(["기준일 period", "severity", "kind", "issues"],
-               [[str(r["report_date"]), r["severity"], r["issue_kind"], r["n_issues"]] for r in d.issues], {3})))
+        x_title="목록 항목 중 비율 share of the report's list items",
+        y_title="기준일 period",
+        totals_note=[f"{p['n_list_items'] or 0:,} items" for p in d.periods],
+        label_width=160,
+    )
+    sections.append(
+        _section(
+            "파싱 범위",
+            "Parse coverage",
+            "Every list item of each report became an activity, a detail line of an activity, or a recorded parse "
+            "issue: nothing is dropped silently. The table lists the parse issues by kind.",
+            chart,
+            _table(
+                ["기준일 period", "severity", "kind", "issues"],
+                [[str(r["report_date"]), r["severity"], r["issue_kind"], r["n_issues"]] for r in d.issues],
+                {3},
+            ),
+        )
+    )
 
     kpis = [
         ("n_periods", f"{h['n_periods']:,}", "보고 기간 reporting periods"),
@@ -545,21 +726,28 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
     ]
     headline_tile = (
         f'<div class="kpi headline" data-figure="people_attended"><b>{h["people_attended"]:,}</b>'
-        f'<span>참석 인원 people who attended ({h["n_attended_figure"]:,} of {h["n_activities"]:,} activities state '
-        f"an attendance figure)</span></div>")
+        f"<span>참석 인원 people who attended ({h['n_attended_figure']:,} of {h['n_activities']:,} activities state "
+        f"an attendance figure)</span></div>"
+    )
     other_kinds = [k for k in d.people_by_kind if k["attendee_kind"] != "attended"]
     kinds_box = (
         '<div class="kinds" id="people-by-kind">Other people figures, not added to the headline: they count '
         "other things than attendance.<ul>"
-        + "".join(f'<li data-kind="{escape(k["attendee_kind"])}"><b>{k["people"]:,}</b> '
-                  f'{escape(k["attendee_kind_name_ko"])} {escape(k["attendee_kind_name_en"].lower())} '
-                  f'({k["n_activities"]:,} activities)</li>' for k in other_kinds)
+        + "".join(
+            f'<li data-kind="{escape(k["attendee_kind"])}"><b>{k["people"]:,}</b> '
+            f"{escape(k['attendee_kind_name_ko'])} {escape(k['attendee_kind_name_en'].lower())} "
+            f"({k['n_activities']:,} activities)</li>"
+            for k in other_kinds
+        )
         + f'<li data-kind=""><b>{h["n_activities"] - h["n_with_figure"]:,}</b> activities state no figure</li>'
-        "</ul></div>")
+        "</ul></div>"
+    )
     periods_text = ", ".join(period_keys) or "none yet"
     script = SCRIPT
-    csp = (f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(CSS)}; img-src data:; "
-           "base-uri 'none'; form-action 'none'")
+    csp = (
+        f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(CSS)}; img-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
     return f"""<!DOCTYPE html>
 <html lang="ko">
 <head>
@@ -576,9 +764,12 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
 <p>Jeonju mayoral pledges: citizen-communication activities, as reported by the city.</p>
 <p>기준일 reporting periods: {escape(periods_text)}</p>
 </header>
-<div class="kpis">{headline_tile}{"".join(
-        f'<div class="kpi" data-figure="{k}"><b>{escape(v)}</b><span>{escape(label)}</span></div>'
-        for k, v, label in kpis)}</div>
+<div class="kpis">{headline_tile}{
+        "".join(
+            f'<div class="kpi" data-figure="{k}"><b>{escape(v)}</b><span>{escape(label)}</span></div>'
+            for k, v, label in kpis
+        )
+    }</div>
 {kinds_box}
 {"".join(sections)}
 {_activity_section(d)}

@@ -9,6 +9,7 @@ Rendering is pure text: `{{ ref('x') }}` becomes `<schema>.x` (the schema of mod
 `marts` for the marts, as dbt_project.yml sets it), `{{ dbt.date_trunc('part', 'expr') }}`
 becomes `date_trunc('part', expr)` (what dbt-duckdb compiles it to). Any other jinja is refused,
 so a new construct in an analysis fails loudly instead of leaking `{{` into the plain SQL."""
+
 from __future__ import annotations
 
 import re
@@ -46,8 +47,10 @@ def render(sql: str, schema_of=model_schema) -> str:
 
 
 def header(name: str) -> str:
-    return (f"-- Generated from dbt_project/analyses/{name}.sql by pipeline/report/plain_sql.py: edit that file,\n"
-            f"-- then run `.venv/bin/python -m pipeline.report.plain_sql`. Runs as is in `make sql` and in Python.\n")
+    return (
+        f"-- Generated from dbt_project/analyses/{name}.sql by pipeline/report/plain_sql.py: edit that file,\n"
+        f"-- then run `.venv/bin/python -m pipeline.report.plain_sql`. Runs as is in `make sql` and in Python.\n"
+    )
 
 
 def rendered() -> dict[str, str]:

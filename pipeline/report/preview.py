@@ -1,4 +1,5 @@
 """Markdown previews of warehouse tables, for Dagster materialization metadata."""
+
 from __future__ import annotations
 
 import re
@@ -52,7 +53,12 @@ def markdown_preview(con: duckdb.DuckDBPyConnection, table: str, n: int = 5, *, 
 
 def row_counts(con: duckdb.DuckDBPyConnection, schema: str = "marts") -> dict[str, int]:
     """Table name -> row count for every base table of a schema."""
-    tables = [r[0] for r in con.execute(
-        "select table_name from information_schema.tables "
-        "where table_schema = ? and table_type = 'BASE TABLE' order by table_name", [schema]).fetchall()]
+    tables = [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
+            [schema],
+        ).fetchall()
+    ]
     return {t: con.execute(f'select count(*) from "{schema}"."{t}"').fetchone()[0] for t in tables}

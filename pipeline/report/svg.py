@@ -5,6 +5,7 @@ is real `<text>` (selectable, searchable, rendered by the viewer's own Korean
 font). Text widths are estimated (Hangul and other wide glyphs ~1 em, the rest
 ~0.58 em), which is enough to lay out labels and truncate long names.
 """
+
 from __future__ import annotations
 
 import math
@@ -12,10 +13,11 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from html import escape
 
-FONT_STACK = "'NanumGothic', 'Nanum Gothic', 'Noto Sans CJK KR', 'Noto Sans KR', 'Malgun Gothic', " \
-             "'Apple SD Gothic Neo', sans-serif"
-PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-           "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
+FONT_STACK = (
+    "'NanumGothic', 'Nanum Gothic', 'Noto Sans CJK KR', 'Noto Sans KR', 'Malgun Gothic', "
+    "'Apple SD Gothic Neo', sans-serif"
+)
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
 REST_COLOR = "#d4d4d4"
 INK, MUTED, GRID = "#222222", "#666666", "#e6e6e6"
 WIDTH = 880
@@ -52,8 +54,17 @@ def fmt_pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def _text(x: float, y: float, text: str, *, size: float = 12, anchor: str = "start", fill: str = INK,
-          weight: str | None = None, cls: str | None = None) -> str:
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    *,
+    size: float = 12,
+    anchor: str = "start",
+    fill: str = INK,
+    weight: str | None = None,
+    cls: str | None = None,
+) -> str:
     attrs = f'x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"'
     if weight:
         attrs += f' font-weight="{weight}"'
@@ -104,12 +115,15 @@ AXIS_TITLE_SIZE = 12
 def axis_title(x: float, y: float, text: str, axis: str, *, anchor: str = "middle", rotate: bool = False) -> str:
     """An axis title (class `axis-title`, `data-axis` x or y): every chart names what each axis measures."""
     transform = f' transform="rotate(-90 {x:.1f} {y:.1f})"' if rotate else ""
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{AXIS_TITLE_SIZE}" text-anchor="{anchor}" fill="{MUTED}" '
-            f'font-weight="bold" class="axis-title" data-axis="{axis}"{transform}>{escape(text)}</text>')
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{AXIS_TITLE_SIZE}" text-anchor="{anchor}" fill="{MUTED}" '
+        f'font-weight="bold" class="axis-title" data-axis="{axis}"{transform}>{escape(text)}</text>'
+    )
 
 
-def _value_axis(x0: float, x1: float, top: float, bottom: float, ticks: list[float],
-                fmt: Callable[[float], str], title: str) -> list[str]:
+def _value_axis(
+    x0: float, x1: float, top: float, bottom: float, ticks: list[float], fmt: Callable[[float], str], title: str
+) -> list[str]:
     """Vertical grid lines with tick labels under them, and the axis title under the labels."""
     parts = []
     scale = (x1 - x0) / ticks[-1]
@@ -127,11 +141,20 @@ _X_AXIS_SPACE = 42
 _Y_TITLE_SPACE = 20
 
 
-def hbar_chart(chart_id: str, label: str, rows: Sequence[tuple[str, float | None, str]], *,
-               x_title: str, y_title: str,
-               colors: Sequence[str] | str = PALETTE[0], value_fmt: Callable[[float], str] = fmt_int,
-               label_width: float = 300, bar_height: float = 20, gap: float = 8,
-               links: Sequence[str | None] | None = None) -> str:
+def hbar_chart(
+    chart_id: str,
+    label: str,
+    rows: Sequence[tuple[str, float | None, str]],
+    *,
+    x_title: str,
+    y_title: str,
+    colors: Sequence[str] | str = PALETTE[0],
+    value_fmt: Callable[[float], str] = fmt_int,
+    label_width: float = 300,
+    bar_height: float = 20,
+    gap: float = 8,
+    links: Sequence[str | None] | None = None,
+) -> str:
     """Horizontal bars: rows of (label, value, note shown after the value); links[i], if given, is where
     the row's label and bar lead."""
     if not rows:
@@ -150,19 +173,31 @@ def hbar_chart(chart_id: str, label: str, rows: Sequence[tuple[str, float | None
     for i, (name, value, _) in enumerate(rows):
         y = top + i * (bar_height + gap)
         color = colors if isinstance(colors, str) else colors[i % len(colors)]
-        body.append(_link(links[i] if links else None,
-                          _text(x0 - 8, y + bar_height * 0.72, truncate(name, 12, label_width - 8), anchor="end")
-                          + _rect(x0, y, (value or 0) * scale, bar_height, color, f"{name}: {value_fmt(value or 0)}")))
+        body.append(
+            _link(
+                links[i] if links else None,
+                _text(x0 - 8, y + bar_height * 0.72, truncate(name, 12, label_width - 8), anchor="end")
+                + _rect(x0, y, (value or 0) * scale, bar_height, color, f"{name}: {value_fmt(value or 0)}"),
+            )
+        )
         body.append(_text(x0 + (value or 0) * scale + 6, y + bar_height * 0.72, tails[i], size=11, fill=MUTED))
     return _svg(chart_id, bottom + _X_AXIS_SPACE, label, body)
 
 
-def grouped_hbar_chart(chart_id: str, label: str, categories: Sequence[str],
-                       series: Sequence[tuple[str, Sequence[float | None]]], *,
-                       x_title: str, y_title: str,
-                       colors: Sequence[str] = PALETTE, value_fmt: Callable[[float], str] = fmt_int,
-                       label_width: float = 200, bar_height: float = 16,
-                       links: Callable[[int, int], str | None] | None = None) -> str:
+def grouped_hbar_chart(
+    chart_id: str,
+    label: str,
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    x_title: str,
+    y_title: str,
+    colors: Sequence[str] = PALETTE,
+    value_fmt: Callable[[float], str] = fmt_int,
+    label_width: float = 200,
+    bar_height: float = 16,
+    links: Callable[[int, int], str | None] | None = None,
+) -> str:
     """One group of bars per category, one bar per series (e.g. fields x periods); links(c, s), if given,
     is where the bar of category c, series s leads."""
     if not categories or not series:
@@ -178,24 +213,50 @@ def grouped_hbar_chart(chart_id: str, label: str, categories: Sequence[str],
     body += _value_axis(x0, x1, top, bottom, ticks, value_fmt, x_title)
     for c, category in enumerate(categories):
         gy = top + c * group_h
-        body.append(_text(x0 - 8, gy + len(series) * bar_height / 2 + 4, truncate(category, 13, label_width - 8),
-                          size=13, anchor="end"))
+        body.append(
+            _text(
+                x0 - 8,
+                gy + len(series) * bar_height / 2 + 4,
+                truncate(category, 13, label_width - 8),
+                size=13,
+                anchor="end",
+            )
+        )
         for s, (name, values) in enumerate(series):
             value = values[c] or 0
             y = gy + s * bar_height
-            body.append(_link(links(c, s) if links else None,
-                              _rect(x0, y, value * scale, bar_height - 2, colors[s % len(colors)],
-                                    f"{category} · {name}: {value_fmt(value)}")))
+            body.append(
+                _link(
+                    links(c, s) if links else None,
+                    _rect(
+                        x0,
+                        y,
+                        value * scale,
+                        bar_height - 2,
+                        colors[s % len(colors)],
+                        f"{category} · {name}: {value_fmt(value)}",
+                    ),
+                )
+            )
             body.append(_text(x0 + value * scale + 5, y + bar_height * 0.7, value_fmt(value), size=10, fill=MUTED))
     return _svg(chart_id, bottom + _X_AXIS_SPACE, label, body)
 
 
-def stacked_share_chart(chart_id: str, label: str, categories: Sequence[str],
-                        segments: Sequence[tuple[str, str]], values: Sequence[Sequence[float]], *,
-                        x_title: str, y_title: str,
-                        label_width: float = 200, bar_height: float = 26, gap: float = 10,
-                        totals_note: Sequence[str] | None = None,
-                        links: Callable[[int, int], str | None] | None = None) -> str:
+def stacked_share_chart(
+    chart_id: str,
+    label: str,
+    categories: Sequence[str],
+    segments: Sequence[tuple[str, str]],
+    values: Sequence[Sequence[float]],
+    *,
+    x_title: str,
+    y_title: str,
+    label_width: float = 200,
+    bar_height: float = 26,
+    gap: float = 10,
+    totals_note: Sequence[str] | None = None,
+    links: Callable[[int, int], str | None] | None = None,
+) -> str:
     """100% stacked horizontal bars: values[c][s] is the amount of segment s in category c; links(c, s),
     if given, is where that segment leads."""
     if not categories or not segments:
@@ -209,8 +270,9 @@ def stacked_share_chart(chart_id: str, label: str, categories: Sequence[str],
     for c, category in enumerate(categories):
         y = top + c * (bar_height + gap)
         total = sum(values[c]) or 1
-        body.append(_text(x0 - 8, y + bar_height * 0.65, truncate(category, 13, label_width - 8), size=13,
-                          anchor="end"))
+        body.append(
+            _text(x0 - 8, y + bar_height * 0.65, truncate(category, 13, label_width - 8), size=13, anchor="end")
+        )
         x = x0
         for s, (name, color) in enumerate(segments):
             share = values[c][s] / total
@@ -219,8 +281,9 @@ def stacked_share_chart(chart_id: str, label: str, categories: Sequence[str],
                 continue
             mark = _rect(x, y, w, bar_height, color, f"{category} · {name}: {values[c][s]:,.0f} ({share:.0%})")
             if w >= 34:
-                mark += _text(x + w / 2, y + bar_height * 0.65, f"{share:.0%}", size=11, anchor="middle",
-                              fill="#ffffff")
+                mark += _text(
+                    x + w / 2, y + bar_height * 0.65, f"{share:.0%}", size=11, anchor="middle", fill="#ffffff"
+                )
             body.append(_link(links(c, s) if links else None, mark))
             x += w
         if totals_note:
@@ -228,10 +291,19 @@ def stacked_share_chart(chart_id: str, label: str, categories: Sequence[str],
     return _svg(chart_id, bottom + _X_AXIS_SPACE, label, body)
 
 
-def column_chart(chart_id: str, label: str, points: Sequence[tuple[str, float | Sequence[float]]], *,
-                 x_title: str, y_title: str, segments: Sequence[tuple[str, str]] | None = None,
-                 color: str = PALETTE[0], tick_every: Callable[[int, str], str | None] | None = None,
-                 value_fmt: Callable[[float], str] = fmt_int, height: float = 270) -> str:
+def column_chart(
+    chart_id: str,
+    label: str,
+    points: Sequence[tuple[str, float | Sequence[float]]],
+    *,
+    x_title: str,
+    y_title: str,
+    segments: Sequence[tuple[str, str]] | None = None,
+    color: str = PALETTE[0],
+    tick_every: Callable[[int, str], str | None] | None = None,
+    value_fmt: Callable[[float], str] = fmt_int,
+    height: float = 270,
+) -> str:
     """Vertical columns over an ordered axis (e.g. months); tick_every(i, key) -> label or None.
 
     With `segments` [(name, colour)], each point's value is a sequence (one amount per segment), stacked
@@ -262,13 +334,16 @@ def column_chart(chart_id: str, label: str, points: Sequence[tuple[str, float | 
         for s, value in enumerate(stack):
             if value:
                 name = f" {segments[s][0]}" if segments else ""
-                body.append(_rect(x, base - value * scale, bar_w, value * scale, colors[s],
-                                  f"{key}{name}: {value_fmt(value)}"))
+                body.append(
+                    _rect(x, base - value * scale, bar_w, value * scale, colors[s], f"{key}{name}: {value_fmt(value)}")
+                )
                 base -= value * scale
         tick = tick_every(i, key) if tick_every else key
         if tick:
-            body.append(f'<line x1="{x + bar_w / 2:.1f}" y1="{bottom:.1f}" x2="{x + bar_w / 2:.1f}" '
-                        f'y2="{bottom + 4:.1f}" stroke="{MUTED}"/>')
+            body.append(
+                f'<line x1="{x + bar_w / 2:.1f}" y1="{bottom:.1f}" x2="{x + bar_w / 2:.1f}" '
+                f'y2="{bottom + 4:.1f}" stroke="{MUTED}"/>'
+            )
             body.append(_text(x + bar_w / 2, bottom + 17, tick, size=11, anchor="middle", fill=MUTED))
     body.append(f'<line x1="{x0}" y1="{bottom:.1f}" x2="{x1}" y2="{bottom:.1f}" stroke="{MUTED}"/>')
     body.append(axis_title((x0 + x1) / 2, bottom + 34, x_title, "x"))

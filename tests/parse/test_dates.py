@@ -1,4 +1,5 @@
 """The date grammar, rule by rule, on strings from the real report."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -102,24 +103,33 @@ def test_a_year_inside_a_name_is_not_a_date_when_a_real_one_is_present():
     assert span("2019 경남관광박람회 시민 대상 상품 홍보('19. 3. 22.~3. 24.)") == ("2019-03-22", "2019-03-24")
     assert span("'19년 국제. 전국규모 대회 유치 성과분석 용역 완료('20. 2.)") == ("2020-02", "2020-02")
     assert span("2020년 상반기드론축구대회 개최", ["'20. 6. 27. ~ 7. 11. / 1부,2부 리그 경기"]) == (
-        "2020-06-27", "2020-07-11")
+        "2020-06-27",
+        "2020-07-11",
+    )
 
 
 def test_year_only_from_the_title_when_nothing_else():
     assert span("2019 제1회 전주시 야호시장 참여자 모집", ["야호시장을 문화시장으로 만들기 위한 참여자 모집"]) == (
-        "2019", "2019")
+        "2019",
+        "2019",
+    )
     assert span("해피하우스 자가 수리를 위한 주택 리폼교육('18년 8회 교육/177명 참석)") == ("2018", "2018")
 
 
 def test_own_line_first_then_details():
-    assert span("입주기업 간담회 개최('19.12.19.)", ["입주기업 간담회 개최('18. 11. 29.)"]) == ("2019-12-19", "2019-12-19")
-    assert span("이업종 융합산업 포럼 개최", ["개최일자 : '19. 6. 27. / '19. 8. 28. / '19. 10. 17. / '20. 11. 25."]) == (
-        "2019-06-27", "2020-11-25")
+    assert span("입주기업 간담회 개최('19.12.19.)", ["입주기업 간담회 개최('18. 11. 29.)"]) == (
+        "2019-12-19",
+        "2019-12-19",
+    )
+    assert span(
+        "이업종 융합산업 포럼 개최", ["개최일자 : '19. 6. 27. / '19. 8. 28. / '19. 10. 17. / '20. 11. 25."]
+    ) == ("2019-06-27", "2020-11-25")
 
 
 def test_title_year_dates_yearless_months_of_details():
-    assert span("2020 스마트공장 배움터 연수생 모집 버스정보시스템(BIS) 홍보", ["교육기간 : 2월, 3월, 6월, 7월(월별 20~30명)"]) == (
-        "2020-02", "2020-07")
+    assert span(
+        "2020 스마트공장 배움터 연수생 모집 버스정보시스템(BIS) 홍보", ["교육기간 : 2월, 3월, 6월, 7월(월별 20~30명)"]
+    ) == ("2020-02", "2020-07")
 
 
 def test_month_without_year_is_flagged_and_left_undated():
@@ -157,11 +167,14 @@ def test_without_a_matching_sibling_a_yearless_day_stays_undated():
 
 
 def test_a_sibling_day_matching_in_two_years_decides_nothing():
-    d = event_dates("전시회 개최", ["12.23~28.[6일간] 사진작품 전시"], report_year=2020,
-                    sibling_days={(2019, 12, 23), (2020, 12, 23)})
+    d = event_dates(
+        "전시회 개최",
+        ["12.23~28.[6일간] 사진작품 전시"],
+        report_year=2020,
+        sibling_days={(2019, 12, 23), (2020, 12, 23)},
+    )
     assert (d.start, d.end) == (None, None)
-    d = event_dates("전시회 개최", ["12.23~28.[6일간] 사진작품 전시"], report_year=2020,
-                    sibling_days={(2019, 12, 23)})
+    d = event_dates("전시회 개최", ["12.23~28.[6일간] 사진작품 전시"], report_year=2020, sibling_days={(2019, 12, 23)})
     assert span_of(d) == ("2019-12-23", "2019-12-28")
 
 

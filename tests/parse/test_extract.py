@@ -1,4 +1,5 @@
 """People, sessions, venue and format rules, with strings from the real report."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,8 +22,15 @@ from pipeline.vocab import read_seed
         (["한옥체험업 118명, 음식점업 28명, 공론화를 통해 인증제 시행안에 대한 공론화"], 146, False),
         (["주거 및 복지단체 실무자, 청년, 시민 등 매회 40명, 누적 200명 참석"], 200, False),
         (["대 상 : 1,000명(전국 700, 전북 300)"], 1000, False),
-        (["착한가격업소 모니터요원간담회('19.11.27.) : 8명 참석", "직능단체 세미나('19.12.18.) : 150여명 참석",
-          "완산 소상공인협회 교육('19.12.20.) : 100여명 참석"], 258, True),
+        (
+            [
+                "착한가격업소 모니터요원간담회('19.11.27.) : 8명 참석",
+                "직능단체 세미나('19.12.18.) : 150여명 참석",
+                "완산 소상공인협회 교육('19.12.20.) : 100여명 참석",
+            ],
+            258,
+            True,
+        ),
         (["처리결과 : 73건(유관기관 연계 7 / 직접상담 9 / 민원안내 53 / 검토필요 4)"], None, False),
         (["전주푸드 김장축제 운영(332가족 5개 단체 참여)"], None, False),
         (["장소: 전북대 진수당 / 주요내용 : 5명 선발(상금 15백만원, 102팀 접수)"], 5, False),
@@ -55,10 +63,13 @@ def test_named_person_and_n_others_keeps_its_label():
     assert (figure.group_label, figure.people_count) == ("복지환경국장", 3)
 
 
-@pytest.mark.parametrize("texts", [
-    ["-참석자 : 회차별 10명내외(전주지역에서 활동하고 있는 테이블웨어 산업 관련 현장 활동가와 지역장인)"],
-    ["2021 청년 창업스쿨 수강생 모집 홍보", "- 교육기간 : 4월, 5월, 9월(월별 15~25명)"],
-])
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["-참석자 : 회차별 10명내외(전주지역에서 활동하고 있는 테이블웨어 산업 관련 현장 활동가와 지역장인)"],
+        ["2021 청년 창업스쿨 수강생 모집 홍보", "- 교육기간 : 4월, 5월, 9월(월별 15~25명)"],
+    ],
+)
 def test_per_session_only_gives_no_total_and_so_no_approximate_one(texts):
     got = attendance(texts)
     # the activity has no count to be approximate; its figure keeps what it printed
@@ -69,7 +80,9 @@ def test_per_session_only_gives_no_total_and_so_no_approximate_one(texts):
 def test_figures_keep_their_roles():
     figs = attendance(["매회 40명, 누적 200명 참석"]).figures
     assert [(f.people_count, f.is_per_session, f.is_cumulative, f.is_total) for f in figs] == [
-        (40, True, False, False), (200, False, True, True)]
+        (40, True, False, False),
+        (200, False, True, True),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -78,7 +91,11 @@ def test_figures_keep_their_roles():
         ("선미촌정비 민관협의회 소위원회 회의(6회) : '20. 1. ~ 12.", [], 6),
         ("전주푸드 학교급식위원회 2회 개최('19. 2. 27./ '19. 3. 5.)", [], 2),
         ("주거복지학교 총5강 개최('19.5월)", [], 5),
-        ("전주시 지역유통상위원회 개최를 통한 유통상생 논의", ["일 시 : (1차) '18.11.13(화)/ (2차) '19.11.21.(목)/ 30여명"], 2),
+        (
+            "전주시 지역유통상위원회 개최를 통한 유통상생 논의",
+            ["일 시 : (1차) '18.11.13(화)/ (2차) '19.11.21.(목)/ 30여명"],
+            2,
+        ),
         ("제3회 세계일보배 전국 드론축구 대회 개최", [], None),
         ("2회 전주창업경진대회 개최 : '20. 11. 20.", [], None),
         ("발달장애인 진료(주 4회) 및 센터 연계 : '20. 10. ~ 12.", [], None),
@@ -92,10 +109,24 @@ def test_session_count(own, details, expected):
 @pytest.mark.parametrize(
     "title, details, name, online",
     [
-        ("2회 전주창업경진대회 개최 : '20. 11. 20.", ["장소: 전북대 진수당 / 주요내용 : 5명 선발"], "전북대 진수당", False),
-        ("치매안심마을 치매 극복의 날 주간행사: '19. 9. 12. ~ '19. 9. 25.", ["장 소 : 전주평화사회복지관 3층 강당 및 주차장"],
-         "전주평화사회복지관 3층 강당 및 주차장", False),
-        ("마을버스 도입에 따른 환승거점 현장안내 실시 : '20. 11.", ["장 소 : 5개소(마을버스 주요 환승거점)"], None, False),
+        (
+            "2회 전주창업경진대회 개최 : '20. 11. 20.",
+            ["장소: 전북대 진수당 / 주요내용 : 5명 선발"],
+            "전북대 진수당",
+            False,
+        ),
+        (
+            "치매안심마을 치매 극복의 날 주간행사: '19. 9. 12. ~ '19. 9. 25.",
+            ["장 소 : 전주평화사회복지관 3층 강당 및 주차장"],
+            "전주평화사회복지관 3층 강당 및 주차장",
+            False,
+        ),
+        (
+            "마을버스 도입에 따른 환승거점 현장안내 실시 : '20. 11.",
+            ["장 소 : 5개소(마을버스 주요 환승거점)"],
+            None,
+            False,
+        ),
         ("청년상상놀이터 내 청년과 상시 소통의 장 마련", [], "청년상상놀이터", False),
         ("전주혁신창업허브 개관식", ["일 시 : '20. 10. 27 (50여명)"], "전주혁신창업허브", False),
         ("한바탕 국민체육센터 개장 및 회원접수, 운영 ('19. 11. 11.)", [], "한바탕 국민체육센터", False),
@@ -103,12 +134,22 @@ def test_session_count(own, details, expected):
         ("전주자만마을 벽화 트리엔날레 개최 : '20. 11.", [], "전주자만마을", False),
         ("반려동물놀이터 조성사업 주민설명회 : '20. 9. 7.", [], None, False),
         ("충무시설 문화재생 다올마당 운영 : '19. 9. ~", [], None, False),
-        ("2019 온두레공동체 선정 추진 ('18. 12. 13)", ["팔복문화예술공장, 70개 공동체 150명 참여"], "팔복문화예술공장", False),
+        (
+            "2019 온두레공동체 선정 추진 ('18. 12. 13)",
+            ["팔복문화예술공장, 70개 공동체 150명 참여"],
+            "팔복문화예술공장",
+            False,
+        ),
         ("온두레공동체 비대면 온라인워크숍('20. 10.)", [], None, True),
         ("온두레공동체 나르샤 랜선체육대회('20. 10.)", [], None, True),
         ("에코시티 복합커뮤니티센터 건립 설계공모 작품심사 SNS 실시간 방송 : '20. 11.", [], None, True),
         ("제8기 참여자 힐링캠프 개최", ["내용: 사후심리검사 등 온라인으로 진행"], None, True),
-        ("드론축구 국제위원회 회의", ["주요내용 : 드론축구 해외 주요동향, 국제 온라인회의 개최방안 논의 등"], None, False),
+        (
+            "드론축구 국제위원회 회의",
+            ["주요내용 : 드론축구 해외 주요동향, 국제 온라인회의 개최방안 논의 등"],
+            None,
+            False,
+        ),
         ("전북교통방송 라디오('19.12.3), 「전주다움」 배포", [], None, False),
     ],
 )
@@ -213,9 +254,27 @@ def test_format_a_keyword_that_only_modifies_a_following_noun_does_not_decide(ti
     assert format_for_title(title) == code
 
 
-SPEC_CODES = {"meeting", "briefing", "public_hearing", "forum", "workshop", "advisory", "survey", "open_call",
-              "competition", "education", "festival", "exhibition", "ceremony", "promotion", "agreement",
-              "site_visit", "program", "planning", "other"}
+SPEC_CODES = {
+    "meeting",
+    "briefing",
+    "public_hearing",
+    "forum",
+    "workshop",
+    "advisory",
+    "survey",
+    "open_call",
+    "competition",
+    "education",
+    "festival",
+    "exhibition",
+    "ceremony",
+    "promotion",
+    "agreement",
+    "site_visit",
+    "program",
+    "planning",
+    "other",
+}
 
 
 def test_format_seeds_hold_every_spec_code_and_only_known_codes():

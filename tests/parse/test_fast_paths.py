@@ -4,6 +4,7 @@ Each fast path (substring counts for the HTML balance check, one `iter()` pass f
 cell walk, a keyword trie, lookaheads in front of regexes, date scans read once per
 activity) is compared with a straightforward reference on tricky and random inputs.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,8 +27,11 @@ from pipeline.parse.segment import cell_items
 def balanced_reference(html: str) -> bool:
     opened = [m.group(1).lower() for m in re.finditer(r"<(ul|li)\b", html, re.I)]
     closed = [m.group(1).lower() for m in re.finditer(r"</(ul|li)\s*>", html, re.I)]
-    return (opened.count("ul") == closed.count("ul") and opened.count("li") == closed.count("li")
-            and html.rstrip().endswith(">"))
+    return (
+        opened.count("ul") == closed.count("ul")
+        and opened.count("li") == closed.count("li")
+        and html.rstrip().endswith(">")
+    )
 
 
 _LIST = {"ul", "ol"}
@@ -48,6 +52,7 @@ def _own_text_reference(el) -> str:
 
 def cell_items_reference(html: str) -> list[tuple[str, int, bool]]:
     """One recursive pass over the list elements (the walk `cell_items` replaces)."""
+
     def collect(el, depth, out):
         for child in el:
             if child.tag == "li":
@@ -79,10 +84,22 @@ def _outcome(fn, *args):
 
 
 BALANCE_CASES = [
-    "", "<ul><li>a</li></ul>", "<ul> <li>a</li>", "<UL><LI>a</LI></UL>", "<ul><li>a</li></ul >",
-    "<ul><li>a</li></ul\n>", "<ul><link><li>a</li></ul>", "<ulx><li>a</li>", "<ul\t><li>a</li></ul>",
-    "<ul><lİ>a</li></ul>", "<ul><lı>a</li></ul>", "<ul><li>a</li></ul> ", "<ul><li>a</li></ul>x",
-    "<ul><li>a <b>b</b></li></ul>", "<ul style='x'><li class=a>1</li></ul>", "<ul><li>a</lix></ul>",
+    "",
+    "<ul><li>a</li></ul>",
+    "<ul> <li>a</li>",
+    "<UL><LI>a</LI></UL>",
+    "<ul><li>a</li></ul >",
+    "<ul><li>a</li></ul\n>",
+    "<ul><link><li>a</li></ul>",
+    "<ulx><li>a</li>",
+    "<ul\t><li>a</li></ul>",
+    "<ul><lİ>a</li></ul>",
+    "<ul><lı>a</li></ul>",
+    "<ul><li>a</li></ul> ",
+    "<ul><li>a</li></ul>x",
+    "<ul><li>a <b>b</b></li></ul>",
+    "<ul style='x'><li class=a>1</li></ul>",
+    "<ul><li>a</lix></ul>",
 ]
 
 
@@ -93,8 +110,33 @@ def test_balance_check_counts_like_the_regexes(html):
 
 def test_balance_check_on_random_markup():
     rng = random.Random(7)
-    parts = ["<ul>", "<UL>", "<ul ", "<Ul\t>", "<ulx>", "<li>", "<LI>", "<li ", "<link>", "</ul>", "</UL >",
-             "</ul\n>", "</li>", "</Li>", "</lix>", "<lİ>", "İ", "가", " ", ">", "<", "x", "</", "<u", "l>"]
+    parts = [
+        "<ul>",
+        "<UL>",
+        "<ul ",
+        "<Ul\t>",
+        "<ulx>",
+        "<li>",
+        "<LI>",
+        "<li ",
+        "<link>",
+        "</ul>",
+        "</UL >",
+        "</ul\n>",
+        "</li>",
+        "</Li>",
+        "</lix>",
+        "<lİ>",
+        "İ",
+        "가",
+        " ",
+        ">",
+        "<",
+        "x",
+        "</",
+        "<u",
+        "l>",
+    ]
     for _ in range(20000):
         html = "".join(rng.choice(parts) for _ in range(rng.randint(0, 10)))
         assert _balanced_html(html) == balanced_reference(html), html
@@ -104,11 +146,20 @@ CELL_CASES = [
     '<ul style="list-style-type: none"> <li>• 간담회 <ul> <li>- 일 시 : \'19.4.8</li> </ul> </li> </ul>',
     "<ul><li>• a<ul><li>- b<ul><li>c</li></ul></li></ul></li><li>  d  \n e </li></ul>",
     '<div style="x"> <p>박스 <b>굵게</b> 끝</p> <ul><li>안</li></ul><p>둘째</p> </div><ul><li>• 밖</li></ul>',
-    "<ul><li>a <b>b</b> c<ul><li>d</li></ul> e</li></ul>", "<b><ul><li>not reached</li></ul></b><ul><li>x</li></ul>",
-    "<table><tr><td><ul><li>in table</li></ul></td></tr></table>", "<ol><li>one</li><li></li></ol>",
-    "<ul><li>a<!-- c --></li></ul>", "<!-- top --><ul><li>a</li></ul>", "text only", "", "   ",
-    "<ul><li>a&nbsp;&nbsp;b</li><li>x\xa0y</li><li>p\tq</li></ul>", "<ul><li>cut off", "<p><ul><li>x</li></ul></p>",
-    "<div><div><p>inner</p></div></div>", "<ul><li><ul><li>only nested</li></ul></li></ul>",
+    "<ul><li>a <b>b</b> c<ul><li>d</li></ul> e</li></ul>",
+    "<b><ul><li>not reached</li></ul></b><ul><li>x</li></ul>",
+    "<table><tr><td><ul><li>in table</li></ul></td></tr></table>",
+    "<ol><li>one</li><li></li></ol>",
+    "<ul><li>a<!-- c --></li></ul>",
+    "<!-- top --><ul><li>a</li></ul>",
+    "text only",
+    "",
+    "   ",
+    "<ul><li>a&nbsp;&nbsp;b</li><li>x\xa0y</li><li>p\tq</li></ul>",
+    "<ul><li>cut off",
+    "<p><ul><li>x</li></ul></p>",
+    "<div><div><p>inner</p></div></div>",
+    "<ul><li><ul><li>only nested</li></ul></li></ul>",
 ]
 
 
@@ -145,8 +196,9 @@ def test_keyword_trie_finds_the_longest_keyword_like_the_sorted_alternation():
     chars = sorted(set("".join(words))) + list(" 0123()")
     for _ in range(5000):
         text = "".join(rng.choice(words) if rng.random() < 0.5 else rng.choice(chars) for _ in range(rng.randint(0, 8)))
-        assert ([(m.start(), m.group(1)) for m in pattern.finditer(text)]
-                == [(m.start(), m.group(1)) for m in plain.finditer(text)]), text
+        assert [(m.start(), m.group(1)) for m in pattern.finditer(text)] == [
+            (m.start(), m.group(1)) for m in plain.finditer(text)
+        ], text
     for words in (["a", "ab", "abc", "b"], ["x"], ["자문", "자문회의", "회의"]):
         trie = re.compile(f"(?=({formats._trie_regex(words)}))")
         alternation = re.compile("(?=(" + "|".join(sorted(words, key=len, reverse=True)) + "))")
@@ -161,13 +213,22 @@ def test_the_date_token_lookahead_matches_as_without_it():
     plain_token = re.compile(dates._TOKEN_BODY)
     for _ in range(8000):
         text = normalise("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20))))
-        assert ([(m.span(), m.lastgroup, m.groups()) for m in _TOKEN.finditer(text)]
-                == [(m.span(), m.lastgroup, m.groups()) for m in plain_token.finditer(text)]), text
+        assert [(m.span(), m.lastgroup, m.groups()) for m in _TOKEN.finditer(text)] == [
+            (m.span(), m.lastgroup, m.groups()) for m in plain_token.finditer(text)
+        ], text
 
 
 def test_venue_title_patterns_are_skipped_only_without_their_words():
-    for title in ["전주혁신창업허브 개관식", "팔복예술공장 내 행사", "청년센터에서 간담회", "주민공청회(서학예술마을)",
-                  "부안장애인복지관 벤치마킹", "현장 방문", "설명회(시청 강당)", "간담회 개최"]:
+    for title in [
+        "전주혁신창업허브 개관식",
+        "팔복예술공장 내 행사",
+        "청년센터에서 간담회",
+        "주민공청회(서학예술마을)",
+        "부안장애인복지관 벤치마킹",
+        "현장 방문",
+        "설명회(시청 강당)",
+        "간담회 개최",
+    ]:
         expected = None
         for pattern in (venue._INSIDE, venue._AT, venue._OPENING, venue._VISITED, venue._BRACKETED):
             m = pattern.search(title)

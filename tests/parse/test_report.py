@@ -1,4 +1,5 @@
 """Rows, segmentation and accounting: synthetic rows for each rule, then the real report."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,10 +31,15 @@ def balanced(report) -> bool:
 
 
 def test_preamble_and_headers_are_skipped_and_lines_are_1_based():
-    r = parse(f"1\t경 제 분 야\t1\t이름\t{ul('• 간담회 개최')}", "", HEADER, f"2\t문 화 분 야\t2\t이름2\t{ul('• 설명회')}")
-    assert [(row.serial_no, row.field_code, row.source_line) for row in r.rows] == [(1, "economy", 10), (2, "culture", 13)]
+    r = parse(
+        f"1\t경 제 분 야\t1\t이름\t{ul('• 간담회 개최')}", "", HEADER, f"2\t문 화 분 야\t2\t이름2\t{ul('• 설명회')}"
+    )
+    assert [(row.serial_no, row.field_code, row.source_line) for row in r.rows] == [
+        (1, "economy", 10),
+        (2, "culture", 13),
+    ]
     assert [e.title for e in r.events] == ["간담회 개최", "설명회"]
-    assert find_report_date(PREAMBLE, 't.txt')[0] == DAY
+    assert find_report_date(PREAMBLE, "t.txt")[0] == DAY
 
 
 @pytest.mark.parametrize("glyph", ["•", "◦", "○", "ㅇ"])
@@ -47,8 +53,12 @@ def test_nested_and_flat_detail_markers():
     nested = "<li>• 간담회 <ul><li>- 일시 : '19.4.8</li><li>※ 참고</li><li>* 별표</li><li>↳ 화살표</li></ul></li>"
     r = parse(f"1\t경제분야\t1\t이름\t<ul>{nested}<li>• 포럼</li><li>- 평면 상세</li></ul>")
     first, second = r.events
-    assert [(d.marker, d.text) for d in first.details] == [("-", "일시 : '19.4.8"), ("※", "참고"), ("*", "별표"),
-                                                           ("↳", "화살표")]
+    assert [(d.marker, d.text) for d in first.details] == [
+        ("-", "일시 : '19.4.8"),
+        ("※", "참고"),
+        ("*", "별표"),
+        ("↳", "화살표"),
+    ]
     assert [d.text for d in second.details] == ["평면 상세"]
     assert first.start_date == dt.date(2019, 4, 8)
     assert r.n_items_as_event == 2 and r.n_items_as_detail == 5 and balanced(r)
@@ -63,8 +73,10 @@ def test_inline_detail_after_space_dash_space():
 
 
 def test_lists_without_glyphs_and_bold_and_sup_inside_text():
-    r = parse(f"1\t복 지 분 야\t65\t이름\t{ul('지역사회 치매협의체 개최', '- 위 원: 총 17명', '치매안심마을 운영')}",
-              f"2\t복 지 분 야\t66\t이름\t{ul('• <b>관광객 의견조사</b>', '- 광장형 정원(214m<sup>2</sup>)')}")
+    r = parse(
+        f"1\t복 지 분 야\t65\t이름\t{ul('지역사회 치매협의체 개최', '- 위 원: 총 17명', '치매안심마을 운영')}",
+        f"2\t복 지 분 야\t66\t이름\t{ul('• <b>관광객 의견조사</b>', '- 광장형 정원(214m<sup>2</sup>)')}",
+    )
     assert [e.title for e in r.events] == ["지역사회 치매협의체 개최", "치매안심마을 운영", "관광객 의견조사"]
     assert r.events[0].attendee_count == 17
     assert r.events[2].details[0].text == "광장형 정원(214m2)"
@@ -78,8 +90,12 @@ def test_div_box_paragraph_is_an_event():
 
 
 def test_a_pledge_continues_over_a_page_break():
-    r = parse(f"54\t공동체분야\t48-2\t이름\t{ul('• 집담회 개최(19.3.19)', '- 청년 등 45명 참석')}", "", HEADER,
-              f"54\t공동체분야\t48-2\t\t{ul('- 청년 주거정책 의견 수렴', '• 개소식(19.4.19)')}")
+    r = parse(
+        f"54\t공동체분야\t48-2\t이름\t{ul('• 집담회 개최(19.3.19)', '- 청년 등 45명 참석')}",
+        "",
+        HEADER,
+        f"54\t공동체분야\t48-2\t\t{ul('- 청년 주거정책 의견 수렴', '• 개소식(19.4.19)')}",
+    )
     assert [row.is_continuation for row in r.rows] == [False, True]
     assert [(e.event_seq, e.title) for e in r.events] == [(1, "집담회 개최(19.3.19)"), (2, "개소식(19.4.19)")]
     assert [d.text for d in r.events[0].details] == ["청년 등 45명 참석", "청년 주거정책 의견 수렴"]
@@ -87,8 +103,12 @@ def test_a_pledge_continues_over_a_page_break():
 
 
 def test_bad_rows_become_issues_never_crashes():
-    r = parse(f"1\t우주분야\t1\t이름\t{ul('• 간담회')}", f"2\t경제분야\t제2호\t이름\t{ul('• 포럼')}",
-              "3\t경제분야\t3", f"4\t경제분야\t4\t이름\t{ul('- 앞선 행사 없는 상세')}")
+    r = parse(
+        f"1\t우주분야\t1\t이름\t{ul('• 간담회')}",
+        f"2\t경제분야\t제2호\t이름\t{ul('• 포럼')}",
+        "3\t경제분야\t3",
+        f"4\t경제분야\t4\t이름\t{ul('- 앞선 행사 없는 상세')}",
+    )
     kinds = Counter(i.kind for i in r.issues)
     assert kinds["unknown_field"] == 1 and kinds["bad_pledge_code"] == 1
     assert kinds["missing_columns"] == 1 and kinds["orphan_detail"] == 1
@@ -99,7 +119,7 @@ def test_bad_rows_become_issues_never_crashes():
 
 
 def test_a_row_cut_off_mid_list_is_flagged_and_read_as_far_as_it_goes():
-    r = parse(f"1\t경제분야\t1\t이름\t<ul> <li>• 간담회 개최('19. 3. 4.)</li> <li>• 설명회 개")
+    r = parse("1\t경제분야\t1\t이름\t<ul> <li>• 간담회 개최('19. 3. 4.)</li> <li>• 설명회 개")
     assert [i.kind for i in r.issues] == ["unbalanced_html"] and r.issues[0].source_line == 10
     assert [e.title for e in r.events] == ["간담회 개최('19. 3. 4.)", "설명회 개"] and balanced(r)
 
@@ -131,7 +151,9 @@ def test_the_real_report_parses_with_every_item_accounted_for(real):
     assert len(per_pledge) == 76
     assert per_pledge[19] == 15 and per_pledge[56] == 25 and per_pledge[75] == 17
     for serial in per_pledge:  # event_seq counts across continued parts, without gaps
-        assert sorted(e.event_seq for e in real.events if e.serial_no == serial) == list(range(1, per_pledge[serial] + 1))
+        assert sorted(e.event_seq for e in real.events if e.serial_no == serial) == list(
+            range(1, per_pledge[serial] + 1)
+        )
 
 
 def test_yearless_dates_of_the_real_report(real):

@@ -14,8 +14,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from pipeline import settings
 from pipeline.dbt_project import dbt_project
 from pipeline.dbt_state import project_fingerprint, prune_invocation_folders
-from pipeline.load.changes import built_dbt_fingerprint, record_dbt_fingerprint
 from pipeline.defs.warehouse_resource import WarehouseResource
+from pipeline.load.changes import built_dbt_fingerprint, record_dbt_fingerprint
 
 
 class PledgeDbtTranslator(DagsterDbtTranslator):
@@ -28,6 +28,7 @@ class PledgeDbtTranslator(DagsterDbtTranslator):
 
 class DbtBuildConfig(Config):
     """Run configuration of the dbt build (`make run ARGS=--full` sets it)."""
+
     full_refresh: bool = False  # rebuild the incremental models from scratch
 
 
@@ -41,20 +42,21 @@ class DbtBuildConfig(Config):
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    dagster_dbt_translator=PledgeDbtTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_asset_checks=False)
-    ),
+    dagster_dbt_translator=PledgeDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=False)),
 )
-def pledge_dbt_models(context: AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource,
-                      warehouse: WarehouseResource):
+def pledge_dbt_models(
+    context: AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: WarehouseResource
+):
     """dbt build (models, seeds and tests) in the run's working database."""
     build_db = warehouse.build_path()
     # dbt's launcher (pipeline/defs/bin/dbt-in-build-dir) finds the build folder from the same
     # setting as the warehouse resource; a resource configured with another path would build one
     # database and publish another.
     if build_db != settings.build_db_path():
-        raise RuntimeError(f"the warehouse resource builds {build_db} but dbt would build "
-                           f"{settings.build_db_path()} ({settings.WAREHOUSE_ENV}): configure one path")
+        raise RuntimeError(
+            f"the warehouse resource builds {build_db} but dbt would build "
+            f"{settings.build_db_path()} ({settings.WAREHOUSE_ENV}): configure one path"
+        )
     # The incremental facts keep the rows of unchanged periods; if the dbt project changed since the
     # published warehouse was built, those rows may be stale, so everything is rebuilt.
     fingerprint = project_fingerprint(json.loads(dbt_project.manifest_path.read_text()))
@@ -62,12 +64,17 @@ def pledge_dbt_models(context: AssetExecutionContext, config: DbtBuildConfig, db
         built_with = built_dbt_fingerprint(con)
     full_refresh = config.full_refresh or built_with != fingerprint
     if built_with != fingerprint:
-        context.log.info(f"dbt project {fingerprint[:12]} differs from the build's {str(built_with)[:12]}: "
-                         "full refresh of the incremental models")
+        context.log.info(
+            f"dbt project {fingerprint[:12]} differs from the build's {str(built_with)[:12]}: "
+            "full refresh of the incremental models"
+        )
     # Old dbt target folders are removed while dbt runs (deleting a few hundred files each is
     # I/O the step need not wait for); the step ends after both.
-    pruning = threading.Thread(target=prune_invocation_folders, name="prune-dbt-targets",
-                               args=(dbt_project.project_dir / dbt_project.target_path,))
+    pruning = threading.Thread(
+        target=prune_invocation_folders,
+        name="prune-dbt-targets",
+        args=(dbt_project.project_dir / dbt_project.target_path,),
+    )
     pruning.start()
     try:
         tests: dict[str, str] = {}  # unique_id -> status
@@ -78,7 +85,9 @@ def pledge_dbt_models(context: AssetExecutionContext, config: DbtBuildConfig, db
                 if status.value == "pass":
                     continue
             yield event
-        context.log.info("dbt tests: " + ", ".join(f"{n} {status}" for status, n in sorted(Counter(tests.values()).items())))
+        context.log.info(
+            "dbt tests: " + ", ".join(f"{n} {status}" for status, n in sorted(Counter(tests.values()).items()))
+        )
     finally:
         pruning.join()
     with warehouse.connect_build() as con:

@@ -1,6 +1,7 @@
 """The exports: each a Dagster asset of its own after `published_warehouse`, reading the published
 warehouse read-only. A failed export fails its own asset only; the warehouse stays published, and
 the next run makes the export again (pipeline/export/freshness.py, read by the change plan)."""
+
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,8 +16,12 @@ from pipeline.export.workbook import export_workbook
 from pipeline.report import CHART_IDS, markdown_preview, row_counts, write_report
 from pipeline.shared import connect_published
 
-EXPORT_KEYS = {"workbook": AssetKey("export_workbook"), "csv": AssetKey("export_csv"),
-               "parquet": AssetKey("export_parquet"), "report": AssetKey("analyst_report")}
+EXPORT_KEYS = {
+    "workbook": AssetKey("export_workbook"),
+    "csv": AssetKey("export_csv"),
+    "parquet": AssetKey("export_parquet"),
+    "report": AssetKey("analyst_report"),
+}
 EXPORT_NAMES = {key: name for name, key in EXPORT_KEYS.items()}
 PREVIEW_TABLES = ("marts.fct_events", "marts.dim_pledge")
 
@@ -31,9 +36,13 @@ def _made(name: str, make: Callable[[Path], tuple[list[Path], dict]]) -> Materia
     return MaterializeResult(metadata={"path": MetadataValue.path(str(outputs[0])), "build": build or "", **metadata})
 
 
-@asset(key=EXPORT_KEYS["workbook"], deps=[PUBLISHED_WAREHOUSE], group_name="exports",
-       description="워크북 — `warehouse/export/pledge_activity.xlsx`: each activity once, pledges, people figures "
-                   "and what changed in the latest report, parse issues, and a read-me sheet.")
+@asset(
+    key=EXPORT_KEYS["workbook"],
+    deps=[PUBLISHED_WAREHOUSE],
+    group_name="exports",
+    description="워크북 — `warehouse/export/pledge_activity.xlsx`: each activity once, pledges, people figures "
+    "and what changed in the latest report, parse issues, and a read-me sheet.",
+)
 def workbook_export(context: AssetExecutionContext) -> MaterializeResult:
     def make(published: Path):
         made = export_workbook(published, settings.export_dir())
@@ -43,9 +52,13 @@ def workbook_export(context: AssetExecutionContext) -> MaterializeResult:
     return _made("workbook", make)
 
 
-@asset(key=EXPORT_KEYS["csv"], deps=[PUBLISHED_WAREHOUSE], group_name="exports",
-       description="CSV — `warehouse/export/csv/<table>.csv`: every analyst table over every report, UTF-8 with a "
-                   "byte-order mark (Excel reads Hangul), headers in Korean and English.")
+@asset(
+    key=EXPORT_KEYS["csv"],
+    deps=[PUBLISHED_WAREHOUSE],
+    group_name="exports",
+    description="CSV — `warehouse/export/csv/<table>.csv`: every analyst table over every report, UTF-8 with a "
+    "byte-order mark (Excel reads Hangul), headers in Korean and English.",
+)
 def csv_export(context: AssetExecutionContext) -> MaterializeResult:
     def make(published: Path):
         folder = settings.export_dir() / CSV_DIR
@@ -56,8 +69,12 @@ def csv_export(context: AssetExecutionContext) -> MaterializeResult:
     return _made("csv", make)
 
 
-@asset(key=EXPORT_KEYS["parquet"], deps=[PUBLISHED_WAREHOUSE], group_name="exports",
-       description="Parquet — `warehouse/parquet/<table>.parquet`: every table of `marts`, for R, Spark, pandas.")
+@asset(
+    key=EXPORT_KEYS["parquet"],
+    deps=[PUBLISHED_WAREHOUSE],
+    group_name="exports",
+    description="Parquet — `warehouse/parquet/<table>.parquet`: every table of `marts`, for R, Spark, pandas.",
+)
 def parquet_export(context: AssetExecutionContext) -> MaterializeResult:
     def make(published: Path):
         rows = export_parquet(published, settings.parquet_dir())
@@ -67,10 +84,14 @@ def parquet_export(context: AssetExecutionContext) -> MaterializeResult:
     return _made("parquet", make)
 
 
-@asset(key=EXPORT_KEYS["report"], deps=[PUBLISHED_WAREHOUSE], group_name="exports",
-       description="보고서 — `warehouse/report/index.html`, a static page (no server, no internet) with charts: "
-                   "activities per field per period, monthly timeline, format mix, attendance per field, top "
-                   "pledges, parse coverage. Rendered from the published warehouse, opened read-only.")
+@asset(
+    key=EXPORT_KEYS["report"],
+    deps=[PUBLISHED_WAREHOUSE],
+    group_name="exports",
+    description="보고서 — `warehouse/report/index.html`, a static page (no server, no internet) with charts: "
+    "activities per field per period, monthly timeline, format mix, attendance per field, top "
+    "pledges, parse coverage. Rendered from the published warehouse, opened read-only.",
+)
 def analyst_report(context: AssetExecutionContext) -> MaterializeResult:
     def make(published: Path):
         path = write_report(published, settings.report_path())

@@ -1,7 +1,16 @@
 """The activity keys as a Dagster asset; the keying and its storage are pipeline/identity/."""
+
 from collections import Counter
 
-from dagster import AssetCheckResult, AssetCheckSpec, AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from pipeline.defs.warehouse_resource import WarehouseResource
 from pipeline.identity.match import MATCH_METHODS
@@ -22,8 +31,14 @@ STAGING_EVENTS = AssetKey(["staging", "events"])
         "from the earliest one whose staging rows changed are matched again (`staging.event_keys_state`), "
         "and only periods whose keys changed are rewritten."
     ),
-    check_specs=[AssetCheckSpec("every_activity_has_a_key", asset=EVENT_KEYS, blocking=True,
-                                description="Every activity of staging.events has exactly one event_key.")],
+    check_specs=[
+        AssetCheckSpec(
+            "every_activity_has_a_key",
+            asset=EVENT_KEYS,
+            blocking=True,
+            description="Every activity of staging.events has exactly one event_key.",
+        )
+    ],
 )
 def event_keys(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     with warehouse.connect_build() as con:
@@ -54,6 +69,11 @@ def event_keys(context: AssetExecutionContext, warehouse: WarehouseResource) -> 
             "n_periods_reused": len(update.reused),
             "first_period_rekeyed": str(update.rekeyed[0]) if update.rekeyed else "",
         },
-        check_results=[AssetCheckResult(check_name="every_activity_has_a_key", passed=n_unkeyed == 0,
-                                        metadata={"n_activities_without_one_key": n_unkeyed})],
+        check_results=[
+            AssetCheckResult(
+                check_name="every_activity_has_a_key",
+                passed=n_unkeyed == 0,
+                metadata={"n_activities_without_one_key": n_unkeyed},
+            )
+        ],
     )

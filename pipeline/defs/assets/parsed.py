@@ -5,6 +5,7 @@ Not partitioned, like the staging tables: it parses the periods of the run's par
 partitions of `raw_report` in the run) in one step and writes one materialization, where a
 partitioned asset writes one per period (at ~20 ms each in the SQLite event log, 4-5 s of a run of
 200 reports). What was parsed per period is in the `per_period` metadata."""
+
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -38,15 +39,29 @@ MIN_DATED_SHARE = 0.9  # below this share of activities with a start date, warn
         "people, sessions, venue, format), cached as Arrow IPC files by the file's SHA-256 and the parser version."
     ),
     check_specs=[
-        AssetCheckSpec("every_period_parsed", asset=PARSED_ACTIVITIES,
-                       description="Every period of the run was read and parsed; a refused one keeps its "
-                                   "previously published rows and is reported by `make run`."),
-        AssetCheckSpec("every_activity_has_a_pledge", asset=PARSED_ACTIVITIES, blocking=True,
-                       description="Every parsed activity belongs to a pledge row of its report."),
-        AssetCheckSpec("list_items_accounted_for", asset=PARSED_ACTIVITIES, blocking=True,
-                       description="Every <li> of the input became an activity, a detail or a parse issue."),
-        AssetCheckSpec("share_of_activities_with_a_date", asset=PARSED_ACTIVITIES,
-                       description=f"At least {MIN_DATED_SHARE:.0%} of activities have a start or end date."),
+        AssetCheckSpec(
+            "every_period_parsed",
+            asset=PARSED_ACTIVITIES,
+            description="Every period of the run was read and parsed; a refused one keeps its "
+            "previously published rows and is reported by `make run`.",
+        ),
+        AssetCheckSpec(
+            "every_activity_has_a_pledge",
+            asset=PARSED_ACTIVITIES,
+            blocking=True,
+            description="Every parsed activity belongs to a pledge row of its report.",
+        ),
+        AssetCheckSpec(
+            "list_items_accounted_for",
+            asset=PARSED_ACTIVITIES,
+            blocking=True,
+            description="Every <li> of the input became an activity, a detail or a parse issue.",
+        ),
+        AssetCheckSpec(
+            "share_of_activities_with_a_date",
+            asset=PARSED_ACTIVITIES,
+            description=f"At least {MIN_DATED_SHARE:.0%} of activities have a start or end date.",
+        ),
     ],
 )
 def parsed_activities(context: AssetExecutionContext):
@@ -66,7 +81,10 @@ def parsed_activities(context: AssetExecutionContext):
         f"{len(refused)} refused"
     )
     t = parse_cache.totals(summaries)
-    per_period = {s["report_date"]: {k: s[k] for k in ("n_events", "n_list_items", "n_items_as_issue", "cached")} for s in summaries}
+    per_period = {
+        s["report_date"]: {k: s[k] for k in ("n_events", "n_list_items", "n_items_as_issue", "cached")}
+        for s in summaries
+    }
 
     yield MaterializeResult(
         metadata={
@@ -105,5 +123,3 @@ def parsed_activities(context: AssetExecutionContext):
         severity=AssetCheckSeverity.WARN,
         metadata={"share_with_date": MetadataValue.float(round(t.dated_share, 4)), "n_activities": t.n_events},
     )
-
-

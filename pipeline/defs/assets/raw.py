@@ -5,6 +5,7 @@ backfill policy) and keep their data in explicit storage rather than an IO manag
 in a content-addressed snapshot, the parsed records as Arrow IPC files in a cache keyed by (sha256, parser
 fingerprint), the staging rows in the run's working database.
 """
+
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, MaterializeResult, MetadataValue, asset
 
 from pipeline import settings
@@ -22,15 +23,20 @@ RAW_REPORT = AssetKey("raw_report")
 PER_PERIOD_METADATA_MAX = 20
 
 
-def per_period_metadata(context: AssetExecutionContext, name: str, n_periods: int, value: MetadataValue,
-                        text: str) -> dict[str, MetadataValue]:
+def per_period_metadata(
+    context: AssetExecutionContext, name: str, n_periods: int, value: MetadataValue, text: str
+) -> dict[str, MetadataValue]:
     """`{name: value}` for a run of few periods; else the table (`text`) goes in one log event and
     the metadata says where it is."""
     if n_periods <= PER_PERIOD_METADATA_MAX:
         return {name: value}
     context.log.info(f"{name}, {n_periods} periods:\n{text}")
-    return {name: MetadataValue.text(f"{n_periods} periods: the table is in this run's log "
-                                     f"(kept out of the per-partition events, which would each copy it)")}
+    return {
+        name: MetadataValue.text(
+            f"{n_periods} periods: the table is in this run's log "
+            f"(kept out of the per-partition events, which would each copy it)"
+        )
+    }
 
 
 @asset(
@@ -69,5 +75,3 @@ def raw_report(context: AssetExecutionContext) -> MaterializeResult:
             **per_period_metadata(context, "files", len(rows), MetadataValue.md(files), files),
         }
     )
-
-

@@ -1,4 +1,5 @@
 """The staging tables of the run's working database: every period's parsed rows (pipeline/load/staging.py)."""
+
 import datetime as dt
 import json
 
@@ -25,6 +26,7 @@ STAGING_KEYS = {table: AssetKey(["staging", table]) for table in staging.STAGING
 
 class StagingConfig(Config):
     """Run configuration of the staging load (`make run ARGS=--full`, `--retract PERIOD`)."""
+
     full_refresh: bool = False  # reload every period, whether or not it changed
     retract: list[str] = []  # periods (YYYY-MM-DD) to remove from the warehouse, recorded in staging.run_history
 
@@ -43,9 +45,15 @@ class StagingConfig(Config):
         )
         for table, key in STAGING_KEYS.items()
     ],
-    check_specs=[AssetCheckSpec("staging_rows_keep_their_contract", asset=STAGING_KEYS["report_files"], blocking=True,
-                                description="Every staging row has its period, one report file per period with "
-                                            "its SHA-256, change reasons from their list.")],
+    check_specs=[
+        AssetCheckSpec(
+            "staging_rows_keep_their_contract",
+            asset=STAGING_KEYS["report_files"],
+            blocking=True,
+            description="Every staging row has its period, one report file per period with "
+            "its SHA-256, change reasons from their list.",
+        )
+    ],
     can_subset=False,
 )
 def staging_tables(context: AssetExecutionContext, config: StagingConfig, warehouse: WarehouseResource):
@@ -76,5 +84,9 @@ def staging_tables(context: AssetExecutionContext, config: StagingConfig, wareho
                 "table": f"{staging.SCHEMA}.{table}",
             },
         )
-    yield AssetCheckResult(check_name="staging_rows_keep_their_contract", asset_key=STAGING_KEYS["report_files"],
-                           passed=not any(violations.values()), metadata={"violations": MetadataValue.json(violations)})
+    yield AssetCheckResult(
+        check_name="staging_rows_keep_their_contract",
+        asset_key=STAGING_KEYS["report_files"],
+        passed=not any(violations.values()),
+        metadata={"violations": MetadataValue.json(violations)},
+    )
