@@ -25,6 +25,7 @@ can itself be rolled back.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -35,7 +36,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.shared import extensions
+from pipeline.shared import extensions, pg
 from pipeline.shared.config import SharedConfig
 
 LAKE = "pledge_lake"  # the lake's catalog name in the pipeline's own connections
@@ -84,28 +85,56 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def attach(con: duckdb.DuckDBPyConnection, cfg: SharedConfig, *, alias: str = LAKE, read_only: bool = False) -> None:
+def attach(con: duckdb.DuckDBPyConnection, cfg: SharedConfig, *, alias: str = LAKE, read_only: bool = False,
+           as_reader: bool = False) -> None:
     """Attach the lake. A writer names the data path (DuckLake creates the lake on first attach and
-    refuses a data path other than the one in its catalog); a reader takes it from the catalog."""
+    refuses a data path other than the one in its catalog); a reader takes it from the catalog.
+    `as_reader`: through the read-only role's DSN (PLEDGE_READER_DSN) when one is set."""
+    dsn = cfg.read_dsn if as_reader else cfg.postgres_dsn
+    uri = f"ducklake:postgres:{dsn}"
     if read_only:
-        sql = f"ATTACH '{_q(cfg.lake_uri)}' AS {_ident(alias)} (READ_ONLY)"
+        sql = f"ATTACH '{_q(uri)}' AS {_ident(alias)} (READ_ONLY)"
     else:
         if "://" not in cfg.lake_data_path:
-            Path(cfg.lake_data_path).mkdir(parents=True, exist_ok=True)
-        sql = f"ATTACH '{_q(cfg.lake_uri)}' AS {_ident(alias)} (DATA_PATH '{_q(cfg.lake_data_path)}')"
+            _private_dir(Path(cfg.lake_data_path))
+        sql = f"ATTACH '{_q(uri)}' AS {_ident(alias)} (DATA_PATH '{_q(cfg.lake_data_path)}')"
     try:
         con.execute(sql)
     except duckdb.Error as exc:
-        if read_only and "does not exist" in str(exc) and "creating a new DuckLake" in str(exc):
-            raise LakeMissingError(f"no DuckLake in {redact(cfg.postgres_dsn)} yet: nothing was published") from None
-        raise LakeError(f"cannot attach the DuckLake in {redact(cfg.postgres_dsn)}: {first_line(str(exc))}") from exc
+        text = str(exc)
+        if read_only and "does not exist" in text and "creating a new DuckLake" in text:
+            raise LakeMissingError(f"no DuckLake in {redact(dsn)} yet: nothing was published") from None
+        if pg.is_access_error(text):
+            raise LakeError(pg.explain(dsn, text)) from None  # one line, no driver trace, no DSN echo
+        raise LakeError(f"cannot attach the DuckLake in {redact(dsn)}: {first_line(text)}") from exc
 
 
-def connect(cfg: SharedConfig, *, read_only: bool, alias: str = LAKE, use: bool = False) -> duckdb.DuckDBPyConnection:
+def _private_dir(path: Path) -> None:
+    """The lake's data folder: written by the pipeline's user only (others may read the Parquet files)."""
+    path.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o022 and path.stat().st_uid == os.geteuid():
+        path.chmod(mode & ~0o022)
+
+
+@contextlib.contextmanager
+def _owner_writes_only():
+    """While the lake's files are written: none of them group- or world-writable, whatever the caller's
+    umask (the process's umask is global, so it is put back afterwards)."""
+    old = os.umask(0o022)
+    os.umask(old | 0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def connect(cfg: SharedConfig, *, read_only: bool, alias: str = LAKE, use: bool = False,
+            as_reader: bool = False) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with the lake attached (and made the default catalog if `use`)."""
     con = extensions.connect(data_path=cfg.lake_data_path)
     try:
-        attach(con, cfg, alias=alias, read_only=read_only)
+        attach(con, cfg, alias=alias, read_only=read_only, as_reader=as_reader)
         if use:
             con.execute(f"USE {_ident(alias)}")
     except BaseException:
@@ -124,11 +153,12 @@ _READERS_LOCK = threading.Lock()
 
 def connect_reader(cfg: SharedConfig) -> duckdb.DuckDBPyConnection:
     """What an analyst gets: the lake read-only as catalog `pledge`, the default, so `marts.dim_event`
-    reads as in the embedded file. Raises LakeMissingError if nothing was published yet."""
+    reads as in the embedded file; through the read-only role when PLEDGE_READER_DSN is set. Raises
+    LakeMissingError if nothing was published yet."""
     with _READERS_LOCK:
         base = _READERS.get(cfg)
         if base is None:
-            base = _READERS[cfg] = connect(cfg, read_only=True, alias=READER_ALIAS)
+            base = _READERS[cfg] = connect(cfg, read_only=True, alias=READER_ALIAS, as_reader=True)
     con = base.cursor()
     con.execute(f"USE {_ident(READER_ALIAS)}")
     if not has_publish(con, READER_ALIAS):
@@ -267,16 +297,17 @@ def publish_build(cfg: SharedConfig, build_db: Path, *, base_token: str | None, 
                 f"the shared warehouse changed while this run was building (now snapshot {now.snapshot_id}: "
                 f"{now.message or 'not written by this project'}); nothing was published. Run again.")
         objects = build_objects(con, catalog)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            _replace_tables(con, LAKE, objects,
-                            lambda o: f"FROM {_ident(catalog)}.{_ident(o.schema_name)}.{_ident(o.object_name)}")
-            _write_objects_table(con, objects, LAKE)
-            _commit_info(con, LAKE, message, info)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        with _owner_writes_only():
+            con.execute("BEGIN TRANSACTION")
+            try:
+                _replace_tables(con, LAKE, objects,
+                                lambda o: f"FROM {_ident(catalog)}.{_ident(o.schema_name)}.{_ident(o.object_name)}")
+                _write_objects_table(con, objects, LAKE)
+                _commit_info(con, LAKE, message, info)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
         return current_snapshot(con)
     finally:
         con.close()
@@ -363,20 +394,21 @@ def restore_snapshot(cfg: SharedConfig, version: int | None, *, by: str) -> tupl
         before = _periods(con, None)
         after = _periods(con, target.snapshot_id)
         changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-        con.execute("BEGIN TRANSACTION")
-        try:
-            _replace_tables(con, LAKE, objects, lambda o: (
-                f"FROM {_ident(LAKE)}.{_ident(o.schema_name)}.{_ident(o.object_name)} "
-                f"AT (VERSION => {target.snapshot_id})"))
-            _write_objects_table(con, objects, LAKE)
-            _commit_info(con, LAKE, f"rollback to snapshot {target.snapshot_id}", {
-                "kind": "rollback", "by": by, "restored_snapshot": target.snapshot_id,
-                "state_of": state_of(target), "replaced_snapshot": current.snapshot_id,
-                "run_id": target.info.get("run_id"), "periods_changed": changed})
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        with _owner_writes_only():
+            con.execute("BEGIN TRANSACTION")
+            try:
+                _replace_tables(con, LAKE, objects, lambda o: (
+                    f"FROM {_ident(LAKE)}.{_ident(o.schema_name)}.{_ident(o.object_name)} "
+                    f"AT (VERSION => {target.snapshot_id})"))
+                _write_objects_table(con, objects, LAKE)
+                _commit_info(con, LAKE, f"rollback to snapshot {target.snapshot_id}", {
+                    "kind": "rollback", "by": by, "restored_snapshot": target.snapshot_id,
+                    "state_of": state_of(target), "replaced_snapshot": current.snapshot_id,
+                    "run_id": target.info.get("run_id"), "periods_changed": changed})
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
         return current, target, current_snapshot(con)
     finally:
         con.close()

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import psycopg2
 
+from pipeline.shared import pg
+
 # One lock per Postgres database: the DuckLake catalog there has one writer.
 LOCK_NAME = "pledge-warehouse/build"
 APP_PREFIX = "pledge-run"
@@ -71,7 +73,7 @@ class AdvisoryLock:
 def holder(dsn: str, key: int) -> str | None:
     """Who holds the lock (its application name, client address, since when), or None."""
     classid, objid = _split(key)
-    with psycopg2.connect(dsn, connect_timeout=10) as conn, conn.cursor() as cur:
+    with pg.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute(
             "select a.application_name, coalesce(host(a.client_addr), 'local'), a.backend_start "
             "from pg_locks l join pg_stat_activity a on a.pid = l.pid "
@@ -86,7 +88,7 @@ def try_acquire(dsn: str, what: str, *, key: int | None = None) -> AdvisoryLock:
     """Take the lock or raise LockHeldError naming its holder. `what` names this holder for others."""
     key = lock_key() if key is None else key
     app = f"{APP_PREFIX} {what} pid {os.getpid()}@{socket.gethostname()}"[:63]  # Postgres keeps 63 bytes
-    conn = psycopg2.connect(dsn, application_name=app, connect_timeout=10, **KEEPALIVES)
+    conn = pg.connect(dsn, application_name=app, **KEEPALIVES)
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
