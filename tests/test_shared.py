@@ -1,4 +1,4 @@
-"""The shared deployment (issue 14), for real: a Postgres 15 cluster started here from the Debian server
+"""The shared deployment, for real, through its roles (pledge_writer for runs, pledge_reader for readers): a Postgres 15 cluster started here from the Debian server
 binaries the way `make shared-up` starts one (in a temporary folder, on a free port, stopped at the end),
 Dagster's storage and the DuckLake catalog in it, the lake's Parquet files in a temporary folder, and the
 real pipeline (`python -m pipeline.run`, Dagster, dbt) run as separate processes, as `make run` runs it.
@@ -38,14 +38,15 @@ import pytest
 from testkit.bench_reports import write_report
 from pipeline.shared import lake
 from pipeline.shared.cluster import Cluster, ClusterError, bindir, free_port
-from pipeline.shared.config import LAKE_DATA_PATH_ENV, POSTGRES_DSN_ENV, SharedConfig, SharedConfigError, shared_config
+from pipeline.shared.config import (LAKE_DATA_PATH_ENV, POSTGRES_DSN_ENV, READER_DSN_ENV, SharedConfig,
+                                    SharedConfigError, shared_config)
 
 from .conftest import REPO, SEED_REPORT, Workspace
 
 RUN_TIMEOUT = 900
 MARTS = "marts"
 SETTINGS = ("PLEDGE_RAW_DIR", "PLEDGE_WAREHOUSE", "DAGSTER_HOME", POSTGRES_DSN_ENV, LAKE_DATA_PATH_ENV,
-            "PLEDGE_DAGSTER_POSTGRES_URL")
+            READER_DSN_ENV, "PLEDGE_DAGSTER_POSTGRES_URL")
 
 
 # -- the cluster and the lake ---------------------------------------------------------------------------
@@ -64,9 +65,14 @@ def cluster() -> Cluster:
            "--port", str(port)]
     up = subprocess.run([*cli, "up"], cwd=REPO, capture_output=True, text=True, timeout=180)
     assert up.returncode == 0, up.stderr
-    exports = dict(line.removeprefix("export ").split("=", 1) for line in up.stdout.splitlines())
-    assert exports == {POSTGRES_DSN_ENV: f"postgresql://postgres@127.0.0.1:{port}/pledge",
-                       LAKE_DATA_PATH_ENV: str(root / "lake")}
+    exports = parse_exports(up.stdout)
+    secrets = root / "pg" / "secrets"
+    assert exports == {
+        POSTGRES_DSN_ENV: f"postgresql://pledge_writer@127.0.0.1:{port}/pledge?sslmode=require"
+                          f"&passfile={secrets}/pledge_writer.pgpass",
+        READER_DSN_ENV: f"postgresql://pledge_reader@127.0.0.1:{port}/pledge?sslmode=require"
+                        f"&passfile={secrets}/pledge_reader.pgpass",
+        LAKE_DATA_PATH_ENV: str(root / "lake")}
     pg = Cluster(root / "pg", port)
     assert pg.running() and pg.running_port() == port
     assert oct((pg.data).stat().st_mode & 0o777) == "0o700"
@@ -79,10 +85,17 @@ def cluster() -> Cluster:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def parse_exports(stdout: str) -> dict[str, str]:
+    """The `export NAME=value` lines as the shell reads them (`eval "$(make -s shared-up)"`)."""
+    import shlex
+
+    return dict(word.split("=", 1) for line in stdout.splitlines() for word in shlex.split(line)[1:])
+
+
 @pytest.fixture(scope="module")
 def cfg(cluster: Cluster, tmp_path_factory) -> SharedConfig:
     cluster.create_database("shared_test")
-    return SharedConfig(postgres_dsn=cluster.dsn("shared_test"),
+    return SharedConfig(postgres_dsn=cluster.dsn("shared_test"), reader_dsn=cluster.reader_dsn("shared_test"),
                         lake_data_path=str(tmp_path_factory.mktemp("lake")) + "/")
 
 
@@ -99,6 +112,8 @@ class Machine(Workspace):
                    PLEDGE_LOG_LEVEL="WARNING")
         if self.cfg is not None:
             env.update({POSTGRES_DSN_ENV: self.cfg.postgres_dsn, LAKE_DATA_PATH_ENV: self.cfg.lake_data_path})
+            if self.cfg.reader_dsn:
+                env[READER_DSN_ENV] = self.cfg.reader_dsn
         return env
 
     def start(self, *args: str) -> subprocess.Popen:
@@ -206,7 +221,7 @@ def embedded(tmp_path_factory) -> Machine:
 
 # 1 ------------------------------------------------------------------------------------------------------
 def test_the_first_run_publishes_one_snapshot_recorded_with_its_run_and_dagster_runs_are_in_postgres(
-        machine_a, cfg, state):
+        machine_a, cfg, state, cluster):
     done = ok(machine_a.run())
     assert "the shared warehouse" in done.stdout
     assert not machine_a.warehouse.exists(), "the shared deployment must not publish a local warehouse file"
@@ -222,11 +237,16 @@ def test_the_first_run_publishes_one_snapshot_recorded_with_its_run_and_dagster_
     with psycopg2.connect(cfg.postgres_dsn) as conn, conn.cursor() as cur:
         cur.execute("select run_id, status from runs where pipeline_name = 'build_warehouse'")
         runs = dict(cur.fetchall())
-        cur.execute("select current_setting('listen_addresses'), current_setting('unix_socket_directories'), "
-                    "current_user, current_setting('server_version_num')::int / 10000")
-        listen, sockets, user, major = cur.fetchone()
+        cur.execute("select current_user, current_setting('server_version_num')::int / 10000, "
+                    "(select ssl from pg_stat_ssl where pid = pg_backend_pid())")
+        user, major, tls = cur.fetchone()
     conn.close()
-    assert (listen, sockets, user) == ("127.0.0.1", "", "postgres"), "loopback only, no Unix socket"
+    with cluster.admin_connect() as conn, conn.cursor() as cur:  # the writer may not read these settings
+        cur.execute("select current_setting('listen_addresses'), current_setting('unix_socket_directories')")
+        listen, sockets = cur.fetchone()
+    conn.close()
+    assert (listen, sockets, user, tls) == ("127.0.0.1", "", "pledge_writer", True), \
+        "loopback only, no Unix socket, the pipeline's own role, over TLS"
     assert major >= 15
     assert runs == {snap.info["run_id"]: "SUCCESS"}
     assert "postgres" in (machine_a.root / ".dagster" / "dagster.yaml").read_text()
