@@ -60,7 +60,8 @@ def published_label(path: Path) -> str:
         return str(path)
     from pipeline.shared.lake import redact
 
-    return f"the shared warehouse ({redact(cfg.lake_uri)}, data under {cfg.lake_data_path})"
+    # the reader's URI when there is one: what `make sql` and analysts attach
+    return f"the shared warehouse ({redact(cfg.reader_uri)}, data under {cfg.lake_data_path})"
 
 
 def connect_published(path: Path) -> duckdb.DuckDBPyConnection:

@@ -76,7 +76,7 @@ def cmd_down(args) -> int:
         return 0
     was = cluster.stop()
     print(f"Postgres in {cluster.data} {'stopped' if was else 'was not running'}; its data and the lake's files "
-          "stay in .shared/ (delete the folder to start over). Unset PLEDGE_POSTGRES_DSN and "
+          "stay in .shared/ (delete the folder to start over). Unset PLEDGE_POSTGRES_DSN, PLEDGE_READER_DSN and "
           "PLEDGE_LAKE_DATA_PATH for the embedded warehouse.", file=sys.stderr)
     return 0
 
