@@ -31,7 +31,7 @@ endif
 PG_PORT ?= 55432
 
 .PHONY: prepare run test eval dev docs docs-serve bench manifest clean help sql mf \
-	shared-up shared-down shared-status shared-history shared-rollback
+	shared-up shared-down shared-status shared-history shared-rollback shared-roles
 
 help:
 	@echo "make run    - build the warehouse from the reports in raw/ (through Dagster)"
@@ -41,7 +41,8 @@ help:
 	@echo "make docs-serve - the dbt docs site on http://127.0.0.1:8080; PORT=8081 to change"
 	@echo "make sql    - DuckDB shell on the warehouse, read-only; make sql Q=\"select count(*) from dim_event\""
 	@echo "make mf     - ask for a metric (MetricFlow); make mf ARGS=\"query --metrics activities --group-by field\""
-	@echo "make shared-up / shared-down - a local Postgres for the shared deployment (prints the two exports)"
+	@echo "make shared-up / shared-down - a local Postgres for the shared deployment (prints the three exports)"
+	@echo "make shared-roles ADMIN_DSN=... - the roles and grants on a managed Postgres (docs/shared-deployment.md)"
 	@echo "make shared-rollback         - the shared warehouse back to the previous publish, as a new snapshot"
 
 $(STAMP): pyproject.toml
@@ -79,7 +80,8 @@ run: prepare
 # The suite runs the embedded deployment unless a test sets up its own (tests/test_shared.py starts its own
 # Postgres): shared settings exported in the caller's shell must not turn every test's warehouse into theirs.
 test: $(MANIFEST) $(CLI_STAMP)
-	env -u PLEDGE_POSTGRES_DSN -u PLEDGE_LAKE_DATA_PATH -u PLEDGE_DAGSTER_POSTGRES_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+	env -u PLEDGE_POSTGRES_DSN -u PLEDGE_READER_DSN -u PLEDGE_LAKE_DATA_PATH -u PLEDGE_DAGSTER_POSTGRES_URL \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Scores what the pipeline publishes, so the warehouse is brought up to date first (a run with nothing
 # to do does nothing, in about a second).
@@ -130,6 +132,7 @@ $(CLI_STAMP): $(STAMP)
 	touch $(CLI_STAMP)
 
 # Read-only SQL shell on the published warehouse, `marts` on the search path; Q="..." runs one query.
+# In the shared deployment it connects as the read-only role when PLEDGE_READER_DSN is set.
 # The query goes through the environment, never through the shell, so any quotes in it are fine.
 sql: export PLEDGE_SQL_QUERY = $(value Q)
 sql: $(CLI_STAMP)
@@ -137,15 +140,24 @@ sql: $(CLI_STAMP)
 
 # MetricFlow on the published warehouse, read-only (dbt_project/bin/mf; metrics in dbt_project/models/marts/
 # _metrics.yml): make mf ARGS="query --metrics activities --group-by metric_time__month". It reads the
-# semantic manifest that `make manifest` writes.
+# semantic manifest that `make manifest` writes. In the shared deployment it reads the lake, as the read-only
+# role when PLEDGE_READER_DSN is set.
 mf: $(MANIFEST)
 	@$(DBT_BIN)/python dbt_project/bin/mf $(or $(ARGS),list metrics)
 
 # The shared deployment on one machine (pipeline/shared/cluster.py): a Postgres cluster from the Debian server
-# binaries in .shared/pg (git-ignored), run as the postgres user, on 127.0.0.1:$(PG_PORT) only; the lake's files
-# in .shared/lake. shared-up prints the two export lines on stdout: `eval "$$(make -s shared-up)"`.
+# binaries in .shared/pg (git-ignored), run as the postgres user, on 127.0.0.1:$(PG_PORT) only, TLS and SCRAM
+# passwords only (generated at first start, in owner-only passfiles in .shared/pg/secrets); the lake's files
+# in .shared/lake. shared-up prints the three export lines on stdout: `eval "$$(make -s shared-up)"`
+# (docs/shared-deployment.md).
 shared-up: $(STAMP)
 	@$(BIN)/python -m pipeline.shared --port $(PG_PORT) up
+
+# A managed Postgres set up the same way: pipeline/shared/roles.sql run as its administrator, the roles'
+# passwords generated into owner-only passfiles in .shared/secrets, the export lines printed on stdout.
+# ADMIN_DSN=postgresql://admin@db.example.org:5432/pledge?sslmode=require (its password in ~/.pgpass).
+shared-roles: $(STAMP)
+	@$(BIN)/python -m pipeline.shared --lake "$(or $(LAKE),$(CURDIR)/.shared/lake)" roles --admin-dsn "$(ADMIN_DSN)"
 
 shared-down: $(STAMP)
 	@$(BIN)/python -m pipeline.shared down

@@ -1,4 +1,4 @@
-"""The shared deployment beside the embedded one (issue 14, item 8): `python -m bench.shared_bench`.
+"""The shared deployment beside the embedded one: `python -m bench.shared_bench`.
 
 Starts its own Postgres cluster (pipeline/shared/cluster.py, a temporary folder, a free port) and measures,
 in fresh workspaces, `python -m pipeline.run` (the `make run` of both deployments):
@@ -17,6 +17,7 @@ in fresh workspaces, `python -m pipeline.run` (the `make run` of both deployment
 Prints a table and writes warehouse/bench_shared.json. Timings are wall-clock on this machine: compare the
 two deployments within one run of the script, not across days.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,10 +34,10 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from testkit import bench_reports as synthetic  # noqa: E402
 from bench.measure import Workspace, run_breakdown_or_error  # noqa: E402
 from pipeline.shared.cluster import Cluster, free_port  # noqa: E402
 from pipeline.shared.config import LAKE_DATA_PATH_ENV, POSTGRES_DSN_ENV, SharedConfig  # noqa: E402
+from testkit import bench_reports as synthetic  # noqa: E402
 
 
 class SharedWorkspace(Workspace):
@@ -47,8 +48,12 @@ class SharedWorkspace(Workspace):
     def env(self) -> dict[str, str]:
         from pipeline.defs.instance import dagster_postgres_url
 
-        return {**super().env(), POSTGRES_DSN_ENV: self.cfg.postgres_dsn, LAKE_DATA_PATH_ENV: self.cfg.lake_data_path,
-                "PLEDGE_DAGSTER_POSTGRES_URL": dagster_postgres_url(self.cfg.postgres_dsn)}
+        return {
+            **super().env(),
+            POSTGRES_DSN_ENV: self.cfg.postgres_dsn,
+            LAKE_DATA_PATH_ENV: self.cfg.lake_data_path,
+            "PLEDGE_DAGSTER_POSTGRES_URL": dagster_postgres_url(self.cfg.postgres_dsn),
+        }
 
 
 def measured(ws: Workspace, label: str) -> dict:
@@ -56,11 +61,17 @@ def measured(ws: Workspace, label: str) -> dict:
     if isinstance(ws, SharedWorkspace):  # the breakdown reads Dagster's storage: this workspace's Postgres
         os.environ["PLEDGE_DAGSTER_POSTGRES_URL"] = ws.env()["PLEDGE_DAGSTER_POSTGRES_URL"]
     breakdown = run_breakdown_or_error(ws, child)
-    return {"label": label, "wall_s": round(child.wall_s, 2), "max_rss_mb": round(child.max_rss_bytes / 2**20),
-            "steps_s": breakdown.get("steps_s", {}), "outside_run_s": breakdown.get("outside_run_s"),
-            "run_span_s": breakdown.get("run_span_s"), "n_events": breakdown.get("n_events"),
-            "dbt": breakdown.get("dbt"),
-            "log": child.log}
+    return {
+        "label": label,
+        "wall_s": round(child.wall_s, 2),
+        "max_rss_mb": round(child.max_rss_bytes / 2**20),
+        "steps_s": breakdown.get("steps_s", {}),
+        "outside_run_s": breakdown.get("outside_run_s"),
+        "run_span_s": breakdown.get("run_span_s"),
+        "n_events": breakdown.get("n_events"),
+        "dbt": breakdown.get("dbt"),
+        "log": child.log,
+    }
 
 
 def new_embedded(work: Path, name: str, n: int) -> Workspace:
@@ -132,8 +143,9 @@ def lake_ops(cluster: Cluster, build: Path, work: Path) -> dict:
     t = time.perf_counter()
     lake.restore_snapshot(cfg, first.snapshot_id, by="bench")
     out["rollback_s"] = round(time.perf_counter() - t, 2)
-    out["data_mb_after_3_versions"] = round(sum(p.stat().st_size for p in (work / "lake-ops").rglob("*")
-                                                if p.is_file()) / 2**20, 1)
+    out["data_mb_after_3_versions"] = round(
+        sum(p.stat().st_size for p in (work / "lake-ops").rglob("*") if p.is_file()) / 2**20, 1
+    )
     out["build_file_mb"] = round(build.stat().st_size / 2**20, 1)
     return out
 
@@ -153,10 +165,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for i in range(args.repeat):
             result["t1"]["embedded"].append(measured(new_embedded(work, f"emb_t1_{i}", 1), f"embedded T1 #{i + 1}"))
-            result["t1"]["shared"].append(measured(new_shared(work, f"shared_t1_{i}", 1, cluster),
-                                                   f"shared T1 #{i + 1}"))
-            print(f"T1 #{i + 1}: embedded {result['t1']['embedded'][-1]['wall_s']} s, "
-                  f"shared {result['t1']['shared'][-1]['wall_s']} s", file=sys.stderr, flush=True)
+            result["t1"]["shared"].append(
+                measured(new_shared(work, f"shared_t1_{i}", 1, cluster), f"shared T1 #{i + 1}")
+            )
+            print(
+                f"T1 #{i + 1}: embedded {result['t1']['embedded'][-1]['wall_s']} s, "
+                f"shared {result['t1']['shared'][-1]['wall_s']} s",
+                file=sys.stderr,
+                flush=True,
+            )
         largest = {"embedded": Workspace(work / "emb_t1_0"), "shared": None}
         if args.size > 1:
             result["size"] = args.size
@@ -166,12 +183,17 @@ def main(argv: list[str] | None = None) -> int:
                 result[f"cold_{name}"] = measured(ws, f"{name} T{args.size}")
                 synthetic.write_report(args.size, ws.raw_dir)  # one more period
                 result[f"inc_{name}"] = measured(ws, f"{name} Tinc")
-                print(f"T{args.size} {name}: {result[f'cold_{name}']['wall_s']} s; Tinc {result[f'inc_{name}']['wall_s']} s",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"T{args.size} {name}: {result[f'cold_{name}']['wall_s']} s; "
+                    f"Tinc {result[f'inc_{name}']['wall_s']} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
             largest = {"embedded": emb, "shared": shr}
         if largest["shared"] is None:
-            largest["shared"] = SharedWorkspace(work / "shared_t1_0", SharedConfig(
-                cluster.dsn("shared_t1_0"), str(work / "shared_t1_0-lake") + "/"))
+            largest["shared"] = SharedWorkspace(
+                work / "shared_t1_0", SharedConfig(cluster.dsn("shared_t1_0"), str(work / "shared_t1_0-lake") + "/")
+            )
         result["reads"] = {name: read_latency(ws) for name, ws in largest.items()}
         result["lake_ops"] = lake_ops(cluster, largest["embedded"].warehouse, work)
     finally:
@@ -197,18 +219,31 @@ def render(r: dict) -> str:
 
     row(f"T1 wall, median of {len(emb)} (s)", _median(emb, lambda x: x["wall_s"]), _median(shr, lambda x: x["wall_s"]))
     for step in ("staging_tables", "pledge_dbt_models", "published_warehouse", "analyst_report"):
-        row(f"T1 step {step} (s)", _median(emb, lambda x: x["steps_s"].get(step, 0)),
-            _median(shr, lambda x: x["steps_s"].get(step, 0)))
-    row("T1 outside the Dagster run (s)", _median(emb, lambda x: x["outside_run_s"] or 0),
-        _median(shr, lambda x: x["outside_run_s"] or 0))
-    row("T1 Dagster events written", _median(emb, lambda x: x["n_events"] or 0), _median(shr, lambda x: x["n_events"] or 0))
+        row(
+            f"T1 step {step} (s)",
+            _median(emb, lambda x: x["steps_s"].get(step, 0)),
+            _median(shr, lambda x: x["steps_s"].get(step, 0)),
+        )
+    row(
+        "T1 outside the Dagster run (s)",
+        _median(emb, lambda x: x["outside_run_s"] or 0),
+        _median(shr, lambda x: x["outside_run_s"] or 0),
+    )
+    row(
+        "T1 Dagster events written",
+        _median(emb, lambda x: x["n_events"] or 0),
+        _median(shr, lambda x: x["n_events"] or 0),
+    )
     row("T1 peak RSS (MB)", _median(emb, lambda x: x["max_rss_mb"]), _median(shr, lambda x: x["max_rss_mb"]))
     if "size" in r:
         for kind, label in (("cold", f"T{r['size']} cold"), ("inc", "Tinc (+1)")):
             e, s = r[f"{kind}_embedded"], r[f"{kind}_shared"]
             row(f"{label} wall (s)", e["wall_s"], s["wall_s"])
-            row(f"{label} publish step (s)", e["steps_s"].get("published_warehouse", 0),
-                s["steps_s"].get("published_warehouse", 0))
+            row(
+                f"{label} publish step (s)",
+                e["steps_s"].get("published_warehouse", 0),
+                s["steps_s"].get("published_warehouse", 0),
+            )
             row(f"{label} peak RSS (MB)", e["max_rss_mb"], s["max_rss_mb"])
     reads = r["reads"]
     row("first open read-only in a process (ms)", reads["embedded"]["first_open_ms"], reads["shared"]["first_open_ms"])
@@ -218,8 +253,10 @@ def render(r: dict) -> str:
     ops = r.get("lake_ops", {})
     if ops:
         lines.append("")
-        lines.append(f"lake operations on the largest build ({ops['build_file_mb']} MB DuckDB file): " + ", ".join(
-            f"{k} {v}" for k, v in ops.items() if k != "build_file_mb"))
+        lines.append(
+            f"lake operations on the largest build ({ops['build_file_mb']} MB DuckDB file): "
+            + ", ".join(f"{k} {v}" for k, v in ops.items() if k != "build_file_mb")
+        )
     return "\n".join(lines)
 
 

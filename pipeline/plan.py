@@ -88,7 +88,7 @@ def _published_state(path: Path) -> tuple[dict[str, tuple[str, str]], set[str], 
     the published warehouse; None if there is none or it cannot be read."""
     from pipeline.load.changes import built_dbt_fingerprint
     from pipeline.load.staging import loaded_fingerprints
-    from pipeline.shared import open_published  # the file, or the DuckLake (issue 14)
+    from pipeline.shared import open_published  # the file, or the DuckLake
 
     try:
         con = open_published(path)

@@ -53,7 +53,7 @@ def ensure_dagster_home() -> Path:
 def published_fingerprints() -> dict[str, tuple[str, str]]:
     """period -> (sha256, parser fingerprint) of what the published warehouse holds."""
     from pipeline.load.staging import loaded_fingerprints
-    from pipeline.shared import open_published  # the file, or the DuckLake (issue 14)
+    from pipeline.shared import open_published  # the file, or the DuckLake
 
     try:
         con = open_published(settings.warehouse_path())

@@ -1,4 +1,4 @@
-"""The defects an adversarial trial found (issue 16), each reproduced with real files, real
+"""The defects an adversarial trial found, each reproduced with real files, real
 processes and real runs. After every fault the published warehouse opens, holds the last good
 data, and `.previous` holds the one before."""
 

@@ -1,7 +1,8 @@
-"""The shared deployment (issue 14), for real: a Postgres 15 cluster started here from the Debian server
-binaries the way `make shared-up` starts one (in a temporary folder, on a free port, stopped at the end),
-Dagster's storage and the DuckLake catalog in it, the lake's Parquet files in a temporary folder, and the
-real pipeline (`python -m pipeline.run`, Dagster, dbt) run as separate processes, as `make run` runs it.
+"""The shared deployment, for real, through its roles (pledge_writer for runs, pledge_reader for readers): a
+Postgres 15 cluster started here from the Debian server binaries the way `make shared-up` starts one (in
+a temporary folder, on a free port, stopped at the end), Dagster's storage and the DuckLake catalog in
+it, the lake's Parquet files in a temporary folder, and the real pipeline (`python -m pipeline.run`,
+Dagster, dbt) run as separate processes, as `make run` runs it.
 
 Two "machines" share the lake: each is a workspace of its own (raw/, local working area and parse cache,
 DAGSTER_HOME), so the second one starts from the lake, not from a local copy. The tests of this module run
@@ -18,6 +19,7 @@ in order on one lake, each leaving it in the state the next one starts from:
 
 If the Postgres server binaries are missing these tests fail (they are part of CI: .ci/run installs them).
 """
+
 from __future__ import annotations
 
 import json
@@ -35,17 +37,31 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from testkit.bench_reports import write_report
 from pipeline.shared import lake
 from pipeline.shared.cluster import Cluster, ClusterError, bindir, free_port
-from pipeline.shared.config import LAKE_DATA_PATH_ENV, POSTGRES_DSN_ENV, SharedConfig, SharedConfigError, shared_config
+from pipeline.shared.config import (
+    LAKE_DATA_PATH_ENV,
+    POSTGRES_DSN_ENV,
+    READER_DSN_ENV,
+    SharedConfig,
+    SharedConfigError,
+    shared_config,
+)
+from testkit.bench_reports import write_report
 
-from .conftest import REPO, SEED_REPORT, Workspace
+from .conftest import REPO, Workspace
 
 RUN_TIMEOUT = 900
 MARTS = "marts"
-SETTINGS = ("PLEDGE_RAW_DIR", "PLEDGE_WAREHOUSE", "DAGSTER_HOME", POSTGRES_DSN_ENV, LAKE_DATA_PATH_ENV,
-            "PLEDGE_DAGSTER_POSTGRES_URL")
+SETTINGS = (
+    "PLEDGE_RAW_DIR",
+    "PLEDGE_WAREHOUSE",
+    "DAGSTER_HOME",
+    POSTGRES_DSN_ENV,
+    LAKE_DATA_PATH_ENV,
+    READER_DSN_ENV,
+    "PLEDGE_DAGSTER_POSTGRES_URL",
+)
 
 
 # -- the cluster and the lake ---------------------------------------------------------------------------
@@ -60,13 +76,28 @@ def cluster() -> Cluster:
     root.chmod(0o755)  # the postgres user must reach pg/ inside it (the data folder itself is 0700, its own)
     port = free_port()
     # `make shared-up`'s own command, in a folder of its own: it prints the two export lines.
-    cli = [sys.executable, "-m", "pipeline.shared", "--root", str(root / "pg"), "--lake", str(root / "lake"),
-           "--port", str(port)]
+    cli = [
+        sys.executable,
+        "-m",
+        "pipeline.shared",
+        "--root",
+        str(root / "pg"),
+        "--lake",
+        str(root / "lake"),
+        "--port",
+        str(port),
+    ]
     up = subprocess.run([*cli, "up"], cwd=REPO, capture_output=True, text=True, timeout=180)
     assert up.returncode == 0, up.stderr
-    exports = dict(line.removeprefix("export ").split("=", 1) for line in up.stdout.splitlines())
-    assert exports == {POSTGRES_DSN_ENV: f"postgresql://postgres@127.0.0.1:{port}/pledge",
-                       LAKE_DATA_PATH_ENV: str(root / "lake")}
+    exports = parse_exports(up.stdout)
+    secrets = root / "pg" / "secrets"
+    assert exports == {
+        POSTGRES_DSN_ENV: f"postgresql://pledge_writer@127.0.0.1:{port}/pledge?sslmode=require"
+        f"&passfile={secrets}/pledge_writer.pgpass",
+        READER_DSN_ENV: f"postgresql://pledge_reader@127.0.0.1:{port}/pledge?sslmode=require"
+        f"&passfile={secrets}/pledge_reader.pgpass",
+        LAKE_DATA_PATH_ENV: str(root / "lake"),
+    }
     pg = Cluster(root / "pg", port)
     assert pg.running() and pg.running_port() == port
     assert oct((pg.data).stat().st_mode & 0o777) == "0o700"
@@ -79,39 +110,75 @@ def cluster() -> Cluster:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def parse_exports(stdout: str) -> dict[str, str]:
+    """The `export NAME=value` lines as the shell reads them (`eval "$(make -s shared-up)"`)."""
+    import shlex
+
+    return dict(word.split("=", 1) for line in stdout.splitlines() for word in shlex.split(line)[1:])
+
+
 @pytest.fixture(scope="module")
 def cfg(cluster: Cluster, tmp_path_factory) -> SharedConfig:
     cluster.create_database("shared_test")
-    return SharedConfig(postgres_dsn=cluster.dsn("shared_test"),
-                        lake_data_path=str(tmp_path_factory.mktemp("lake")) + "/")
+    return SharedConfig(
+        postgres_dsn=cluster.dsn("shared_test"),
+        reader_dsn=cluster.reader_dsn("shared_test"),
+        lake_data_path=str(tmp_path_factory.mktemp("lake")) + "/",
+    )
 
 
 @dataclass
 class Machine(Workspace):
     """A workspace of its own, as on another machine: raw/, the local working area, DAGSTER_HOME; its
     runs are processes of their own."""
+
     cfg: SharedConfig | None = None  # None: the embedded deployment
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
-        env.update(PLEDGE_RAW_DIR=str(self.raw_dir), PLEDGE_WAREHOUSE=str(self.warehouse),
-                   DAGSTER_HOME=str(self.dagster_home), DBT_PROFILES_DIR=str(REPO / "dbt_project"),
-                   PLEDGE_LOG_LEVEL="WARNING")
+        env.update(
+            PLEDGE_RAW_DIR=str(self.raw_dir),
+            PLEDGE_WAREHOUSE=str(self.warehouse),
+            DAGSTER_HOME=str(self.dagster_home),
+            DBT_PROFILES_DIR=str(REPO / "dbt_project"),
+            PLEDGE_LOG_LEVEL="WARNING",
+        )
         if self.cfg is not None:
             env.update({POSTGRES_DSN_ENV: self.cfg.postgres_dsn, LAKE_DATA_PATH_ENV: self.cfg.lake_data_path})
+            if self.cfg.reader_dsn:
+                env[READER_DSN_ENV] = self.cfg.reader_dsn
         return env
 
     def start(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "pipeline.run", *args], cwd=REPO, env=self.env(),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "pipeline.run", *args],
+            cwd=REPO,
+            env=self.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
 
     def run(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "pipeline.run", *args], cwd=REPO, env=self.env(),
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        return subprocess.run(
+            [sys.executable, "-m", "pipeline.run", *args],
+            cwd=REPO,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+        )
 
     def shared(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "pipeline.shared", *args], cwd=REPO, env=self.env(),
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        return subprocess.run(
+            [sys.executable, "-m", "pipeline.shared", *args],
+            cwd=REPO,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+        )
 
 
 def new_machine(root: Path, cfg: SharedConfig | None, reports: int) -> Machine:
@@ -128,7 +195,9 @@ def add_reports(m: Machine, reports: int) -> None:
 
 
 def ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
-    assert done.returncode == 0, f"exit {done.returncode}\n--- stdout\n{done.stdout[-4000:]}\n--- stderr\n{done.stderr[-6000:]}"
+    assert done.returncode == 0, (
+        f"exit {done.returncode}\n--- stdout\n{done.stdout[-4000:]}\n--- stderr\n{done.stderr[-6000:]}"
+    )
     return done
 
 
@@ -138,8 +207,13 @@ def reader(cfg: SharedConfig) -> duckdb.DuckDBPyConnection:
 
 
 def marts_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
-    return [r[0] for r in con.execute("select table_name from duckdb_tables() where database_name = ? and "
-                                      "schema_name = ? order by 1", [catalog, MARTS]).fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = ? and schema_name = ? order by 1",
+            [catalog, MARTS],
+        ).fetchall()
+    ]
 
 
 def marts_rows(con: duckdb.DuckDBPyConnection, catalog: str, version: int | None = None) -> dict[str, list[tuple]]:
@@ -148,9 +222,14 @@ def marts_rows(con: duckdb.DuckDBPyConnection, catalog: str, version: int | None
     at = f" AT (VERSION => {version})" if version is not None else ""
     out = {}
     for table in marts_tables(con, catalog):
-        cols = [r[0] for r in con.execute("select column_name from duckdb_columns() where database_name = ? and "
-                                          "schema_name = ? and table_name = ? order by column_index",
-                                          [catalog, MARTS, table]).fetchall()]
+        cols = [
+            r[0]
+            for r in con.execute(
+                "select column_name from duckdb_columns() where database_name = ? and "
+                "schema_name = ? and table_name = ? order by column_index",
+                [catalog, MARTS, table],
+            ).fetchall()
+        ]
         select = ", ".join(f'"{c}"' for c in cols if c != "ingested_at")
         out[table] = con.execute(f'select {select} from "{catalog}".{MARTS}."{table}"{at} order by all').fetchall()
     return out
@@ -206,7 +285,8 @@ def embedded(tmp_path_factory) -> Machine:
 
 # 1 ------------------------------------------------------------------------------------------------------
 def test_the_first_run_publishes_one_snapshot_recorded_with_its_run_and_dagster_runs_are_in_postgres(
-        machine_a, cfg, state):
+    machine_a, cfg, state, cluster
+):
     done = ok(machine_a.run())
     assert "the shared warehouse" in done.stdout
     assert not machine_a.warehouse.exists(), "the shared deployment must not publish a local warehouse file"
@@ -222,11 +302,19 @@ def test_the_first_run_publishes_one_snapshot_recorded_with_its_run_and_dagster_
     with psycopg2.connect(cfg.postgres_dsn) as conn, conn.cursor() as cur:
         cur.execute("select run_id, status from runs where pipeline_name = 'build_warehouse'")
         runs = dict(cur.fetchall())
-        cur.execute("select current_setting('listen_addresses'), current_setting('unix_socket_directories'), "
-                    "current_user, current_setting('server_version_num')::int / 10000")
-        listen, sockets, user, major = cur.fetchone()
+        cur.execute(
+            "select current_user, current_setting('server_version_num')::int / 10000, "
+            "(select ssl from pg_stat_ssl where pid = pg_backend_pid())"
+        )
+        user, major, tls = cur.fetchone()
     conn.close()
-    assert (listen, sockets, user) == ("127.0.0.1", "", "postgres"), "loopback only, no Unix socket"
+    with cluster.admin_connect() as conn, conn.cursor() as cur:  # the writer may not read these settings
+        cur.execute("select current_setting('listen_addresses'), current_setting('unix_socket_directories')")
+        listen, sockets = cur.fetchone()
+    conn.close()
+    assert (listen, sockets, user, tls) == ("127.0.0.1", "", "pledge_writer", True), (
+        "loopback only, no Unix socket, the pipeline's own role, over TLS"
+    )
     assert major >= 15
     assert runs == {snap.info["run_id"]: "SUCCESS"}
     assert "postgres" in (machine_a.root / ".dagster" / "dagster.yaml").read_text()
@@ -249,7 +337,7 @@ READER = textwrap.dedent("""
         con.execute("BEGIN TRANSACTION")
         snap = con.execute("select id from pledge.current_snapshot()").fetchone()[0]
         periods = [str(r[0]) for r in con.execute("select report_date from marts.dim_period order by 1").fetchall()]
-        fct = [str(r[0]) for r in con.execute("select distinct report_date from marts.fct_events order by 1").fetchall()]
+        fct = [str(r[0]) for r in con.execute("select distinct report_date from marts.fct_events order by 1")]
         files = [str(r[0]) for r in con.execute("select report_date from staging.report_files order by 1").fetchall()]
         tables = [r[0] for r in con.execute("select table_name from duckdb_tables() where database_name = 'pledge' "
                                             "and schema_name = 'marts' order by 1").fetchall()]
@@ -280,8 +368,14 @@ def test_a_reader_in_another_process_sees_one_complete_snapshot_during_a_run(mac
     add_reports(machine_a, 3)  # two more periods: the run publishes a second snapshot
     stop, log = tmp_path / "stop", tmp_path / "observations.jsonl"
     log.touch()
-    analyst = subprocess.Popen([sys.executable, "-c", READER, str(stop), str(log)], cwd=REPO, env=machine_a.env(),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    analyst = subprocess.Popen(
+        [sys.executable, "-c", READER, str(stop), str(log)],
+        cwd=REPO,
+        env=machine_a.env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while not log.read_text() and analyst.poll() is None and time.monotonic() < deadline:
@@ -308,8 +402,10 @@ def test_a_reader_in_another_process_sees_one_complete_snapshot_during_a_run(mac
         expected = {}
         for version in (state["snap_a"], snap_b):
             tables = marts_tables(con, lake.READER_ALIAS)
-            expected[version] = {t: con.execute(f"select count(*) from marts.{t} AT (VERSION => {version})")
-                                 .fetchone()[0] for t in tables}
+            expected[version] = {
+                t: con.execute(f"select count(*) from marts.{t} AT (VERSION => {version})").fetchone()[0]
+                for t in tables
+            }
     assert expected[state["snap_a"]] != expected[snap_b]
     during = [o for o in observations if started <= o["t"] <= finished]
     assert len(during) > 20, "the reader must have read all through the run"
@@ -328,7 +424,8 @@ def test_a_reader_in_another_process_sees_one_complete_snapshot_during_a_run(mac
 
 # 3 ------------------------------------------------------------------------------------------------------
 def test_shared_marts_equal_the_embedded_build_row_for_row_and_the_exports_read_the_lake(
-        machine_a, embedded, cfg, state):
+    machine_a, embedded, cfg, state
+):
     want = embedded_marts(embedded.warehouse)
     got = lake_marts(cfg)
     assert sorted(got) == sorted(want) and len(want) >= 15
@@ -377,14 +474,16 @@ def test_time_travel_to_the_previous_runs_snapshot(cfg, state):
         assert con.execute("select count(*) from marts.dim_period").fetchone()[0] == 3
         # the analyst's way to find it: the snapshot recorded with the run's id
         run_a = [s for s in lake.snapshots(con, lake.READER_ALIAS) if s.snapshot_id == snap_a][0].info["run_id"]
-        found = con.execute("select snapshot_id from pledge.snapshots() where commit_extra_info::json->>'run_id' = ?",
-                            [run_a]).fetchall()
+        found = con.execute(
+            "select snapshot_id from pledge.snapshots() where commit_extra_info::json->>'run_id' = ?", [run_a]
+        ).fetchall()
     assert found == [(snap_a,)]
 
 
 # 5 ------------------------------------------------------------------------------------------------------
 def test_rollback_restores_the_previous_publish_and_a_run_elsewhere_rebuilds_from_the_lake(
-        cfg, machine_a, machine_b, embedded, state):
+    cfg, machine_a, machine_b, embedded, state
+):
     done = ok(machine_a.shared("rollback"))
     assert f"holds the tables of snapshot {state['snap_a']}" in done.stdout
     snap = current(cfg)
@@ -426,8 +525,7 @@ def test_two_runs_at_once_on_two_machines_one_is_refused_and_nothing_is_lost(cfg
 
 
 # 7 ------------------------------------------------------------------------------------------------------
-def test_sigkill_in_the_publish_transaction_leaves_the_snapshot_intact_and_the_next_run_succeeds(
-        cfg, machine_a, state):
+def test_sigkill_in_the_publish_transaction_leaves_the_snapshot_intact_and_the_next_run_succeeds(cfg, machine_a, state):
     before = current(cfg)
     files_before = data_files(cfg)
     proc = machine_a.start("--full")
@@ -469,8 +567,9 @@ def test_half_a_configuration_is_refused_and_none_is_the_embedded_default(tmp_pa
     m = Machine(tmp_path)
     add_reports(m, 1)
     env = {**m.env(), POSTGRES_DSN_ENV: "postgresql://postgres@127.0.0.1:1/none"}
-    done = subprocess.run([sys.executable, "-m", "pipeline.run"], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.run"], cwd=REPO, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT
+    )
     assert done.returncode == 2 and LAKE_DATA_PATH_ENV in done.stderr
     assert not m.warehouse.exists()
 
@@ -486,7 +585,10 @@ def test_the_embedded_dagster_yaml_is_unchanged(tmp_path):
 def test_dagster_reads_the_dsn_through_psycopg2_and_messages_hide_passwords():
     from pipeline.defs.instance import dagster_postgres_url
 
-    assert dagster_postgres_url("postgresql://u:p@h:5/d?sslmode=require") == "postgresql+psycopg2://u:p@h:5/d?sslmode=require"
+    assert (
+        dagster_postgres_url("postgresql://u:p@h:5/d?sslmode=require")
+        == "postgresql+psycopg2://u:p@h:5/d?sslmode=require"
+    )
     assert dagster_postgres_url("postgres://u@h/d") == "postgresql+psycopg2://u@h/d"
     assert lake.redact("ducklake:postgres:postgresql://u:secret@h:5/d") == "ducklake:postgres:postgresql://u:***@h:5/d"
     assert "secret" not in lake.redact("host=h password=secret dbname=d")
@@ -496,8 +598,7 @@ def test_repeated_rollbacks_walk_back_through_the_publishes():
     import datetime as dt
 
     def snap(i, kind, **info):
-        return lake.Snapshot(i, dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), lake.AUTHOR, kind,
-                             {"kind": kind, **info})
+        return lake.Snapshot(i, dt.datetime(2026, 1, 1, tzinfo=dt.UTC), lake.AUTHOR, kind, {"kind": kind, **info})
 
     history = [snap(1, "publish"), snap(2, "publish"), snap(3, "publish")]
     assert lake.rollback_target(history, history[-1]).snapshot_id == 2

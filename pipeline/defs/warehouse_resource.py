@@ -12,7 +12,7 @@ from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr
 
 from pipeline.publish.warehouse import BuildLock, Warehouse
-from pipeline.shared import open_warehouse  # shared deployment: the DuckLake (issue 14)
+from pipeline.shared import open_warehouse  # shared deployment: the DuckLake
 
 # Run tags naming the process that executes a run, so a sweep can tell a dead run from a live one.
 PID_TAG = "pledge/pid"

@@ -18,7 +18,7 @@ def export_parquet(db_path: Path, out_dir: Path) -> dict[str, int]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    from pipeline.shared import connect_published  # the file, or the DuckLake when shared (issue 14)
+    from pipeline.shared import connect_published  # the file, or the DuckLake when shared
 
     with connect_published(db_path) as con:
         tables = [

@@ -804,7 +804,7 @@ def render_report(con: duckdb.DuckDBPyConnection, *, source: str = "") -> str:
 
 def write_report(db_path: Path, out_path: Path) -> Path:
     """Render the report from the warehouse at db_path (opened read-only) to out_path, atomically."""
-    from pipeline.shared import connect_published  # the file, or the DuckLake when shared (issue 14)
+    from pipeline.shared import connect_published  # the file, or the DuckLake when shared
 
     with connect_published(db_path) as con:
         html = render_report(con, source=db_path.name)

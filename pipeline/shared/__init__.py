@@ -10,6 +10,7 @@ config.py (the two settings), extensions.py (DuckDB extensions by path), lock.py
 lake.py (publish, restore, rollback), warehouse.py (the shared `Warehouse`), cluster.py (a local
 Postgres for `make shared-up` and the tests), __main__.py (`python -m pipeline.shared ...`).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -60,7 +61,8 @@ def published_label(path: Path) -> str:
         return str(path)
     from pipeline.shared.lake import redact
 
-    return f"the shared warehouse ({redact(cfg.lake_uri)}, data under {cfg.lake_data_path})"
+    # the reader's URI when there is one: what `make sql` and analysts attach
+    return f"the shared warehouse ({redact(cfg.reader_uri)}, data under {cfg.lake_data_path})"
 
 
 def connect_published(path: Path) -> duckdb.DuckDBPyConnection:

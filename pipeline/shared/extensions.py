@@ -6,6 +6,7 @@ pinned DuckDB's (pyproject.toml). DuckDB would otherwise download a missing exte
 extension repository the first time a statement needs it; here nothing is downloaded at run time:
 every connection turns auto-install and auto-load off and LOADs the packaged binaries.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -34,11 +35,14 @@ def extension_path(name: str) -> Path:
     if spec is None or not spec.origin:
         raise ExtensionMissingError(
             f"the DuckDB extension {name} is not installed (PyPI package {package.replace('_', '-')}=="
-            f"{duckdb.__version__}); `make prepare` installs it")
+            f"{duckdb.__version__}); `make prepare` installs it"
+        )
     path = Path(spec.origin).parent / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
     if not path.is_file():
-        raise ExtensionMissingError(f"{path} is missing: the installed {package} does not match duckdb "
-                                    f"{duckdb.__version__}; reinstall it at that version")
+        raise ExtensionMissingError(
+            f"{path} is missing: the installed {package} does not match duckdb "
+            f"{duckdb.__version__}; reinstall it at that version"
+        )
     return path
 
 
@@ -50,15 +54,16 @@ def needed(data_path: str | None = None) -> list[str]:
 
 def load_statements(data_path: str | None = None) -> list[str]:
     """SQL that makes any DuckDB client of the pinned version (Python or the CLI) ready to attach the lake."""
-    return ([f"SET {k} = {v}" for k, v in NO_DOWNLOADS.items()]
-            + [f"LOAD '{_sql_str(extension_path(name))}'" for name in needed(data_path)])
+    return [f"SET {k} = {v}" for k, v in NO_DOWNLOADS.items()] + [
+        f"LOAD '{_sql_str(extension_path(name))}'" for name in needed(data_path)
+    ]
 
 
-def connect(database: str = ":memory:", *, read_only: bool = False,
-            data_path: str | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    database: str = ":memory:", *, read_only: bool = False, data_path: str | None = None
+) -> duckdb.DuckDBPyConnection:
     # No replacement scans: a table missing from the lake is an error, never a Python variable of that name.
-    con = duckdb.connect(database, read_only=read_only,
-                         config={**NO_DOWNLOADS, "python_enable_replacements": "false"})
+    con = duckdb.connect(database, read_only=read_only, config={**NO_DOWNLOADS, "python_enable_replacements": "false"})
     for name in needed(data_path):
         con.execute(f"LOAD '{_sql_str(extension_path(name))}'")
     return con

@@ -23,8 +23,10 @@ snapshot should not change when its sources do).
 `rollback` restores an earlier publish's tables as a new snapshot; nothing is deleted, so a rollback
 can itself be rolled back.
 """
+
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -35,7 +37,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.shared import extensions
+from pipeline.shared import extensions, pg
 from pipeline.shared.config import SharedConfig
 
 LAKE = "pledge_lake"  # the lake's catalog name in the pipeline's own connections
@@ -84,28 +86,63 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def attach(con: duckdb.DuckDBPyConnection, cfg: SharedConfig, *, alias: str = LAKE, read_only: bool = False) -> None:
+def attach(
+    con: duckdb.DuckDBPyConnection,
+    cfg: SharedConfig,
+    *,
+    alias: str = LAKE,
+    read_only: bool = False,
+    as_reader: bool = False,
+) -> None:
     """Attach the lake. A writer names the data path (DuckLake creates the lake on first attach and
-    refuses a data path other than the one in its catalog); a reader takes it from the catalog."""
+    refuses a data path other than the one in its catalog); a reader takes it from the catalog.
+    `as_reader`: through the read-only role's DSN (PLEDGE_READER_DSN) when one is set."""
+    dsn = cfg.read_dsn if as_reader else cfg.postgres_dsn
+    uri = f"ducklake:postgres:{dsn}"
     if read_only:
-        sql = f"ATTACH '{_q(cfg.lake_uri)}' AS {_ident(alias)} (READ_ONLY)"
+        sql = f"ATTACH '{_q(uri)}' AS {_ident(alias)} (READ_ONLY)"
     else:
         if "://" not in cfg.lake_data_path:
-            Path(cfg.lake_data_path).mkdir(parents=True, exist_ok=True)
-        sql = f"ATTACH '{_q(cfg.lake_uri)}' AS {_ident(alias)} (DATA_PATH '{_q(cfg.lake_data_path)}')"
+            _private_dir(Path(cfg.lake_data_path))
+        sql = f"ATTACH '{_q(uri)}' AS {_ident(alias)} (DATA_PATH '{_q(cfg.lake_data_path)}')"
     try:
         con.execute(sql)
     except duckdb.Error as exc:
-        if read_only and "does not exist" in str(exc) and "creating a new DuckLake" in str(exc):
-            raise LakeMissingError(f"no DuckLake in {redact(cfg.postgres_dsn)} yet: nothing was published") from None
-        raise LakeError(f"cannot attach the DuckLake in {redact(cfg.postgres_dsn)}: {first_line(str(exc))}") from exc
+        text = str(exc)
+        if read_only and "does not exist" in text and "creating a new DuckLake" in text:
+            raise LakeMissingError(f"no DuckLake in {redact(dsn)} yet: nothing was published") from None
+        if pg.is_access_error(text):
+            raise LakeError(pg.explain(dsn, text)) from None  # one line, no driver trace, no DSN echo
+        raise LakeError(f"cannot attach the DuckLake in {redact(dsn)}: {first_line(text)}") from exc
 
 
-def connect(cfg: SharedConfig, *, read_only: bool, alias: str = LAKE, use: bool = False) -> duckdb.DuckDBPyConnection:
+def _private_dir(path: Path) -> None:
+    """The lake's data folder: written by the pipeline's user only (others may read the Parquet files)."""
+    path.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o022 and path.stat().st_uid == os.geteuid():
+        path.chmod(mode & ~0o022)
+
+
+@contextlib.contextmanager
+def _owner_writes_only():
+    """While the lake's files are written: none of them group- or world-writable, whatever the caller's
+    umask (the process's umask is global, so it is put back afterwards)."""
+    old = os.umask(0o022)
+    os.umask(old | 0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def connect(
+    cfg: SharedConfig, *, read_only: bool, alias: str = LAKE, use: bool = False, as_reader: bool = False
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection with the lake attached (and made the default catalog if `use`)."""
     con = extensions.connect(data_path=cfg.lake_data_path)
     try:
-        attach(con, cfg, alias=alias, read_only=read_only)
+        attach(con, cfg, alias=alias, read_only=read_only, as_reader=as_reader)
         if use:
             con.execute(f"USE {_ident(alias)}")
     except BaseException:
@@ -124,11 +161,12 @@ _READERS_LOCK = threading.Lock()
 
 def connect_reader(cfg: SharedConfig) -> duckdb.DuckDBPyConnection:
     """What an analyst gets: the lake read-only as catalog `pledge`, the default, so `marts.dim_event`
-    reads as in the embedded file. Raises LakeMissingError if nothing was published yet."""
+    reads as in the embedded file; through the read-only role when PLEDGE_READER_DSN is set. Raises
+    LakeMissingError if nothing was published yet."""
     with _READERS_LOCK:
         base = _READERS.get(cfg)
         if base is None:
-            base = _READERS[cfg] = connect(cfg, read_only=True, alias=READER_ALIAS)
+            base = _READERS[cfg] = connect(cfg, read_only=True, alias=READER_ALIAS, as_reader=True)
     con = base.cursor()
     con.execute(f"USE {_ident(READER_ALIAS)}")
     if not has_publish(con, READER_ALIAS):
@@ -140,8 +178,10 @@ def connect_reader(cfg: SharedConfig) -> duckdb.DuckDBPyConnection:
 # -- snapshots --------------------------------------------------------------------------------------
 def current_snapshot(con: duckdb.DuckDBPyConnection, alias: str = LAKE) -> Snapshot:
     row = con.execute(
-        f"select snapshot_id, snapshot_time, author, commit_message, commit_extra_info from {_ident(alias)}.snapshots() "
-        f"where snapshot_id = (select id from {_ident(alias)}.current_snapshot())").fetchone()
+        "select snapshot_id, snapshot_time, author, commit_message, commit_extra_info "
+        f"from {_ident(alias)}.snapshots() "
+        f"where snapshot_id = (select id from {_ident(alias)}.current_snapshot())"
+    ).fetchone()
     return _snapshot(row)
 
 
@@ -149,7 +189,8 @@ def snapshots(con: duckdb.DuckDBPyConnection, alias: str = LAKE, *, ours_only: b
     where = f"where author = '{AUTHOR}'" if ours_only else ""
     rows = con.execute(
         f"select snapshot_id, snapshot_time, author, commit_message, commit_extra_info "
-        f"from {_ident(alias)}.snapshots() {where} order by snapshot_id").fetchall()
+        f"from {_ident(alias)}.snapshots() {where} order by snapshot_id"
+    ).fetchall()
     return [_snapshot(r) for r in rows]
 
 
@@ -193,40 +234,54 @@ def build_objects(con: duckdb.DuckDBPyConnection, catalog: str) -> list[BuildObj
     rows = con.execute(
         """select schema_name, table_name, 'table', sql, table_oid from duckdb_tables() where database_name = ?
            union all
-           select schema_name, view_name, 'view', sql, view_oid from duckdb_views() where database_name = ? and not internal
-           order by 3, 5""", [catalog, catalog]).fetchall()
+           select schema_name, view_name, 'view', sql, view_oid from duckdb_views()
+           where database_name = ? and not internal
+           order by 3, 5""",
+        [catalog, catalog],
+    ).fetchall()
     return [BuildObject(s, n, k, sql, i) for i, (s, n, k, sql, _) in enumerate(rows) if s not in SKIP_SCHEMAS]
 
 
 def _lake_tables(con: duckdb.DuckDBPyConnection, alias: str) -> list[tuple[str, str]]:
-    return con.execute("select schema_name, table_name from duckdb_tables() where database_name = ?",
-                       [alias]).fetchall()
+    return con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = ?", [alias]
+    ).fetchall()
 
 
 def _lake_schemas(con: duckdb.DuckDBPyConnection, alias: str) -> set[str]:
-    return {r[0] for r in con.execute("select schema_name from duckdb_schemas() where database_name = ?",
-                                      [alias]).fetchall()}
+    return {
+        r[0]
+        for r in con.execute("select schema_name from duckdb_schemas() where database_name = ?", [alias]).fetchall()
+    }
 
 
 def _write_objects_table(con: duckdb.DuckDBPyConnection, objects: list[BuildObject], alias: str) -> None:
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(alias)}.{META_SCHEMA}")
-    con.execute(f"CREATE OR REPLACE TABLE {_ident(alias)}.{OBJECTS_TABLE} (schema_name VARCHAR NOT NULL, "
-                "object_name VARCHAR NOT NULL, object_kind VARCHAR NOT NULL, create_sql VARCHAR NOT NULL, "
-                "position INTEGER NOT NULL)")
+    con.execute(
+        f"CREATE OR REPLACE TABLE {_ident(alias)}.{OBJECTS_TABLE} (schema_name VARCHAR NOT NULL, "
+        "object_name VARCHAR NOT NULL, object_kind VARCHAR NOT NULL, create_sql VARCHAR NOT NULL, "
+        "position INTEGER NOT NULL)"
+    )
     if objects:
-        con.executemany(f"INSERT INTO {_ident(alias)}.{OBJECTS_TABLE} VALUES (?, ?, ?, ?, ?)",
-                        [(o.schema_name, o.object_name, o.object_kind, o.create_sql, o.position) for o in objects])
+        con.executemany(
+            f"INSERT INTO {_ident(alias)}.{OBJECTS_TABLE} VALUES (?, ?, ?, ?, ?)",
+            [(o.schema_name, o.object_name, o.object_kind, o.create_sql, o.position) for o in objects],
+        )
 
 
 def _read_objects_table(con: duckdb.DuckDBPyConnection, alias: str, version: int) -> list[BuildObject]:
-    rows = con.execute(f"select schema_name, object_name, object_kind, create_sql, position "
-                       f"from {_ident(alias)}.{OBJECTS_TABLE} AT (VERSION => {int(version)}) order by position").fetchall()
+    rows = con.execute(
+        f"select schema_name, object_name, object_kind, create_sql, position "
+        f"from {_ident(alias)}.{OBJECTS_TABLE} AT (VERSION => {int(version)}) order by position"
+    ).fetchall()
     return [BuildObject(*r) for r in rows]
 
 
 def _commit_info(con: duckdb.DuckDBPyConnection, alias: str, message: str, info: dict) -> None:
-    con.execute(f"CALL {_ident(alias)}.set_commit_message(?, ?, extra_info => ?)",
-                [AUTHOR, message, json.dumps(info, default=str, sort_keys=True)])
+    con.execute(
+        f"CALL {_ident(alias)}.set_commit_message(?, ?, extra_info => ?)",
+        [AUTHOR, message, json.dumps(info, default=str, sort_keys=True)],
+    )
 
 
 def _replace_tables(con: duckdb.DuckDBPyConnection, alias: str, wanted: list[BuildObject], source_sql) -> None:
@@ -241,15 +296,15 @@ def _replace_tables(con: duckdb.DuckDBPyConnection, alias: str, wanted: list[Bui
         if schema != META_SCHEMA and (schema, table) not in keep:
             con.execute(f"DROP TABLE {lake}.{_ident(schema)}.{_ident(table)}")
     for o in wanted:
-        con.execute(f"CREATE OR REPLACE TABLE {lake}.{_ident(o.schema_name)}.{_ident(o.object_name)} AS "
-                    f"{source_sql(o)}")
+        con.execute(
+            f"CREATE OR REPLACE TABLE {lake}.{_ident(o.schema_name)}.{_ident(o.object_name)} AS {source_sql(o)}"
+        )
     for schema in sorted(_lake_schemas(con, alias) - schemas - {META_SCHEMA, "main"}):
         con.execute(f"DROP SCHEMA {lake}.{_ident(schema)}")
 
 
 # -- publish -----------------------------------------------------------------------------------------
-def publish_build(cfg: SharedConfig, build_db: Path, *, base_token: str | None, info: dict,
-                  message: str) -> Snapshot:
+def publish_build(cfg: SharedConfig, build_db: Path, *, base_token: str | None, info: dict, message: str) -> Snapshot:
     """Copy every schema of the audited build file into the lake as one snapshot; returns it.
 
     Refused (LakeMovedError, nothing written) if the lake's current snapshot is no longer the one the
@@ -265,18 +320,24 @@ def publish_build(cfg: SharedConfig, build_db: Path, *, base_token: str | None, 
         if now_token != base_token:
             raise LakeMovedError(
                 f"the shared warehouse changed while this run was building (now snapshot {now.snapshot_id}: "
-                f"{now.message or 'not written by this project'}); nothing was published. Run again.")
+                f"{now.message or 'not written by this project'}); nothing was published. Run again."
+            )
         objects = build_objects(con, catalog)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            _replace_tables(con, LAKE, objects,
-                            lambda o: f"FROM {_ident(catalog)}.{_ident(o.schema_name)}.{_ident(o.object_name)}")
-            _write_objects_table(con, objects, LAKE)
-            _commit_info(con, LAKE, message, info)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        with _owner_writes_only():
+            con.execute("BEGIN TRANSACTION")
+            try:
+                _replace_tables(
+                    con,
+                    LAKE,
+                    objects,
+                    lambda o: f"FROM {_ident(catalog)}.{_ident(o.schema_name)}.{_ident(o.object_name)}",
+                )
+                _write_objects_table(con, objects, LAKE)
+                _commit_info(con, LAKE, message, info)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
         return current_snapshot(con)
     finally:
         con.close()
@@ -300,9 +361,11 @@ def restore_into(cfg: SharedConfig, build_db: Path, version: int) -> None:
             con.execute("BEGIN TRANSACTION")
             for o in (o for o in objects if o.object_kind == "table"):
                 con.execute(o.create_sql)
-                con.execute(f"INSERT INTO {_ident(o.schema_name)}.{_ident(o.object_name)} BY NAME "
-                            f"FROM {_ident(LAKE)}.{_ident(o.schema_name)}.{_ident(o.object_name)} "
-                            f"AT (VERSION => {int(version)})")
+                con.execute(
+                    f"INSERT INTO {_ident(o.schema_name)}.{_ident(o.object_name)} BY NAME "
+                    f"FROM {_ident(LAKE)}.{_ident(o.schema_name)}.{_ident(o.object_name)} "
+                    f"AT (VERSION => {int(version)})"
+                )
             _create_views(con, [o for o in objects if o.object_kind == "view"])
             con.execute("COMMIT")
             con.execute(f"DETACH {_ident(LAKE)}")
@@ -325,8 +388,10 @@ def _create_views(con: duckdb.DuckDBPyConnection, views: list[BuildObject]) -> N
             except duckdb.CatalogException as exc:
                 failed.append((view, exc))
         if len(failed) == len(pending):
-            raise LakeError(f"cannot restore view {failed[0][0].schema_name}.{failed[0][0].object_name}: "
-                            f"{first_line(str(failed[0][1]))}")
+            raise LakeError(
+                f"cannot restore view {failed[0][0].schema_name}.{failed[0][0].object_name}: "
+                f"{first_line(str(failed[0][1]))}"
+            )
         pending = [v for v, _ in failed]
 
 
@@ -337,8 +402,10 @@ def rollback_target(history: list[Snapshot], current: Snapshot) -> Snapshot:
     state = state_of(current) if current.author == AUTHOR else current.snapshot_id
     earlier = [s for s in publishes if s.snapshot_id < state]
     if not earlier:
-        raise LakeError(f"snapshot {current.snapshot_id} holds the first publish of this lake: there is no "
-                        "earlier one to roll back to")
+        raise LakeError(
+            f"snapshot {current.snapshot_id} holds the first publish of this lake: there is no "
+            "earlier one to roll back to"
+        )
     return earlier[-1]
 
 
@@ -356,27 +423,45 @@ def restore_snapshot(cfg: SharedConfig, version: int | None, *, by: str) -> tupl
         else:
             found = [s for s in snapshots(con, ours_only=False) if s.snapshot_id == int(version)]
             if not found or not has_publish(con, version=int(version)):
-                raise LakeError(f"snapshot {version} holds no published warehouse (list them: "
-                                "python -m pipeline.shared history)")
+                raise LakeError(
+                    f"snapshot {version} holds no published warehouse (list them: python -m pipeline.shared history)"
+                )
             target = found[0]
         objects = _read_objects_table(con, LAKE, target.snapshot_id)
         before = _periods(con, None)
         after = _periods(con, target.snapshot_id)
         changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-        con.execute("BEGIN TRANSACTION")
-        try:
-            _replace_tables(con, LAKE, objects, lambda o: (
-                f"FROM {_ident(LAKE)}.{_ident(o.schema_name)}.{_ident(o.object_name)} "
-                f"AT (VERSION => {target.snapshot_id})"))
-            _write_objects_table(con, objects, LAKE)
-            _commit_info(con, LAKE, f"rollback to snapshot {target.snapshot_id}", {
-                "kind": "rollback", "by": by, "restored_snapshot": target.snapshot_id,
-                "state_of": state_of(target), "replaced_snapshot": current.snapshot_id,
-                "run_id": target.info.get("run_id"), "periods_changed": changed})
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        with _owner_writes_only():
+            con.execute("BEGIN TRANSACTION")
+            try:
+                _replace_tables(
+                    con,
+                    LAKE,
+                    objects,
+                    lambda o: (
+                        f"FROM {_ident(LAKE)}.{_ident(o.schema_name)}.{_ident(o.object_name)} "
+                        f"AT (VERSION => {target.snapshot_id})"
+                    ),
+                )
+                _write_objects_table(con, objects, LAKE)
+                _commit_info(
+                    con,
+                    LAKE,
+                    f"rollback to snapshot {target.snapshot_id}",
+                    {
+                        "kind": "rollback",
+                        "by": by,
+                        "restored_snapshot": target.snapshot_id,
+                        "state_of": state_of(target),
+                        "replaced_snapshot": current.snapshot_id,
+                        "run_id": target.info.get("run_id"),
+                        "periods_changed": changed,
+                    },
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
         return current, target, current_snapshot(con)
     finally:
         con.close()
@@ -385,8 +470,9 @@ def restore_snapshot(cfg: SharedConfig, version: int | None, *, by: str) -> tupl
 def _periods(con: duckdb.DuckDBPyConnection, version: int | None) -> dict[str, tuple[str, str]]:
     at = f" AT (VERSION => {int(version)})" if version is not None else ""
     try:
-        rows = con.execute(f"select report_date, sha256, parser_fingerprint "
-                           f"from {_ident(LAKE)}.staging.report_files{at}").fetchall()
+        rows = con.execute(
+            f"select report_date, sha256, parser_fingerprint from {_ident(LAKE)}.staging.report_files{at}"
+        ).fetchall()
     except duckdb.CatalogException:
         return {}
     return {str(d): (sha, fp) for d, sha, fp in rows}

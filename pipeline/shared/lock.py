@@ -9,6 +9,7 @@ releases it at once; a machine that vanishes is noticed by TCP keepalives (set b
 minute. Before publishing, the run checks that its session still holds the lock (`still_held`), so a
 run whose lock was lost (Postgres restarted) never publishes over a run that took it since.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,6 +18,8 @@ import socket
 from dataclasses import dataclass, field
 
 import psycopg2
+
+from pipeline.shared import pg
 
 # One lock per Postgres database: the DuckLake catalog there has one writer.
 LOCK_NAME = "pledge-warehouse/build"
@@ -54,8 +57,11 @@ class AdvisoryLock:
         classid, objid = _split(self.key)
         try:
             with self.conn.cursor() as cur:
-                cur.execute("select count(*) from pg_locks where locktype = 'advisory' and pid = pg_backend_pid() "
-                            "and granted and classid = %s and objid = %s and objsubid = 1", (classid, objid))
+                cur.execute(
+                    "select count(*) from pg_locks where locktype = 'advisory' and pid = pg_backend_pid() "
+                    "and granted and classid = %s and objid = %s and objsubid = 1",
+                    (classid, objid),
+                )
                 return cur.fetchone()[0] == 1
         except psycopg2.Error:
             return False
@@ -71,22 +77,25 @@ class AdvisoryLock:
 def holder(dsn: str, key: int) -> str | None:
     """Who holds the lock (its application name, client address, since when), or None."""
     classid, objid = _split(key)
-    with psycopg2.connect(dsn, connect_timeout=10) as conn, conn.cursor() as cur:
+    with pg.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute(
             "select a.application_name, coalesce(host(a.client_addr), 'local'), a.backend_start "
             "from pg_locks l join pg_stat_activity a on a.pid = l.pid "
             "where l.locktype = 'advisory' and l.granted and l.classid = %s and l.objid = %s and l.objsubid = 1",
-            (classid, objid))
+            (classid, objid),
+        )
         row = cur.fetchone()
     conn.close()
-    return None if row is None else f"{row[0] or 'an unnamed session'} (from {row[1]}, since {row[2]:%Y-%m-%d %H:%M:%S%z})"
+    return (
+        None if row is None else f"{row[0] or 'an unnamed session'} (from {row[1]}, since {row[2]:%Y-%m-%d %H:%M:%S%z})"
+    )
 
 
 def try_acquire(dsn: str, what: str, *, key: int | None = None) -> AdvisoryLock:
     """Take the lock or raise LockHeldError naming its holder. `what` names this holder for others."""
     key = lock_key() if key is None else key
     app = f"{APP_PREFIX} {what} pid {os.getpid()}@{socket.gethostname()}"[:63]  # Postgres keeps 63 bytes
-    conn = psycopg2.connect(dsn, application_name=app, connect_timeout=10, **KEEPALIVES)
+    conn = pg.connect(dsn, application_name=app, **KEEPALIVES)
     conn.autocommit = True
     try:
         with conn.cursor() as cur:

@@ -11,6 +11,7 @@ lock, working copy, publish. The Dagster resource and `make run` pick one by con
 - **Publish**: one DuckLake transaction (pipeline/shared/lake.py), refused if the lake moved since the
   build started or if this run no longer holds the lock; then verified from a fresh read-only connection.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,7 +56,7 @@ class SharedWarehouse(Warehouse):
         return f"the shared warehouse ({lake.redact(self.cfg.lake_uri)}, data under {self.cfg.lake_data_path})"
 
     # -- the lock -----------------------------------------------------------------------------
-    def acquire_lock(self, what: str = "build") -> "BothLocks":
+    def acquire_lock(self, what: str = "build") -> BothLocks:
         """The lake's advisory lock, and the local folder's `flock` too: the working copy lives in the
         same local folder as an embedded run's, and two runs must never share it."""
         local = self.local_lock()
@@ -63,8 +64,9 @@ class SharedWarehouse(Warehouse):
             self._lock = lock.try_acquire(self.cfg.postgres_dsn, what)
         except lock.LockHeldError as exc:
             local.release()
-            raise BuildLockedError(f"another run is building {self}: {exc}; wait for it to finish and run "
-                                   "again") from None
+            raise BuildLockedError(
+                f"another run is building {self}: {exc}; wait for it to finish and run again"
+            ) from None
         except BaseException:
             local.release()
             raise
@@ -134,10 +136,16 @@ class SharedWarehouse(Warehouse):
             changed = _periods_changed(con)
         wal_of(build_db).unlink(missing_ok=True)
         if self._lock is not None and not self._lock.still_held():
-            raise PublishRefusedError(f"this run no longer holds the build lock of {self} (its Postgres session "
-                                      "ended), so another run may be building: nothing was published. Run again.")
-        info = {"kind": "publish", "run_id": run_id, "periods_changed": changed,
-                "periods": sorted(str(d) for d in expected)}
+            raise PublishRefusedError(
+                f"this run no longer holds the build lock of {self} (its Postgres session "
+                "ended), so another run may be building: nothing was published. Run again."
+            )
+        info = {
+            "kind": "publish",
+            "run_id": run_id,
+            "periods_changed": changed,
+            "periods": sorted(str(d) for d in expected),
+        }
         try:
             snap = lake.publish_build(self.cfg, build_db, base_token=base, info=info, message=f"publish run {run_id}")
         except lake.LakeMovedError as exc:
@@ -153,8 +161,11 @@ class SharedWarehouse(Warehouse):
         # This machine's copy of what it published, for the next run here (start_build checks the token).
         self.cache_meta.unlink(missing_ok=True)
         os.replace(build_db, self.cache_db)
-        self.cache_meta.write_text(json.dumps({"token": snap.token, "lake": self.cfg.lake_uri,
-                                               "data_path": self.cfg.lake_data_path, "run_id": run_id}))
+        self.cache_meta.write_text(
+            json.dumps(
+                {"token": snap.token, "lake": self.cfg.lake_uri, "data_path": self.cfg.lake_data_path, "run_id": run_id}
+            )
+        )
         for p in (self.build_dir / _MARKER, self.build_dir / BASE_FILE):
             p.unlink(missing_ok=True)
         return self.path
@@ -190,12 +201,16 @@ def verify_lake(cfg: SharedConfig, expected, run_id: str) -> None:
             held = periods_held(con)
             con.execute("select count(*) from marts.dim_period").fetchone()
     except duckdb.Error as exc:
-        raise WarehouseError(f"the shared warehouse does not open after the publish: {lake.first_line(str(exc))}") \
-            from exc
+        raise WarehouseError(
+            f"the shared warehouse does not open after the publish: {lake.first_line(str(exc))}"
+        ) from exc
     if snap.info.get("run_id") != run_id:
-        raise WarehouseError(f"after the publish, the shared warehouse's current snapshot {snap.snapshot_id} is "
-                             f"not this run's ({snap.message})")
+        raise WarehouseError(
+            f"after the publish, the shared warehouse's current snapshot {snap.snapshot_id} is "
+            f"not this run's ({snap.message})"
+        )
     missing = [d for d, fp in expected.items() if held.get(d) != fp]
     if missing:
-        raise WarehouseError("the shared warehouse lacks what this run built: periods "
-                             + ", ".join(str(d) for d in sorted(missing)))
+        raise WarehouseError(
+            "the shared warehouse lacks what this run built: periods " + ", ".join(str(d) for d in sorted(missing))
+        )
