@@ -30,7 +30,7 @@ export PLEDGE_DAGSTER_POSTGRES_URL ?= postgresql+psycopg2://$(patsubst postgres:
 endif
 PG_PORT ?= 55432
 
-.PHONY: prepare run test eval dev docs docs-serve bench manifest clean help sql mf \
+.PHONY: prepare run test lint eval dev docs docs-serve bench manifest clean help sql mf \
 	shared-up shared-down shared-status shared-history shared-rollback shared-roles
 
 help:
@@ -77,11 +77,20 @@ prepare: $(MANIFEST) | $(DAGSTER_HOME)
 run: prepare
 	$(BIN)/python -m pipeline.run $(ARGS)
 
+# The house rules: ruff's lint and format (configured in pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# What the tests need beyond Python (browser, Korean font, LibreOffice, Postgres) first: bin/test-prerequisites
+# installs it as root, or names it and stops. Then the house rules, then the suite, its 10 slowest tests listed.
 # The suite runs the embedded deployment unless a test sets up its own (tests/test_shared.py starts its own
 # Postgres): shared settings exported in the caller's shell must not turn every test's warehouse into theirs.
 test: $(MANIFEST) $(CLI_STAMP)
+	bin/test-prerequisites
+	$(MAKE) -s lint
 	env -u PLEDGE_POSTGRES_DSN -u PLEDGE_READER_DSN -u PLEDGE_LAKE_DATA_PATH -u PLEDGE_DAGSTER_POSTGRES_URL \
-	  $(BIN)/python -m pytest $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest --durations=10 $(PYTEST_ARGS)
 
 # Scores what the pipeline publishes, so the warehouse is brought up to date first (a run with nothing
 # to do does nothing, in about a second).
