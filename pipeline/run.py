@@ -26,6 +26,7 @@ import duckdb
 
 from pipeline import settings
 from pipeline.plan import PlanError, make_plan
+from pipeline.publish.warehouse import BuildLockedError, holding_lock
 from pipeline.raw.discover import Discovery, discover_reports
 
 # One "materialization planned" event per asset for the run's whole partition range, instead of
@@ -94,13 +95,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     ensure_dagster_home()
-    from dagster import DagsterInstance
-
-    from pipeline.definitions import defs
-    from pipeline.defs.assets.exports import EXPORT_KEYS
-    from pipeline.defs.automation import run_request_for
-    from pipeline.defs.warehouse_resource import process_tags
-    from pipeline.raw.store import refusals
     from pipeline.shared import open_warehouse  # the embedded file, or the DuckLake when shared
 
     raw_dir = settings.raw_dir()
@@ -110,16 +104,26 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
-    found = discover_reports(raw_dir)
     warehouse = open_warehouse(settings.warehouse_path())
-    held_by = warehouse.lock_holder()
-    if held_by is not None:
-        print(
-            f"REFUSED: another run is building {warehouse}: {held_by}; nothing was started. "
-            "Wait for it to finish and run again.",
-            file=sys.stderr,
-        )
+    try:
+        with holding_lock(warehouse):
+            return _run(args, warehouse)
+    except BuildLockedError as exc:  # one line, and no Dagster run for a run that never started
+        print(f"REFUSED: {exc}; nothing was started.", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _run(args: argparse.Namespace, warehouse) -> int:
+    """`make run` under the build lock: plan, run the job, report."""
+    from dagster import DagsterInstance
+
+    from pipeline.definitions import defs
+    from pipeline.defs.assets.exports import EXPORT_KEYS
+    from pipeline.defs.automation import run_request_for
+    from pipeline.defs.warehouse_resource import process_tags
+    from pipeline.raw.store import refusals
+
+    found = discover_reports(settings.raw_dir())
     instance = DagsterInstance.get()
     mark_stale_runs_failed(instance)
     ordered = sync_partitions(instance, found)

@@ -151,7 +151,14 @@ def test_deleting_the_build_folder_mid_run_cannot_let_a_second_run_in_nor_report
         first.send_signal(signal.SIGSTOP)
         shutil.rmtree(ws.warehouse.parent / ".build")
         assert ws.run() == 2  # the lock is not in the deleted folder: refused
-        assert "another run is building" in capsys.readouterr().err
+        out, err = capsys.readouterr()
+        # one line naming the holder, no period summary, and no Dagster run for a run that never started
+        assert err.count("\n") == 1 and "another run is building" in err and f"process {first.pid} on" in err, err
+        assert "summary" not in out
+        from dagster import DagsterInstance
+
+        with DagsterInstance.from_config(str(ws.dagster_home)) as instance:
+            assert len(instance.get_runs()) == 1
     finally:
         first.send_signal(signal.SIGCONT)
     code, out = finish(first)

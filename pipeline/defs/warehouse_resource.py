@@ -11,7 +11,7 @@ import duckdb
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field, PrivateAttr
 
-from pipeline.publish.warehouse import BuildLock, Warehouse
+from pipeline.publish.warehouse import BuildLock, Warehouse, held_by_this_process, record_holder
 from pipeline.shared import open_warehouse  # shared deployment: the DuckLake
 
 # Run tags naming the process that executes a run, so a sweep can tell a dead run from a live one.
@@ -35,7 +35,9 @@ class WarehouseResource(ConfigurableResource):
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         self._warehouse = open_warehouse(Path(self.database))  # embedded file, or the DuckLake when shared
-        self._lock = self._warehouse.acquire_lock()
+        if not held_by_this_process(self._warehouse.path):  # `make run` holds it from before its plan
+            self._lock = self._warehouse.acquire_lock()
+            record_holder(self._warehouse.path)
         self._run_id = context.run.run_id if context.run is not None else None
         if context.instance is not None and self._run_id:
             context.instance.add_run_tags(self._run_id, process_tags())
@@ -64,6 +66,7 @@ class WarehouseResource(ConfigurableResource):
 
     def publish(self) -> Path:
         path = self.warehouse.publish(self._run_id or "ad-hoc")
-        self._lock.release()  # readers and the next run need not wait for the report
-        self._lock = None
+        if self._lock is not None:
+            self._lock.release()  # readers and the next run need not wait for the exports
+            self._lock = None
         return path

@@ -14,11 +14,13 @@ kernel releases the lock when the process dies, so a killed run leaves none behi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import os
 import re
 import shutil
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,11 @@ from pathlib import Path
 import duckdb
 
 _MARKER = "RUN_ID"
+HOLDER_FILE = ".build-lock-holder"  # beside the published file: who holds the build lock, since when
+
+# The build locks this process holds, by published path: `make run` takes the lock before it plans, and
+# the run's warehouse resource, in the same process, works under it rather than taking it again.
+_HELD: dict[Path, object] = {}
 
 
 class WarehouseError(RuntimeError):
@@ -59,6 +66,36 @@ class BuildLock:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
             self.fd = None
+
+
+@contextlib.contextmanager
+def holding_lock(warehouse: Warehouse):
+    """The build lock of `warehouse` for the block (BuildLockedError, naming the holder, if another run has it)."""
+    lock = warehouse.acquire_lock()
+    _HELD[warehouse.path] = lock
+    record_holder(warehouse.path)
+    try:
+        yield lock
+    finally:
+        _HELD.pop(warehouse.path, None)
+        lock.release()
+
+
+def held_by_this_process(path: Path) -> bool:
+    return Path(path).expanduser().resolve() in _HELD
+
+
+def record_holder(path: Path) -> None:
+    """Who holds the lock of the warehouse at `path`, for the message of a run it refuses."""
+    stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    (path.parent / HOLDER_FILE).write_text(f"process {os.getpid()} on {socket.gethostname()} since {stamp}")
+
+
+def holder_of(path: Path) -> str:
+    try:
+        return (path.parent / HOLDER_FILE).read_text().strip()
+    except OSError:
+        return "a run on this machine"
 
 
 def writer_holding(path: Path) -> str | None:
@@ -100,7 +137,8 @@ class Warehouse:
         except BlockingIOError:
             os.close(fd)
             raise BuildLockedError(
-                f"another run is building the warehouse {self.path}; wait for it to finish and run again"
+                f"another run is building the warehouse {self.path} ({holder_of(self.path)}); "
+                "wait for it to finish and run again"
             ) from None
         return BuildLock(fd)
 
