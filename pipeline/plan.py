@@ -25,6 +25,7 @@ class ChangePlan:
     full: bool = False  # asked for (`--full`)
     retract: list[str] = field(default_factory=list)  # removed periods to take out of the warehouse (`--retract`)
     exports_behind: list[str] = field(default_factory=list)  # exports missing or made from an older publish
+    accept_truncated: list[str] = field(default_factory=list)  # files loaded although cut off (--accept-truncated)
 
     @property
     def to_load(self) -> list[str]:
@@ -75,6 +76,7 @@ class ChangePlan:
                 "full": self.full,
                 "retract": self.retract,
                 "exports_behind": self.exports_behind,
+                "accept_truncated": self.accept_truncated,
             }
         )
 
@@ -127,6 +129,7 @@ def make_plan(
     full: bool = False,
     dbt_fingerprint: str | None = PREPARED,
     retract: list[str] = (),
+    accept_truncated: list[str] = (),
 ) -> ChangePlan:
     """What a run must do to make the warehouse at `published` hold the reports `found` (see ChangePlan).
     `dbt_fingerprint`: the dbt project to build with (default: as prepared; None: leave dbt out)."""
@@ -137,7 +140,7 @@ def make_plan(
     if dbt_fingerprint == PREPARED:
         dbt_fingerprint = prepared_project_fingerprint()
     state = _published_state(published)
-    plan = ChangePlan(full=full)
+    plan = ChangePlan(full=full, accept_truncated=sorted(set(accept_truncated)))
     held, matchers, built_with, build = state if state else ({}, set(), None, None)
     parser = parser_fingerprint()
     for key, report in sorted(found.reports.items()):

@@ -92,6 +92,14 @@ def main(argv: list[str] | None = None) -> int:
         help="take a period whose file was removed from raw/ out of the warehouse (recorded "
         "in staging.retracted_periods)",
     )
+    parser.add_argument(
+        "--accept-truncated",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="load this report file of raw/ although it ends inside a row or list (its period is marked "
+        "truncated in marts.dim_period)",
+    )
     args = parser.parse_args(argv)
 
     ensure_dagster_home()
@@ -128,7 +136,13 @@ def _run(args: argparse.Namespace, warehouse) -> int:
     mark_stale_runs_failed(instance)
     ordered = sync_partitions(instance, found)
     try:
-        plan = make_plan(found, warehouse.path, full=args.full, retract=args.retract)
+        plan = make_plan(
+            found,
+            warehouse.path,
+            full=args.full,
+            retract=args.retract,
+            accept_truncated=[Path(f).name for f in args.accept_truncated],
+        )
     except PlanError as exc:
         print(f"REFUSED: {exc}", file=sys.stderr)
         return EXIT_FAILED

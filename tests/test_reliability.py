@@ -141,6 +141,19 @@ def test_a_failed_export_fails_alone_and_the_next_run_makes_it_again(ws, capsys)
     assert "nothing to do" in capsys.readouterr().out
 
 
+def test_a_truncated_report_is_refused_by_name_unless_accepted_and_then_marked(ws, capsys):
+    cut = redated(SEED_TEXT, "2022-12-31").encode()[:20_000].decode("utf-8", errors="ignore")
+    (ws.raw_dir / "cut.txt").write_text(cut, encoding="utf-8")
+    assert ws.run() == 1
+    err = capsys.readouterr().err
+    assert "cut.txt: ends inside row" in err and "truncated?" in err and "--accept-truncated cut.txt" in err, err
+    assert periods(ws.warehouse) == ["2020-12-31"]  # nothing of it published
+    assert ws.run("--accept-truncated", "raw/cut.txt") == 0
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        marked = con.execute("select report_date::varchar, is_truncated from marts.dim_period order by 1").fetchall()
+    assert marked == [("2020-12-31", False), ("2022-12-31", True)]
+
+
 # 2 ---------------------------------------------------------------------------------------------
 def test_deleting_the_build_folder_mid_run_cannot_let_a_second_run_in_nor_report_old_data(ws, capsys):
     before = generations(ws)

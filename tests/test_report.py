@@ -12,6 +12,7 @@ docs/img/report-filtered.png (the activity table, filtered).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -563,9 +564,13 @@ def test_the_report_the_workbook_and_the_example_queries_show_the_same_figures(t
     for period, _, n, _ in field_period:
         report["per_period"][period] = report["per_period"].get(period, 0) + number(n)
 
-    # the workbook the same run wrote
+    # the workbook the same run wrote, and its CSV of the full history
     book = openpyxl.load_workbook(two_periods.workbook, read_only=True)
-    once, per_period = sheet_rows(book, "활동"), sheet_rows(book, "기간별활동")
+    once = sheet_rows(book, "활동")
+    with open(two_periods.workbook.parent / "csv" / "기간별활동.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = csv.reader(handle)
+        header = [english_name(h) for h in next(rows)]
+        per_period = [dict(zip(header, r)) for r in rows]
     workbook = {
         "activities": len(once),
         "attended": sum(r["attendee count"] for r in once if r["attendee kind"] == "attended"),

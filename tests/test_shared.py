@@ -519,8 +519,9 @@ def test_two_runs_at_once_on_two_machines_one_is_refused_and_nothing_is_lost(cfg
     after = ours(cfg)
     assert [s.snapshot_id for s in after if s.snapshot_id > before and s.kind == "publish"] == [after[-1].snapshot_id]
     assert lake_marts(cfg) == state["marts_b"]
-    # nothing lost: the next run on the refused machine has nothing left to do
+    # nothing lost: the next run on the refused machine only makes its own exports of the lake, then nothing
     loser = machine_a if results[0][0] == 2 else machine_b
+    assert "no report changed; export(s) behind the published warehouse" in ok(loser.run()).stdout
     assert "nothing to do" in ok(loser.run()).stdout
 
 

@@ -83,6 +83,8 @@ def run_request_for(plan: ChangePlan, found: Discovery, ordered: list[str]) -> R
         if plan.builds
         else {}
     )
+    if plan.to_load:  # the parse is in the run
+        config["ops"]["parsed_activities"] = {"config": {"accept_truncated": plan.accept_truncated}}
     return RunRequest(
         run_key=hashlib.sha256(what.encode()).hexdigest()[:20], tags=tags, asset_selection=selection, run_config=config
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +30,9 @@ def is_cached(key: str) -> bool:
     return (cache_folder(info) / "summary.json").exists()
 
 
-def parse_one(info: RawReport, snapshot: Path) -> dict:
-    """Parse one report into the cache (unless cached); returns its summary."""
+def parse_one(info: RawReport, snapshot: Path, accept_truncated: bool = False) -> dict:
+    """Parse one report into the cache (unless cached); returns its summary. A truncated file accepted
+    once stays accepted: its cached parse carries the `truncated` issue."""
     folder = cache_folder(info)
     summary_path = folder / "summary.json"
     if summary_path.exists():
@@ -38,7 +40,9 @@ def parse_one(info: RawReport, snapshot: Path) -> dict:
     from pipeline.parse.report import parse_report_text  # heavy: import on use
 
     text, _ = decode_report(snapshot.read_bytes(), info.file_name)
-    parsed = parse_report_text(text, source_file=info.file_name, report_date=info.report_date)
+    parsed = parse_report_text(
+        text, source_file=info.file_name, report_date=info.report_date, accept_truncated=accept_truncated
+    )
     tables = staging.to_arrow(info, parsed, ingested_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
     pledge_codes = {row.pledge_code for row in parsed.rows}
     summary = {
@@ -60,11 +64,12 @@ def parse_one(info: RawReport, snapshot: Path) -> dict:
     return {**summary, "cached": False}
 
 
-def parse_checked(key: str) -> dict | str:
-    """Summary of one period's parse, or the reason it was refused."""
+def parse_checked(key: str, accept_truncated: Iterable[str] = ()) -> dict | str:
+    """Summary of one period's parse, or the reason it was refused. `accept_truncated`: file names
+    loaded as they are although they end inside a row or list."""
     try:
         info, snapshot = load_snapshot(key)
-        summary = parse_one(info, snapshot)
+        summary = parse_one(info, snapshot, info.file_name in set(accept_truncated))
         if summary["n_rows"] == 0:
             raise ReportFileError(f"{info.file_name}: no data rows (연번/분야/관리번호/공약사업명/시민소통실적) found")
         return summary

@@ -65,7 +65,16 @@ def _is_header(cells: list[str]) -> bool:
     return cells[0].strip().replace(" ", "") == HEADER_FIRST_CELL
 
 
-def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> ParsedReport:
+class ReportTruncatedError(ReportFileError):
+    """The file ends inside its last row or list: most likely cut off in a copy or a download."""
+
+
+def parse_report_text(
+    text: str, *, source_file: str, report_date: dt.date, accept_truncated: bool = False
+) -> ParsedReport:
+    """The report's rows, events and issues. A file that ends inside its last row or list is refused
+    (ReportTruncatedError), unless `accept_truncated`: then it is read as far as it goes, with a
+    `truncated` issue that marks its period."""
     rows: list[ReportRow] = []
     issues: list[ParseIssue] = []
     drafts: list[EventDraft] = []
@@ -82,6 +91,7 @@ def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> P
     serial_of_code: dict[str, int] = {}
     last_begun: int | None = None  # serial of the last pledge begun (a late continued row does not count)
 
+    cut_off: str | None = None  # how the last data row ends, if it is cut off
     for line_no, line in enumerate(text.split("\n"), start=1):
         line = line.rstrip("\r")
         if not line.strip():
@@ -89,10 +99,13 @@ def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> P
         cells = line.split("\t")
         if _is_header(cells):
             seen_header = True
+            cut_off = None
             continue
         if not seen_header:
             continue  # title, date, slogan
+        cut_off = None
         if len(cells) < N_COLUMNS:
+            cut_off = f"ends inside the row of line {line_no} ({len(cells)} of {N_COLUMNS} columns)"
             # a row without its list cannot be placed; its items (if any) are accounted as issues
             items = cell_items(cells[-1]) if "<" in cells[-1] else []
             n_items += len(items)
@@ -176,6 +189,7 @@ def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> P
             prev_serial, prev_code, current, seq, last_begun = None, None, None, 0, None
             continue
         if not _balanced_html(html):
+            cut_off = f"ends inside row {serial}'s list (line {line_no})"
             issues.append(
                 ParseIssue(
                     source_line=line_no,
@@ -308,6 +322,21 @@ def parse_report_text(text: str, *, source_file: str, report_date: dt.date) -> P
         events.append(event)
         issues.extend(event_issues)
 
+    if cut_off is not None:
+        if not accept_truncated:
+            raise ReportTruncatedError(
+                f"{source_file}: {cut_off}: truncated? Nothing of it was loaded; to load it as it is: "
+                f'make run ARGS="--accept-truncated {source_file}"'
+            )
+        issues.append(
+            ParseIssue(
+                source_line=None,
+                kind="truncated",
+                message=f"the file {cut_off}: loaded as it is (--accept-truncated); its missing activities are "
+                "not dropped by the city",
+                text=cut_off,
+            )
+        )
     return ParsedReport(
         report_date=report_date,
         source_file=source_file,

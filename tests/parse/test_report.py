@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.parse.report import parse_report_text
+from pipeline.parse.report import ReportTruncatedError, parse_report_text
 from pipeline.raw.report_file import find_report_date
 
 REPO = Path(__file__).resolve().parents[2]
@@ -118,10 +118,28 @@ def test_bad_rows_become_issues_never_crashes():
     assert r.n_items_as_issue == 3 and balanced(r)
 
 
-def test_a_row_cut_off_mid_list_is_flagged_and_read_as_far_as_it_goes():
-    r = parse("1\t경제분야\t1\t이름\t<ul> <li>• 간담회 개최('19. 3. 4.)</li> <li>• 설명회 개")
-    assert [i.kind for i in r.issues] == ["unbalanced_html"] and r.issues[0].source_line == 10
+CUT_OFF = "1\t경제분야\t1\t이름\t<ul> <li>• 간담회 개최('19. 3. 4.)</li> <li>• 설명회 개"
+
+
+def test_a_file_that_ends_inside_its_last_list_is_refused_by_name():
+    with pytest.raises(ReportTruncatedError, match=r"t\.txt: ends inside row 1's list \(line 10\): truncated\?"):
+        parse(CUT_OFF)
+    with pytest.raises(ReportTruncatedError, match="ends inside the row of line 11"):
+        parse(f"2\t경제분야\t2\t이름\t{ul('• 간담회')}", "3\t경제분야\t3")
+
+
+def test_a_truncated_file_accepted_is_read_as_far_as_it_goes_and_marked():
+    r = parse_report_text(
+        PREAMBLE + HEADER + "\n" + CUT_OFF, source_file="t.txt", report_date=DAY, accept_truncated=True
+    )
+    assert [i.kind for i in r.issues] == ["unbalanced_html", "truncated"] and r.issues[0].source_line == 10
     assert [e.title for e in r.events] == ["간담회 개최('19. 3. 4.)", "설명회 개"] and balanced(r)
+
+
+def test_a_row_cut_off_mid_list_before_the_last_is_flagged_and_read_as_far_as_it_goes():
+    r = parse(CUT_OFF, f"2\t경제분야\t2\t이름\t{ul('• 간담회')}")
+    assert [i.kind for i in r.issues] == ["unbalanced_html"] and r.issues[0].source_line == 10
+    assert [e.title for e in r.events] == ["간담회 개최('19. 3. 4.)", "설명회 개", "간담회"] and balanced(r)
 
 
 def test_event_anomalies_are_flagged_and_the_event_kept():

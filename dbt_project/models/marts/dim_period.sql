@@ -15,7 +15,7 @@ event_counts as (
 ),
 
 issue_counts as (
-    select report_date, count(*) as n_parse_issues
+    select report_date, count(*) as n_parse_issues, bool_or(issue_kind = 'truncated') as is_truncated
     from {{ ref('stg_parse_issues') }}
     group by report_date
 )
@@ -28,6 +28,7 @@ select
     coalesce(pledge_counts.n_pledges, 0) as n_pledges,
     coalesce(event_counts.n_events, 0) as n_events,
     coalesce(issue_counts.n_parse_issues, 0) as n_parse_issues,
+    coalesce(issue_counts.is_truncated, false) as is_truncated,
     files.n_list_items,
     files.n_items_as_event,
     files.n_items_as_detail,

@@ -103,6 +103,9 @@ def analyst_report(context: AssetExecutionContext) -> MaterializeResult:
             "n_charts": len(CHART_IDS),
             "bytes": path.stat().st_size,
             "dagster/row_count": counts.get("fct_events", 0),
+            "row_counts": MetadataValue.md(
+                "| table | rows |\n|---|---|\n" + "\n".join(f"| `marts.{t}` | {n:,} |" for t, n in counts.items())
+            ),
             **{f"preview_{table.split('.')[-1]}": MetadataValue.md(md) for table, md in previews.items()},
         }
 

@@ -12,6 +12,7 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    Config,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -28,6 +29,12 @@ PARSED_ACTIVITIES = AssetKey("parsed_activities")
 INGEST_KEYS = {RAW_REPORT, PARSED_ACTIVITIES}
 
 MIN_DATED_SHARE = 0.9  # below this share of activities with a start date, warn
+
+
+class ParseConfig(Config):
+    """Run configuration of the parse (`make run ARGS="--accept-truncated FILE"`)."""
+
+    accept_truncated: list[str] = []  # file names loaded as they are although they end inside a row or list
 
 
 @asset(
@@ -64,12 +71,12 @@ MIN_DATED_SHARE = 0.9  # below this share of activities with a start date, warn
         ),
     ],
 )
-def parsed_activities(context: AssetExecutionContext):
+def parsed_activities(context: AssetExecutionContext, config: ParseConfig):
     periods = periods_of_run(context)
     refused = refusals(periods)
     summaries = []
     for key in [k for k in periods if k not in refused]:
-        outcome = parse_cache.parse_checked(key)
+        outcome = parse_cache.parse_checked(key, config.accept_truncated)
         if isinstance(outcome, str):
             context.log.error(outcome)
             record_refusal(key, outcome)
