@@ -253,9 +253,26 @@ def fan_out_parse(instance, periods: list[str], log_file: Path) -> None:
 
 
 def unpublished(found: Discovery, planned: list[str]) -> list[str]:
-    """The planned periods that the published warehouse does not hold as this run read them."""
-    held = published_fingerprints()
-    return [k for k in planned if held.get(k, ("",))[0] != found.reports[k].sha256]
+    """The planned periods that the published warehouse does not hold as this run read them (its
+    snapshot of the file: a file saved again after the plan was read as it was then)."""
+    from pipeline.raw.report_file import ReportFileError
+    from pipeline.raw.store import load_snapshot
+
+    held, missing = published_fingerprints(), []
+    for key in planned:
+        try:
+            read = load_snapshot(key)[0].sha256
+        except ReportFileError:
+            read = found.reports[key].sha256
+        if read != found.reports[key].sha256:
+            print(
+                f"WARNING {found.reports[key].file_name}: changed after this run's plan; the run published the "
+                "content it read",
+                file=sys.stderr,
+            )
+        if held.get(key, ("",))[0] != read:
+            missing.append(key)
+    return missing
 
 
 def mark_stale_runs_failed(instance) -> None:

@@ -5,7 +5,14 @@ import datetime as dt
 import pytest
 
 from pipeline.raw.discover import discover_reports
-from pipeline.raw.report_file import ReportFileError, decode_report, find_report_date, read_report
+from pipeline.raw.report_file import (
+    MAX_REPORT_BYTES,
+    ReportFileError,
+    decode_report,
+    find_report_date,
+    read_report,
+)
+from pipeline.raw.store import save_snapshot
 
 from .conftest import SEED_REPORT
 
@@ -72,3 +79,39 @@ def test_discovery_refuses_two_files_for_one_period(tmp_path):
     assert found.reports == {}
     assert set(found.refused) == {"a.txt", "b copy.txt"}
     assert "2020-12-31 is also claimed" in found.refused["a.txt"]
+
+
+def test_a_file_that_cannot_be_a_report_is_refused_without_being_read_whole(tmp_path):
+    huge = tmp_path / "dump.txt"
+    with open(huge, "wb") as handle:  # sparse: nothing is written, nothing need be read
+        handle.truncate(MAX_REPORT_BYTES + 1)
+    with pytest.raises(ReportFileError, match=r"dump\.txt: .* MB, larger than any report .*: not read"):
+        read_report(huge)
+    no_header = tmp_path / "notes.txt"
+    no_header.write_text("회의록\n" * 10_000, encoding="utf-8")
+    with pytest.raises(ReportFileError, match=r"notes\.txt: no report date header .* in its first 16 KB"):
+        read_report(no_header)
+
+
+def test_a_header_date_before_the_first_elected_term_is_refused():
+    with pytest.raises(ReportFileError, match="before 1995-07-01.*implausible"):
+        find_report_date("\n【1900. 12. 31.】\n", "old.txt")
+
+
+def test_other_files_in_raw_are_named_as_ignored(tmp_path):
+    (tmp_path / SEED_REPORT.name).write_bytes(SEED_REPORT.read_bytes())
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4")
+    found = discover_reports(tmp_path)
+    assert list(found.reports) == ["2020-12-31"]
+    assert "scan.pdf: not a report file" in found.warnings["scan.pdf"]
+
+
+def test_a_file_saved_again_while_the_run_reads_it_is_refused_by_name(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLEDGE_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / SEED_REPORT.name
+    path.write_bytes(SEED_REPORT.read_bytes())
+    info, _ = read_report(path)
+    path.write_bytes(SEED_REPORT.read_bytes().replace("간담회".encode(), "설명회".encode(), 1))
+    with pytest.raises(ReportFileError, match="changed while this run read it"):
+        save_snapshot("2020-12-31", info)
+    assert not list((tmp_path / "cache" / "raw").glob("*.bin*"))

@@ -2,8 +2,8 @@
 
 The real 2020 report is published, then an older report is added (the synthetic 2019 one of
 testkit/reports.py), then 2020 is re-issued with a pledge's two page parts in the other order, then a
-misdated copy (1900), a report whose continued row is printed after the next pledge's row, and a
-report that cannot be numbered arrive together. After each run, every key published for 2020 must
+misdated copy (1999, before every other report), one dated 1900 (refused), a report whose continued
+row is printed after the next pledge's row, and a report that cannot be numbered arrive together. After each run, every key published for 2020 must
 still name the same activity (its pledge and printed text), and every key ever published must still be
 in the registry. The parser's side of the continued row is tested without a run at the end.
 """
@@ -89,8 +89,9 @@ def test_keys_are_kept_whatever_is_added_reissued_or_refused(published, capsys):
     assert ever <= _registered(ws)
 
     # a misdated copy, a report with a continued row out of place, and one that cannot be numbered
-    misdated = dt.date(1900, 12, 31)
-    (ws.raw_dir / "misdated 1900.txt").write_text(redated(REAL, misdated), encoding="utf-8")
+    misdated = dt.date(1999, 12, 31)
+    (ws.raw_dir / "misdated 1999.txt").write_text(redated(REAL, misdated), encoding="utf-8")
+    (ws.raw_dir / "misdated 1900.txt").write_text(redated(REAL, dt.date(1900, 12, 31)), encoding="utf-8")
     late_row = redated(with_continuation_after_next(REAL, SERIAL_CONTINUED), dt.date(2021, 12, 31))
     (ws.raw_dir / "late continued row 2021.txt").write_text(late_row, encoding="utf-8")
     lines = redated(REAL, dt.date(2022, 12, 31)).split("\n")
@@ -99,16 +100,17 @@ def test_keys_are_kept_whatever_is_added_reissued_or_refused(published, capsys):
     lines[at] = "\t".join([*cells[:2], "18", *cells[3:]])  # serial 21 printed with pledge 18's code
     (ws.raw_dir / "two serials 2022.txt").write_text("\n".join(lines), encoding="utf-8")
     capsys.readouterr()
-    assert ws.run() == 1  # one file refused
+    assert ws.run() == 1  # two files refused
     err = capsys.readouterr().err
     assert "REFUSED two serials 2022.txt:" in err and "printed under serial 19 and serial 21" in err
-    assert "late continued row 2021.txt" not in err and "misdated 1900.txt" not in err
+    assert "REFUSED misdated 1900.txt:" in err and "implausible" in err
+    assert "late continued row 2021.txt" not in err and "misdated 1999.txt" not in err
     assert _moved(keys_2020, _keys(ws)) == []
     assert _keys(ws, older.report_date) == keys_2019
-    keys_1900, keys_2021 = _keys(ws, misdated), _keys(ws, dt.date(2021, 12, 31))
-    assert len(keys_1900) == len(keys_2021) == 405
+    keys_1999, keys_2021 = _keys(ws, misdated), _keys(ws, dt.date(2021, 12, 31))
+    assert len(keys_1999) == len(keys_2021) == 405
     # the misdated copy and the late-row report print the 2020 activities: they take the 2020 keys
-    assert len(set(keys_1900) & set(reissued)) >= 400
+    assert len(set(keys_1999) & set(reissued)) >= 400
     assert len(set(keys_2021) & set(reissued)) >= 400
     assert ever <= _registered(ws)
 

@@ -84,7 +84,9 @@ def run_request_for(plan: ChangePlan, found: Discovery, ordered: list[str]) -> R
         else {}
     )
     if plan.to_load:  # the parse is in the run
-        config["ops"]["parsed_activities"] = {"config": {"accept_truncated": plan.accept_truncated}}
+        config["ops"]["parsed_activities"] = {
+            "config": {"accept_truncated": plan.accept_truncated, "full_refresh": plan.full}
+        }
     return RunRequest(
         run_key=hashlib.sha256(what.encode()).hexdigest()[:20], tags=tags, asset_selection=selection, run_config=config
     )

@@ -5,7 +5,9 @@ parse in parallel; the warehouse itself is written later, by one process."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,25 +29,57 @@ def is_cached(key: str) -> bool:
         info, _ = load_snapshot(key)
     except ReportFileError:
         return False
-    return (cache_folder(info) / "summary.json").exists()
+    return cached_summary(info) is not None
 
 
-def parse_one(info: RawReport, snapshot: Path, accept_truncated: bool = False) -> dict:
-    """Parse one report into the cache (unless cached); returns its summary. A truncated file accepted
-    once stays accepted: its cached parse carries the `truncated` issue."""
+def cached_summary(info: RawReport) -> dict | None:
+    """The summary of the cached parse of `info`'s bytes, if the entry is whole: made from those bytes
+    (their sha256) and with every file as it was written (its checksum); else None."""
     folder = cache_folder(info)
-    summary_path = folder / "summary.json"
-    if summary_path.exists():
-        return {**json.loads(summary_path.read_text()), "cached": True}
+    try:
+        summary = json.loads((folder / "summary.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if summary.get("input_sha256") != info.sha256 or summary.get("checksums") != staging.cache_checksums(folder):
+        return None
+    return summary
+
+
+def _report_bytes(info: RawReport, snapshot: Path) -> bytes:
+    """The report's bytes from its snapshot, or from raw/ again when the snapshot is damaged."""
+    for source in (snapshot, Path(info.path)):
+        try:
+            data = source.read_bytes()
+        except OSError:
+            continue
+        if hashlib.sha256(data).hexdigest() == info.sha256:
+            return data
+    raise ReportFileError(f"{info.file_name}: its snapshot is damaged and the file has changed since: run again")
+
+
+def parse_one(info: RawReport, snapshot: Path, accept_truncated: bool = False, reread: bool = False) -> dict:
+    """Parse one report into the cache (unless a whole entry is cached, and not `reread`); returns its
+    summary, with `repaired` when a damaged entry was parsed again. A truncated file accepted once stays
+    accepted: its cached parse carries the `truncated` issue."""
+    folder = cache_folder(info)
+    repaired = None
+    if not reread:
+        summary = cached_summary(info)
+        if summary is not None:
+            return {**summary, "cached": True}
+        if folder.exists():
+            repaired = f"{info.file_name}: its cached parse ({folder}) was damaged; parsed again from the report"
+    shutil.rmtree(folder, ignore_errors=True)
     from pipeline.parse.report import parse_report_text  # heavy: import on use
 
-    text, _ = decode_report(snapshot.read_bytes(), info.file_name)
+    text, _ = decode_report(_report_bytes(info, snapshot), info.file_name)
     parsed = parse_report_text(
         text, source_file=info.file_name, report_date=info.report_date, accept_truncated=accept_truncated
     )
     tables = staging.to_arrow(info, parsed, ingested_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
     pledge_codes = {row.pledge_code for row in parsed.rows}
     summary = {
+        "input_sha256": info.sha256,
         "report_date": info.report_date.isoformat(),
         "file_name": info.file_name,
         "n_rows": len(parsed.rows),
@@ -60,16 +94,16 @@ def parse_one(info: RawReport, snapshot: Path, accept_truncated: bool = False) -
         "n_items_as_issue": parsed.n_items_as_issue,
         "rows_per_table": {t: tables[t].num_rows for t in tables},
     }
-    staging.write_cached_tables(tables, folder, summary=json.dumps(summary, indent=2))
-    return {**summary, "cached": False}
+    staging.write_cached_tables(tables, folder, summary=summary)
+    return {**summary, "cached": False, "repaired": repaired}
 
 
-def parse_checked(key: str, accept_truncated: Iterable[str] = ()) -> dict | str:
+def parse_checked(key: str, accept_truncated: Iterable[str] = (), reread: bool = False) -> dict | str:
     """Summary of one period's parse, or the reason it was refused. `accept_truncated`: file names
-    loaded as they are although they end inside a row or list."""
+    loaded as they are although they end inside a row or list; `reread`: parse even if cached."""
     try:
         info, snapshot = load_snapshot(key)
-        summary = parse_one(info, snapshot, info.file_name in set(accept_truncated))
+        summary = parse_one(info, snapshot, info.file_name in set(accept_truncated), reread)
         if summary["n_rows"] == 0:
             raise ReportFileError(f"{info.file_name}: no data rows (연번/분야/관리번호/공약사업명/시민소통실적) found")
         return summary

@@ -16,6 +16,8 @@ the same time either way (1.3 s at 200 periods, nearly all of it DuckDB insertin
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import types
 import typing
 from pathlib import Path
@@ -228,10 +230,16 @@ def read_cached_table(folder: Path, table: str) -> pa.Table:
         return ipc.open_file(source).read_all()
 
 
-def write_cached_tables(tables: dict[str, pa.Table], folder: Path, summary: str | None = None) -> None:
-    """Write the tables of one period (and its `summary.json`, last); the folder appears complete or
-    not at all. Parsing is deterministic, so when another process completed the folder first, its
-    copy is kept and this one discarded; an incomplete folder (a crash) is replaced."""
+def cache_checksums(folder: Path) -> dict[str, str]:
+    """SHA-256 of each cached table file of a period's folder, by file name."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob(f"*{CACHE_SUFFIX}"))}
+
+
+def write_cached_tables(tables: dict[str, pa.Table], folder: Path, summary: dict | None = None) -> None:
+    """Write the tables of one period (and its `summary.json`, last, with the checksums of the tables'
+    files); the folder appears complete or not at all. Parsing is deterministic, so when another
+    process completed the folder first, its copy is kept and this one discarded; an incomplete folder
+    (a crash) is replaced."""
     import os
     import shutil
 
@@ -243,7 +251,7 @@ def write_cached_tables(tables: dict[str, pa.Table], folder: Path, summary: str 
         with pa.OSFile(str(cached_table_path(tmp, name)), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
     if summary is not None:
-        (tmp / "summary.json").write_text(summary)
+        (tmp / "summary.json").write_text(json.dumps({**summary, "checksums": cache_checksums(tmp)}, indent=2))
     if (folder / "summary.json").exists():
         shutil.rmtree(tmp)
         return

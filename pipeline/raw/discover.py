@@ -51,7 +51,13 @@ def discover_reports(raw_dir: Path) -> Discovery:
         return found
     by_key: dict[str, list[RawReport]] = {}
     for path in sorted(raw_dir.iterdir()):
-        if path.name.startswith(".") or path.suffix.lower() not in REPORT_SUFFIXES:
+        if path.name.startswith("."):
+            continue
+        if path.suffix.lower() not in REPORT_SUFFIXES:
+            if path.is_file():
+                found.warnings[path.name] = (
+                    f"{path.name}: not a report file (reports are .txt or .tsv text exports); ignored"
+                )
             continue
         not_a_file = _not_a_regular_file(path)
         if not_a_file:

@@ -17,6 +17,10 @@ from pydantic import BaseModel
 # `【2020. 12. 31.】`, tolerating missing dots/spaces and a two-digit year.
 HEADER_DATE_RE = re.compile(r"【\s*(\d{2}|\d{4})\s*\.\s*(\d{1,2})\s*\.\s*(\d{1,2})\s*\.?\s*】")
 HEADER_SEARCH_LINES = 40
+# A yearly report is about 75 KB; a file hundreds of times larger is not one, and is not read whole.
+MAX_REPORT_BYTES = 20 * 2**20
+HEADER_PROBE_BYTES = 16 * 2**10  # the header date is printed in the first lines
+FIRST_TERM_BEGAN = dt.date(1995, 7, 1)  # 민선1기: no report of an elected mayor's pledges is older
 # Encodings tried in order. cp949 is a superset of EUC-KR, common for Korean
 # public documents.
 ENCODINGS = ("utf-8-sig", "cp949")
@@ -109,13 +113,39 @@ def find_report_date(text: str, file_name: str) -> tuple[dt.date, int]:
         lines = ", ".join(f"line {n} ({d})" for d, n in found)
         raise ReportFileError(f"{file_name}:{found[1][1]}: two header dates ({lines}); a report has one period")
     if found:
+        if found[0][0] < FIRST_TERM_BEGAN:
+            raise ReportFileError(
+                f"{file_name}:{found[0][1]}: header date {found[0][0]} is before {FIRST_TERM_BEGAN}, when the first "
+                "elected mayors took office: implausible (a typo in the year?)"
+            )
         return found[0]
     raise ReportFileError(
         f"{file_name}: no report date header like '【2020. 12. 31.】' in its first {HEADER_SEARCH_LINES} lines"
     )
 
 
+def probe(path: Path) -> None:
+    """Refuse, without reading it whole, a file that cannot be a report: too large, or no header date in
+    its first kilobytes (in any of the encodings reports come in)."""
+    size = path.stat().st_size
+    if size > MAX_REPORT_BYTES:
+        raise ReportFileError(
+            f"{path.name}: {size / 2**20:,.0f} MB, larger than any report ({MAX_REPORT_BYTES / 2**20:.0f} MB at "
+            "most): not read"
+        )
+    with open(path, "rb") as handle:
+        head = handle.read(HEADER_PROBE_BYTES)
+    if head.strip() and not any(
+        HEADER_DATE_RE.search(head.decode(codec, errors="ignore")) for codec in ("utf-8", "cp949", "utf-16")
+    ):
+        raise ReportFileError(
+            f"{path.name}: no report date header like '【2020. 12. 31.】' in its first "
+            f"{HEADER_PROBE_BYTES // 1024} KB: not a report, not read further"
+        )
+
+
 def read_report(path: Path) -> tuple[RawReport, str]:
+    probe(path)
     data = path.read_bytes()
     text, encoding = decode_report(data, path.name)
     report_date, header_line = find_report_date(text, path.name)

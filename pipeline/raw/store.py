@@ -4,7 +4,8 @@ periods it could not ingest (read by `make run`'s summary)."""
 
 from __future__ import annotations
 
-import shutil
+import hashlib
+import os
 from pathlib import Path
 
 from pipeline import settings
@@ -20,13 +21,23 @@ def _info_path(partition_key: str) -> Path:
 
 
 def save_snapshot(partition_key: str, info: RawReport) -> Path:
-    """Copy the report file into the snapshot store (once per content) and record it for the period."""
+    """Copy the report file into the snapshot store (once per content) and record it for the period. The
+    bytes copied must be those `info` was read from: a file saved again meanwhile is refused by name."""
     snapshot_dir().mkdir(parents=True, exist_ok=True)
     snapshot = snapshot_dir() / f"{info.sha256}.bin"
     if not snapshot.exists():
-        tmp = snapshot.with_suffix(".tmp")
-        shutil.copyfile(info.path, tmp)
-        tmp.replace(snapshot)
+        data = Path(info.path).read_bytes()
+        if hashlib.sha256(data).hexdigest() != info.sha256:
+            raise ReportFileError(
+                f"{info.file_name}: changed while this run read it (still being written or synced?); nothing of "
+                "it was loaded: run again once the file is complete"
+            )
+        tmp = snapshot.with_name(f"{snapshot.name}.tmp-{os.getpid()}")
+        try:
+            tmp.write_bytes(data)
+            tmp.replace(snapshot)
+        finally:
+            tmp.unlink(missing_ok=True)
     _info_path(partition_key).write_text(info.model_dump_json(indent=2))
     return snapshot
 

@@ -35,6 +35,7 @@ class ParseConfig(Config):
     """Run configuration of the parse (`make run ARGS="--accept-truncated FILE"`)."""
 
     accept_truncated: list[str] = []  # file names loaded as they are although they end inside a row or list
+    full_refresh: bool = False  # parse every report of the run again from its file, cached or not
 
 
 @asset(
@@ -76,12 +77,14 @@ def parsed_activities(context: AssetExecutionContext, config: ParseConfig):
     refused = refusals(periods)
     summaries = []
     for key in [k for k in periods if k not in refused]:
-        outcome = parse_cache.parse_checked(key, config.accept_truncated)
+        outcome = parse_cache.parse_checked(key, config.accept_truncated, reread=config.full_refresh)
         if isinstance(outcome, str):
             context.log.error(outcome)
             record_refusal(key, outcome)
             refused[key] = outcome
             continue
+        if outcome.get("repaired"):
+            context.log.warning(outcome["repaired"])
         summaries.append(outcome)  # per-period figures go in the `per_period` metadata, not in per-period logs
     context.log.info(
         f"{len(summaries)} period(s) parsed ({sum(s['cached'] for s in summaries)} from the cache), "

@@ -11,6 +11,7 @@ from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Materialize
 from pipeline import settings
 from pipeline.defs.partitions import reporting_periods
 from pipeline.raw.discover import discover_reports
+from pipeline.raw.report_file import ReportFileError
 from pipeline.raw.store import clear_refusal, record_refusal, save_snapshot
 from pipeline.report.preview import md_text
 
@@ -63,7 +64,12 @@ def raw_report(context: AssetExecutionContext) -> MaterializeResult:
             record_refusal(key, reason)
             continue
         info = found.reports[key]
-        save_snapshot(key, info)
+        try:
+            save_snapshot(key, info)
+        except ReportFileError as exc:  # saved again while this run read it: that file waits for the next run
+            context.log.error(str(exc))
+            record_refusal(key, str(exc))
+            continue
         rows.append(info)  # per-period details go in the metadata table: one log event per run, not per period
     context.log.info(f"{len(rows)} report file(s) snapshotted")
     files = "| period | file | bytes | encoding | sha256 |\n|---|---|---|---|---|\n" + "\n".join(
