@@ -2,10 +2,11 @@
 
 The real 2020 report is published, then an older report is added (the synthetic 2019 one of
 testkit/reports.py), then 2020 is re-issued with a pledge's two page parts in the other order, then a
-misdated copy (1999, before every other report), one dated 1900 (refused), a report whose continued
-row is printed after the next pledge's row, and a report that cannot be numbered arrive together. After each run, every key published for 2020 must
-still name the same activity (its pledge and printed text), and every key ever published must still be
-in the registry. The parser's side of the continued row is tested without a run at the end.
+misdated copy (1999, before every other report), one dated 1900 (refused), a report whose continued row
+is printed after the next pledge's row, and a report that cannot be numbered arrive together. After each
+run, every key published for 2020 must still name the same activity (its pledge and printed text), and
+every key ever published must still be in the registry. The parser's side of the continued row is tested
+without a run at the end.
 """
 
 import datetime as dt
