@@ -10,8 +10,9 @@ Exit status (the same through `bin/pledge-run`, which is not behind make, so a s
 0 when everything was published; 1 when an input file was refused (the good periods are still
 published); 2 when the run failed or was refused as a whole (nothing new was published; the last
 good warehouse stays in place); 3 when everything was published but the parser reported
-error-level issues (listed in the summary); 4 when the warehouse was published but an export failed
-(named in the output; the next run makes it again).
+error-level issues (listed in the summary); 4 when the warehouse was published but something after the
+publish failed (an export, the previous copy not kept, a signal): named in the output; the next run
+makes again what is behind.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ def _run(args: argparse.Namespace, warehouse) -> int:
     print(f"log: {log_file} (every Dagster event and dbt line of this run)")
     fan_out_parse(instance, to_load, log_file)
     request = run_request_for(plan, found, ordered)
-    ok, refused, failed_exports = True, dict(found.refused), {}
+    refused, failed, published = dict(found.refused), {}, not plan.builds
     if found.reports or plan.retract:
         # dagster-dbt echoes every dbt line to stdout: into the run's log file, with the rest (printed as
         # they come with PLEDGE_LOG_LEVEL, which asks for the full log on the console)
@@ -179,44 +180,62 @@ def _run(args: argparse.Namespace, warehouse) -> int:
                 run_config={"loggers": loggers_config(log_file), **request.run_config},
             )
         failed = {e.step_key: root_cause(e.step_failure_data.error) for e in result.all_events if e.is_step_failure}
-        export_steps = {key.to_python_identifier(): name for name, key in EXPORT_KEYS.items()}
-        failed_exports = {export_steps[k]: why for k, why in failed.items() if k in export_steps}
-        ok = result.success or (bool(failed_exports) and failed.keys() <= export_steps.keys())
-        for step, why in failed.items():
-            if step not in export_steps:
-                print(f"FAILED step {step}: {why}", file=sys.stderr)
-        if not ok and not failed:
-            for event in result.all_events:
-                if event.event_type_value == "PIPELINE_FAILURE" and event.message:
-                    print(f"FAILED run: {event.message.strip()}", file=sys.stderr)
+        if not result.success and not failed:
+            failed = {"run": next((e.message.strip() for e in result.all_events if e.is_failure and e.message), "")}
+        # Published is what the published warehouse says, not how the run ended: a fault after the replace
+        # (a signal, an export, the previous copy not kept) leaves this run's build published.
+        published = published or published_build() == result.run_id
         positions = [ordered.index(k) for k in to_load]
         in_run = ordered[min(positions) : max(positions) + 1] if to_load else []
         for key, reason in refusals(in_run).items():
             refused[f"period {key}"] = reason
-        if ok:
+        if published and plan.builds:
             missing = unpublished(found, [k for k in to_load if f"period {k}" not in refused])
             if missing:
-                ok = False
+                published = False
                 print(
                     f"FAILED check: the published warehouse lacks period(s) this run planned: {', '.join(missing)}",
                     file=sys.stderr,
                 )
+    _OUTCOME.append(EXIT_EXPORT_FAILED if failed else EXIT_OK)  # what a broken output must not hide
     n_parse_errors = print_summary(refused, found.warnings, log_file)
-    if not ok:
+    export_steps = {key.to_python_identifier(): name for name, key in EXPORT_KEYS.items()}
+    for step, why in failed.items():
+        print(
+            f"FAILED {'export ' + export_steps[step] if step in export_steps else 'step ' + step}: {why}",
+            file=sys.stderr,
+        )
+    if not published:
         print("run failed: nothing new was published; the last good warehouse is unchanged.", file=sys.stderr)
         return EXIT_FAILED
-    if failed_exports:
-        for name, why in sorted(failed_exports.items()):
-            print(f"FAILED export {name}: {why}", file=sys.stderr)
+    if failed:
         print(
-            f"the warehouse is published{' with this run' if plan.builds else ''}; the export(s) above are behind "
-            "it, and the next run makes them again.",
+            f"the warehouse is published{' with this run' if plan.builds else ''}, with the problem above; "
+            "the next run makes again what is behind it.",
             file=sys.stderr,
         )
         return EXIT_EXPORT_FAILED
     if refused:
         return EXIT_REFUSED_INPUT
     return EXIT_PARSE_ERRORS if n_parse_errors else EXIT_OK
+
+
+_OUTCOME: list[int] = []  # set once the run's outcome is known
+
+
+def published_build() -> str | None:
+    """The run that built the published warehouse (None: none published, or it does not open)."""
+    from pipeline.export import freshness
+    from pipeline.shared import open_published
+
+    try:
+        con = open_published(settings.warehouse_path())
+        if con is None:
+            return None
+        with con:
+            return freshness.published_build(con)
+    except duckdb.Error:
+        return None
 
 
 def root_cause(error) -> str:
@@ -427,9 +446,13 @@ def _has_table(con, schema: str, table: str) -> bool:
 
 
 def run_main(argv: list[str] | None = None) -> int:
-    """`main` with a crash reported as a failed run."""
+    """`main` with a crash reported as a failed run, and a reader of its output that went away (a
+    closed pipe) never turning a run's outcome into a failure."""
+    _OUTCOME.clear()
     try:
         return main(argv)
+    except BrokenPipeError:
+        return _OUTCOME[0] if _OUTCOME else EXIT_FAILED
     except Exception as exc:  # a crash is a failed run to a caller, with its reason
         print(f"FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
         print("run failed: nothing new was published; the last good warehouse is unchanged.", file=sys.stderr)

@@ -154,6 +154,25 @@ def test_a_truncated_report_is_refused_by_name_unless_accepted_and_then_marked(w
     assert marked == [("2020-12-31", False), ("2022-12-31", True)]
 
 
+def test_what_fails_after_the_publish_is_said_as_published_with_a_problem(ws, capsys):
+    previous_of(ws).unlink()
+    previous_of(ws).mkdir()  # where the previous copy goes, a folder: it cannot be kept
+    (ws.raw_dir / "second period.txt").write_text(redated(SEED_TEXT, "2021-06-30"), encoding="utf-8")
+    assert ws.run() == 4
+    out, err = capsys.readouterr()
+    assert "FAILED step published_warehouse" in err and "the warehouse is published with this run" in err, err
+    assert "nothing new was published" not in out + err
+    assert periods(ws.warehouse) == ["2020-12-31", "2021-06-30"]
+    previous_of(ws).rmdir()
+    # a reader of the output that goes away (a closed pipe) does not turn a publish into a failure
+    (ws.raw_dir / "third period.txt").write_text(redated(SEED_TEXT, "2021-12-31"), encoding="utf-8")
+    run = start_run(log_level="")
+    run.stdout.readline()
+    run.stdout.close()
+    assert run.wait(timeout=300) == 0
+    assert periods(ws.warehouse) == ["2020-12-31", "2021-06-30", "2021-12-31"]
+
+
 # 2 ---------------------------------------------------------------------------------------------
 def test_deleting_the_build_folder_mid_run_cannot_let_a_second_run_in_nor_report_old_data(ws, capsys):
     before = generations(ws)
