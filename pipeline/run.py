@@ -130,8 +130,15 @@ def _run(args: argparse.Namespace, warehouse) -> int:
     from pipeline.defs.assets.exports import EXPORT_KEYS
     from pipeline.defs.automation import run_request_for
     from pipeline.defs.warehouse_resource import process_tags
+    from pipeline.publish.repair import repair_instance, repair_published
     from pipeline.raw.store import refusals
+    from pipeline.shared import shared_config
 
+    repairs = [repair_instance(Path(os.environ["DAGSTER_HOME"]))]
+    if shared_config() is None:  # the lake's snapshots are Postgres's and DuckLake's to keep whole
+        repairs.append(repair_published(warehouse.path))
+    for line in filter(None, repairs):
+        print(line, file=sys.stderr)
     found = discover_reports(settings.raw_dir())
     instance = DagsterInstance.get()
     mark_stale_runs_failed(instance)

@@ -173,6 +173,21 @@ def test_what_fails_after_the_publish_is_said_as_published_with_a_problem(ws, ca
     assert periods(ws.warehouse) == ["2020-12-31", "2021-06-30", "2021-12-31"]
 
 
+def test_a_damaged_published_file_and_dagster_instance_are_moved_aside_and_rebuilt(ws, capsys):
+    assert ws.run() == 0  # the workspace's own Dagster instance
+    data = ws.warehouse.read_bytes()
+    ws.warehouse.write_bytes(data[: len(data) // 2])  # truncated
+    (ws.dagster_home / "history" / "runs" / "index.db").write_bytes(b"not a database")
+    assert ws.run() == 0
+    err = capsys.readouterr().err
+    assert f"REPAIRED {ws.warehouse}: it does not read" in err and "rebuilds the warehouse from raw/" in err, err
+    assert "REPAIRED Dagster's instance" in err and "history/runs/index.db" in err, err
+    assert periods(ws.warehouse) == ["2020-12-31"]
+    assert len(list(ws.warehouse.parent.glob("pledge_activity.damaged-*.duckdb"))) == 1
+    assert ws.run() == 0
+    assert "REPAIRED" not in capsys.readouterr().err
+
+
 # 2 ---------------------------------------------------------------------------------------------
 def test_deleting_the_build_folder_mid_run_cannot_let_a_second_run_in_nor_report_old_data(ws, capsys):
     before = generations(ws)
