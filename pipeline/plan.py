@@ -17,7 +17,7 @@ from pipeline.raw.discover import Discovery
 @dataclass
 class ChangePlan:
     new: list[str] = field(default_factory=list)  # periods not in the published warehouse
-    changed: list[str] = field(default_factory=list)  # file or parser differs from what it was built from
+    changed: list[str] = field(default_factory=list)  # file (bytes or name) or parser differs from the build
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # in the warehouse, no longer in raw/ (kept, see README)
     matcher_changed: bool = False  # activity keys must be derived again
@@ -146,7 +146,7 @@ def make_plan(
     for key, report in sorted(found.reports.items()):
         if key not in held:
             plan.new.append(key)
-        elif full or held[key] != (report.sha256, parser):
+        elif full or held[key] != (report.sha256, parser, report.file_name):
             plan.changed.append(key)
         else:
             plan.unchanged.append(key)

@@ -184,8 +184,12 @@ def test_a_damaged_published_file_and_dagster_instance_are_moved_aside_and_rebui
     assert "REPAIRED Dagster's instance" in err and "history/runs/index.db" in err, err
     assert periods(ws.warehouse) == ["2020-12-31"]
     assert len(list(ws.warehouse.parent.glob("pledge_activity.damaged-*.duckdb"))) == 1
+    # a renamed report: the warehouse names the file as it is now
+    (ws.raw_dir / SEED_REPORT.name).rename(ws.raw_dir / "전주시 2020 하반기.txt")
     assert ws.run() == 0
     assert "REPAIRED" not in capsys.readouterr().err
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        assert con.execute("select source_file from marts.dim_period").fetchall() == [("전주시 2020 하반기.txt",)]
 
 
 # 2 ---------------------------------------------------------------------------------------------

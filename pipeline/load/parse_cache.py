@@ -21,7 +21,9 @@ from pipeline.raw.store import load_snapshot
 def cache_folder(info: RawReport) -> Path:
     from pipeline.parse.fingerprint import parser_fingerprint
 
-    return settings.cache_dir() / "parsed" / f"{info.sha256}-{parser_fingerprint()}"
+    # the file's name is in the parsed rows (`source_file`): a renamed file is parsed again (in milliseconds)
+    name = hashlib.sha256(info.file_name.encode()).hexdigest()[:12]
+    return settings.cache_dir() / "parsed" / f"{info.sha256}-{parser_fingerprint()}-{name}"
 
 
 def is_cached(key: str) -> bool:
@@ -165,6 +167,6 @@ def periods_to_load(keys, held: dict, full: bool) -> dict[dt.date, Path]:
         folder = cache_folder(info)
         if not (folder / "summary.json").exists():
             continue  # refused at parsing, or not parsed with this parser yet
-        if full or held.get(info.report_date) != (info.sha256, parser_fingerprint()):
+        if full or held.get(info.report_date) != (info.sha256, parser_fingerprint(), info.file_name):
             to_load[info.report_date] = folder
     return to_load

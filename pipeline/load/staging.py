@@ -265,16 +265,19 @@ def write_cached_tables(tables: dict[str, pa.Table], folder: Path, summary: dict
         shutil.rmtree(tmp)
 
 
-def loaded_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[dt.date, tuple[str, str]]:
-    """period -> (file sha256, parser fingerprint) of what staging holds now (read-only safe)."""
+def loaded_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[dt.date, tuple[str, str, str]]:
+    """period -> (file sha256, parser fingerprint, file name) of what staging holds now (read-only safe):
+    a file renamed is loaded again, so that every table names the file as it is in raw/."""
     exists = con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = 'report_files'",
         [SCHEMA],
     ).fetchone()[0]
     if not exists:
         return {}
-    rows = con.execute(f"select report_date, sha256, parser_fingerprint from {SCHEMA}.report_files").fetchall()
-    return {d: (sha, fp) for d, sha, fp in rows}
+    rows = con.execute(
+        f"select report_date, sha256, parser_fingerprint, source_file from {SCHEMA}.report_files"
+    ).fetchall()
+    return {d: (sha, fp, name) for d, sha, fp, name in rows}
 
 
 def load_periods(con: duckdb.DuckDBPyConnection, folders: dict[dt.date, Path]) -> dict[str, int]:
