@@ -159,11 +159,29 @@ SCRIPT = r"""
     return Array.from(out);
   }
   function search(q) {
+    var asked = queryTokens(q), parts = {}, tokens = [], same = {};
+    function alsoMatches(t, whole) { (same[t] = same[t] || []).push(whole); }
+    asked.forEach(function (t) {  // a join of two known lemmas is asked as its parts, as search_tokens does
+      for (var i = 2; i <= t.length - 2; i++) {
+        var head = t.slice(0, i), tail = t.slice(i);
+        if (vocabulary.has(head) && vocabulary.has(tail)) {
+          parts[t] = true; [head, tail].forEach(function (p) { tokens.push(p); alsoMatches(p, t); });
+        }
+      }
+    });
+    asked.forEach(function (t) { if (!parts[t]) tokens.push(t); });
+    tokens = Array.from(new Set(tokens));
+    tokens.forEach(function (a) {
+      tokens.forEach(function (b) {
+        if (a !== b && vocabulary.has(a + b)) { alsoMatches(a, a + b); alsoMatches(b, a + b); }
+      });
+    });
     var perDoc = {};
-    queryTokens(q).forEach(function (qt) {
+    tokens.forEach(function (qt) {
       var alts = {}; alts[qt] = 1.0;
+      (same[qt] || []).forEach(function (t) { alts[t] = 1.0; });
       (S.synonyms[qt] || []).forEach(function (t) { if (!(t in alts)) alts[t] = S.synonym_factor; });
-      var best = {};  // row -> [score, in title, exact, matched]
+      var best = {};  // row -> [score, in title, matched]
       Object.keys(alts).forEach(function (term) {
         var hits = {};
         (S.postings[term] || []).forEach(function (p) {
@@ -171,14 +189,14 @@ SCRIPT = r"""
           h[0] += p[2]; if (S.fields[p[1]] === "title") h[1] = true; h[2].push(S.fields[p[1]]);
         });
         Object.keys(hits).forEach(function (row) {
-          var h = hits[row], score = h[0] * alts[term], b = best[row] || (best[row] = [0, false, false, []]);
-          b[0] = Math.max(b[0], score); b[1] = b[1] || h[1]; b[2] = b[2] || term === qt;
-          b[3].push((term === qt ? term : qt + "→" + term) + " (" + h[2].sort().join(",") + ")");
+          var h = hits[row], score = h[0] * alts[term], b = best[row] || (best[row] = [0, false, []]);
+          b[0] = Math.max(b[0], score); b[1] = b[1] || h[1];
+          b[2].push((term === qt ? term : qt + "→" + term) + " (" + h[2].sort().join(",") + ")");
         });
       });
       Object.keys(best).forEach(function (row) {
-        var b = best[row], d = perDoc[row] || (perDoc[row] = { n: 0, title: 0, exact: 0, score: 0, why: [] });
-        d.n++; d.title += b[1] ? 1 : 0; d.exact += b[2] ? 1 : 0; d.score += b[0]; d.why.push(b[3].join(", "));
+        var b = best[row], d = perDoc[row] || (perDoc[row] = { n: 0, title: 0, score: 0, why: [] });
+        d.n++; d.title += b[1] ? 1 : 0; d.score += b[0]; d.why.push(b[2].join(", "));
       });
     });
     return perDoc;
@@ -202,7 +220,7 @@ SCRIPT = r"""
     if (q && controls.sort.value === "pledge") {  // a search lists the best matches first
       out.sort(function (a, b) {
         var x = found[a], y = found[b];
-        return y.n - x.n || y.title - x.title || y.exact - x.exact || y.score - x.score ||
+        return y.n - x.n || y.title - x.title || y.score - x.score ||
           (data.rows[a][C.key] < data.rows[b][C.key] ? -1 : 1);
       });
     }

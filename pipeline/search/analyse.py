@@ -17,6 +17,9 @@ from functools import lru_cache
 # roots (XR), and verb and adjective stems (찾아가는 -> 찾아가).
 NOUN_TAGS = {"NNG", "NNP", "SL", "SH", "XR"}
 STEM_TAGS = {"VV", "VA"}
+# Verbs that work as postpositions (~을 위한, 통한, 대한, 따른, 관한, 의한): in a third of the texts, they
+# say nothing of the activity, and a query that has them should not rank by them.
+STOP_STEMS = {"위하", "통하", "대하", "따르", "관하", "의하"}
 # A noun prefix belongs to its noun: 비+대면 -> 비대면 (the opposite of 대면), 소+상공인 -> 소상공인.
 PREFIX_TAG = "XPN"
 # In a long run of Hangul Kiwi sometimes keeps a compound whole as an unknown word (한옥마을비빔공동체,
@@ -54,7 +57,7 @@ def _lemmas(morphemes) -> list[tuple[str, bool]]:
             continue
         if m.tag in NOUN_TAGS:
             out.append(((prefix + m.form).lower(), m.score < KNOWN_SCORE))
-        elif m.tag in STEM_TAGS and len(m.form) > 1:  # 하, 되, 있: in every sentence, they find nothing
+        elif m.tag in STEM_TAGS and len(m.form) > 1 and m.form not in STOP_STEMS:  # 하, 되, 있: nothing either
             out.append((m.form, False))
         prefix = ""
     return out

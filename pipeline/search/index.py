@@ -12,8 +12,9 @@ After dbt, `build()` makes, in the run's working database:
 Ranking (`search_tokens`): each query lemma is expanded through its synonym groups (seed
 `search_synonyms`); an activity scores, per query lemma, its best matching alternative (a synonym
 at SYNONYM_FACTOR of the lemma's own weight); activities are ordered by how many query lemmas they
-match, then by how many of those their own title names, then by how many match as written rather
-than through a synonym, then by score. Every match is kept.
+match, then by how many of those their own title names, then by score. Every match is kept. Spacing
+both ways: a query lemma that is two known lemmas joined is asked as its two parts (each also
+matching the whole), and two query lemmas whose join is a known lemma also match the join.
 """
 
 from __future__ import annotations
@@ -90,10 +91,34 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""
         create or replace macro marts.search_tokens(query_tokens) as table
-        with q as (select distinct unnest(query_tokens) as query_token),
+        with asked as (select distinct unnest(query_tokens) as token),
+        -- a lemma that is two known lemmas joined (마을버스) is asked as its parts, each also matching
+        -- the whole; two lemmas asked whose join is known (마을 버스) also match the join
+        splits as (
+            select asked.token as whole, a.token as head, b.token as tail
+            from asked
+            join marts.search_vocabulary a
+              on length(a.token) >= 2 and length(a.token) <= length(asked.token) - 2
+             and starts_with(asked.token, a.token)
+            join marts.search_vocabulary b on b.token = substr(asked.token, length(a.token) + 1)
+        ),
+        q as (
+            select token as query_token from asked where token not in (select whole from splits)
+            union select head from splits union select tail from splits
+        ),
+        same_words as (
+            select head as query_token, whole as term from splits
+            union select tail, whole from splits
+            union select a.query_token, v.token from q a join q b on a.query_token <> b.query_token
+                join marts.search_vocabulary v on v.token = a.query_token || b.query_token
+            union select b.query_token, v.token from q a join q b on a.query_token <> b.query_token
+                join marts.search_vocabulary v on v.token = a.query_token || b.query_token
+        ),
         alternatives as (
             select query_token, term, max(factor) as factor from (
                 select query_token, query_token as term, 1.0 as factor from q
+                union all
+                select query_token, term, 1.0 from same_words
                 union all
                 select q.query_token, s2.term, {SYNONYM_FACTOR} from q
                 join {SYNONYMS} s1 on s1.term = q.query_token
@@ -109,7 +134,6 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
         ),
         per_token as (
             select event_key, query_token, max(score) as score, bool_or(in_title) as in_title,
-                   bool_or(term = query_token) as exact,
                    string_agg(case when term = query_token then term else query_token || '→' || term end
                               || ' (' || fields || ')', ', ' order by score desc, term) as matched
             from hits group by all
@@ -118,13 +142,12 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
             select event_key,
                    count(*) as n_terms_matched,
                    count(*) filter (where in_title) as n_terms_in_title,
-                   count(*) filter (where exact) as n_terms_exact,
                    sum(score) as score,
                    string_agg(matched, '; ' order by query_token) as matched
             from per_token group by event_key
         )
         select row_number() over (
-                   order by n_terms_matched desc, n_terms_in_title desc, n_terms_exact desc, score desc, event_key
+                   order by n_terms_matched desc, n_terms_in_title desc, score desc, event_key
                ) as search_rank, *
         from per_activity
     """)
