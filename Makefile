@@ -30,7 +30,7 @@ export PLEDGE_DAGSTER_POSTGRES_URL ?= postgresql+psycopg2://$(patsubst postgres:
 endif
 PG_PORT ?= 55432
 
-.PHONY: prepare run test lint eval dev docs docs-serve bench manifest clean help sql mf \
+.PHONY: prepare run test lint eval dev docs docs-serve bench manifest clean help sql mf search \
 	shared-up shared-down shared-status shared-history shared-rollback shared-roles
 
 help:
@@ -40,6 +40,7 @@ help:
 	@echo "make dev    - Dagster UI on http://127.0.0.1:3000 (runs, asset graph, checks); PORT=3001 to change"
 	@echo "make docs-serve - the dbt docs site on http://127.0.0.1:8080; PORT=8081 to change"
 	@echo "make sql    - DuckDB shell on the warehouse, read-only; make sql Q=\"select count(*) from dim_event\""
+	@echo "make search - find activities: make search Q=\"어르신 일자리\" (FORMAT=json for a JSON array)"
 	@echo "make mf     - ask for a metric (MetricFlow); make mf ARGS=\"query --metrics activities --group-by field\""
 	@echo "make shared-up / shared-down - a local Postgres for the shared deployment (prints the three exports)"
 	@echo "make shared-roles ADMIN_DSN=... - the roles and grants on a managed Postgres (docs/shared-deployment.md)"
@@ -146,6 +147,13 @@ $(CLI_STAMP): $(STAMP)
 sql: export PLEDGE_SQL_QUERY = $(value Q)
 sql: $(CLI_STAMP)
 	@$(BIN)/python -m pipeline.sql_shell
+
+# Korean search over the published warehouse's activities (pipeline/search/, docs/search.md): best first,
+# with why each matched; FORMAT=json prints one JSON array. The query goes through the environment.
+search: export PLEDGE_SEARCH_QUERY = $(value Q)
+search: export PLEDGE_SEARCH_FORMAT = $(FORMAT)
+search: $(STAMP)
+	@$(BIN)/python -m pipeline.search
 
 # MetricFlow on the published warehouse, read-only (dbt_project/bin/mf; metrics in dbt_project/models/marts/
 # _metrics.yml): make mf ARGS="query --metrics activities --group-by metric_time__month". It reads the

@@ -8,6 +8,7 @@ from pipeline.defs.assets.identity import event_keys
 from pipeline.defs.assets.parsed import parsed_activities
 from pipeline.defs.assets.publish import published_warehouse
 from pipeline.defs.assets.raw import raw_report
+from pipeline.defs.assets.search import search_index
 from pipeline.defs.assets.staging import staging_tables
 from pipeline.defs.automation import build_warehouse_job, raw_reports_sensor, yearly_rebuild
 from pipeline.defs.loggers import run_log
@@ -21,6 +22,7 @@ defs = Definitions(
         staging_tables,
         event_keys,
         pledge_dbt_models,
+        search_index,
         published_warehouse,
         *export_assets,
     ],

@@ -31,6 +31,7 @@ from pipeline.export.workbook import WORKBOOK_NAME
 from pipeline.report import CHART_IDS, plain_sql
 from pipeline.report import data as report_data
 from pipeline.report import page as report_page
+from pipeline.search.index import search
 from pipeline.settings import report_path
 from testkit.reports import UL_OPEN, build_series
 
@@ -246,8 +247,8 @@ def test_screenshots_are_pngs(rendered, built_warehouse):
     with built_warehouse.connect() as con:
         n = scalar(
             con,
-            "select count(*) from marts.dim_event e where e.field_code = 'city' and " + HAYSTACK.format(1),
-            ["%설명회%"],
+            "select count(*) from marts.dim_event e where e.field_code = 'city' and e.event_key in ?",
+            [searched(con, "설명회")],
         )
     assert rendered["filtered_status"]["matches"] == n > 0  # the screenshot shows a filtered table
 
@@ -258,11 +259,11 @@ HOSTILE_TITLE = (
     '</script><script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
     '<!-- 주민 간담회 &amp; "따옴표" \u2028 (\'21. 3. 9.)'
 )
-# the search box looks in the title, the pledge's code and name and the venue, every word (as the page says)
-HAYSTACK = (
-    "lower(concat_ws(' ', e.title, e.pledge_code, (select pledge_name_ko from marts.dim_pledge p "
-    "where p.pledge_code = e.pledge_code), coalesce(e.venue_name, ''))) like lower(${})"
-)
+
+
+def searched(con, query: str) -> list[str]:
+    """The activities `make search` finds for the query, best first (pipeline/search/index.py)."""
+    return [r["event_key"] for r in search(con, query)]
 
 
 def with_hostile_activity(text: str) -> str:
@@ -337,12 +338,12 @@ def choose_period(browser, report_date: dt.date) -> None:
     choose(browser, "f-period", value)
 
 
-def expected(con, *, terms: tuple[str, ...] = (), period=None, field=None, pledge=None, format=None) -> dict:
+def expected(con, *, query: str = "", period=None, field=None, pledge=None, format=None) -> dict:
     """What the table must show for these filters, counted in the warehouse (independently of the report)."""
     where, params = ["true"], []
-    for t in terms:
-        params.append(f"%{t}%")
-        where.append(HAYSTACK.format(len(params)))
+    if query:
+        params.append(searched(con, query))
+        where.append(f"e.event_key in ${len(params)}")
     for column, value in (("field_code", field), ("pledge_code", pledge), ("format_code", format)):
         if value is not None:
             params.append(value)
@@ -370,26 +371,21 @@ def assert_table_shows(browser, want: dict) -> None:
     assert set(keys) <= want["keys"] and len(set(keys)) == len(keys)
 
 
-def test_typing_a_query_filters_the_rows(table, two_periods):
+def test_typing_a_query_shows_what_make_search_finds_best_first(table, two_periods):
+    """Offline, in the page: a particle (간담회를 -> 간담회) and a synonym (노인 -> 어르신, 시니어, 고령자) give
+    what `make search` gives, in its order."""
     with two_periods.connect() as con:
         everything = expected(con)
-        table.type_text("#f-q", "간담")
-        assert_table_shows(table, expected(con, terms=("간담",)))
-        table.type_text("#f-q", "회")  # the search follows each keystroke
-        one_word = expected(con, terms=("간담회",))
-        assert_table_shows(table, one_word)
-        assert 0 < len(one_word["keys"]) < len(everything["keys"])
-        assert all(
-            "간담회" in t
-            for t in table.evaluate(
-                "Array.from(document.querySelectorAll('#activity-rows td.title')).map(td => td.firstChild.textContent)"
-            )
-        )
-        table.type_text("#f-q", " 한옥마을")  # every word must appear, in any of the searched texts
-        two_words = expected(con, terms=("간담회", "한옥마을"))
-        assert_table_shows(table, two_words)
-        assert 0 < len(two_words["keys"]) < len(one_word["keys"])
-        table.type_text("#f-q", " 없는말zzz")
+        for query in ("간담회를", "노인", "한옥마을 간담회를"):
+            table.click("#f-reset")
+            table.type_text("#f-q", query)
+            want = searched(con, query)
+            assert want, query
+            assert_table_shows(table, expected(con, query=query))
+            assert shown_keys(table) == want[: report_page.PAGE_SIZE], query
+            assert 0 < len(want) < len(everything["keys"])
+        table.click("#f-reset")
+        table.type_text("#f-q", "없는말zzz")
         assert status(table)["matches"] == 0 and shown_keys(table) == []
 
 
@@ -425,8 +421,8 @@ def test_choosing_a_filter_filters_the_rows_and_the_counts_match_the_warehouse(t
         )
         choose(table, "f-field", field)
         choose_period(table, periods[-1])
-        table.type_text("#f-q", "20")
-        want = expected(con, terms=("20",), period=periods[-1], field=field, format=format_code)
+        table.type_text("#f-q", "간담회")
+        want = expected(con, query="간담회", period=periods[-1], field=field, format=format_code)
         assert len(want["keys"]) > 0
         assert_table_shows(table, want)
 
@@ -487,7 +483,7 @@ def test_a_bar_of_a_chart_opens_its_activities(table, two_periods):
 def test_the_filters_are_a_link(two_periods, tmp_path):
     with two_periods.connect() as con:
         period = scalar(con, "select max(report_date) from marts.dim_period")
-        want = expected(con, terms=("회의",), period=period, field="economy")
+        want = expected(con, query="회의", period=period, field="economy")
     assert want["keys"]
     with chromium(tmp_path / "profile") as browser:
         browser.navigate(two_periods.report.as_uri() + f"#q=회의&period={period}&field=economy")

@@ -104,6 +104,13 @@ TABLE_SCHEMAS: dict[str, pa.Schema] = {
         _model_fields(DatePoint),
     ),
     "parse_issues": _schema(_PERIOD_COLUMNS, [pa.field("issue_seq", pa.int64())], _model_fields(ParseIssue)),
+    # search's lemmas of each activity's texts (pipeline/search/analyse.py), analysed with the parse: cached
+    # per file like the rest, so only new or changed periods are analysed again
+    "event_tokens": _schema(
+        _PERIOD_COLUMNS,
+        _EVENT_REF,
+        [pa.field("text_field", pa.string()), pa.field("token_seq", pa.int64()), pa.field("token", pa.string())],
+    ),
 }
 STAGING_TABLES = tuple(TABLE_SCHEMAS)
 
@@ -213,7 +220,55 @@ def to_arrow(raw: RawReport, parsed: ParsedReport, ingested_at: dt.datetime) -> 
         "parse_issues": _table(
             "parse_issues", parsed.issues, **period, issue_seq=list(range(1, len(parsed.issues) + 1))
         ),
+        "event_tokens": _event_tokens(parsed, period),
     }
+
+
+# The texts of an activity that search reads, by field (pipeline/search/index.py ranks a match in the
+# title above one in a detail line).
+SEARCH_FIELDS = ("title", "pledge", "venue", "detail")
+
+
+def _event_tokens(parsed: ParsedReport, period: dict) -> pa.Table:
+    """Every activity's lemmas, field by field; a pledge's name is analysed once for all its activities."""
+    from pipeline.search.analyse import lemmas_of
+
+    pledge_names: dict[str, str] = {}
+    for row in parsed.rows:
+        if row.pledge_name.strip():
+            pledge_names.setdefault(row.pledge_code, row.pledge_name)
+    texts: list[str] = []
+    owners: list[tuple[Event | None, str, str | None]] = []  # (event, field, pledge code of a pledge name)
+    for code, name in pledge_names.items():
+        texts.append(name)
+        owners.append((None, "pledge", code))
+    for event in parsed.events:
+        pieces = [("title", event.title), ("venue", event.venue_name or "")]
+        pieces += [("detail", d.text) for d in event.details]
+        for text_field, text in pieces:
+            if text.strip():
+                texts.append(text)
+                owners.append((event, text_field, None))
+    analysed = lemmas_of(texts)
+    by_pledge = {code: tokens for (_, _, code), tokens in zip(owners, analysed) if code is not None}
+    rows: dict[str, list] = {name: [] for name in ("pledge_code", "event_seq", "text_field", "token_seq", "token")}
+
+    def add(event: Event, text_field: str, tokens: list[str], seqs: dict) -> None:
+        for token in tokens:
+            seqs[text_field] = seqs.get(text_field, 0) + 1
+            for name, value in zip(rows, (event.pledge_code, event.event_seq, text_field, seqs[text_field], token)):
+                rows[name].append(value)
+
+    seqs_of: dict[int, dict] = {}
+    for (event, text_field, code), tokens in zip(owners, analysed):
+        if event is not None:
+            add(event, text_field, tokens, seqs_of.setdefault(id(event), {}))
+    for event in parsed.events:
+        add(event, "pledge", by_pledge.get(event.pledge_code, []), seqs_of.setdefault(id(event), {}))
+    n = len(rows["token"])
+    schema = TABLE_SCHEMAS["event_tokens"]
+    columns = {**{k: [v] * n for k, v in period.items()}, **rows}
+    return pa.Table.from_arrays([pa.array(columns[f.name], type=f.type) for f in schema], schema=schema)
 
 
 CACHE_SUFFIX = ".arrow"  # Arrow IPC file format

@@ -1,6 +1,6 @@
 """A fingerprint of the parser: parsed output is cached by (file sha256, this).
 
-Any change to the parsing code, the vocabulary seeds or the staging layout makes
+Any change to the parsing code, the vocabulary seeds, the staging layout or search's analyser makes
 cached results stale, so all of them go into the hash.
 """
 
@@ -20,9 +20,13 @@ def parser_fingerprint() -> str:
         _PACKAGE / "load" / "staging.py",
         _PACKAGE / "vocab.py",
         _PACKAGE / "raw" / "report_file.py",
+        _PACKAGE / "search" / "analyse.py",
     ]
     sources += sorted((_PACKAGE.parent / "dbt_project" / "seeds").glob("*.csv"))
     for path in sources:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
+    from pipeline.search.analyse import version
+
+    digest.update(version().encode())  # a new analyser or model analyses the texts anew
     return digest.hexdigest()[:16]

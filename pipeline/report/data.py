@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.report import plain_sql
+from pipeline.search.index import page_index
 
 FIGURES_FILE = Path(__file__).with_name("figures.sql")
 _FIGURE_MARK = re.compile(r"^-- figure: (\w+)[ \t]*$", re.M)
@@ -76,6 +77,7 @@ class ReportData:
     issues: list[dict]
     activities: list[dict] = field(default_factory=list)
     top_n: int = 15
+    search: dict = field(default_factory=dict)  # the search box's index (pipeline/search/index.py page_index)
 
     @property
     def fields(self) -> list[dict]:
@@ -120,4 +122,5 @@ def load(con: duckdb.DuckDBPyConnection, top_n: int = 15) -> ReportData:
         issues=[r for r in quality if r["issue_kind"] is not None and r["n_issues"] > 0],
         activities=figure(con, "activities"),
         top_n=top_n,
+        search=page_index(con),
     )

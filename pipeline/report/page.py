@@ -119,10 +119,6 @@ SCRIPT = r"""
   data.pledges.forEach(function (p) { names.pledge[p[0]] = p[1]; });
   data.formats.forEach(function (f) { names.format[f[0]] = f[1]; });
 
-  // what the search box looks in: the title, the pledge's code and name, the venue
-  var haystacks = data.rows.map(function (r) {
-    return [r[C.title], r[C.pledge], names.pledge[r[C.pledge]] || "", r[C.venue] || ""].join(" ").toLowerCase();
-  });
 
   function option(select, value, label) {
     var o = document.createElement("option");
@@ -139,11 +135,78 @@ SCRIPT = r"""
 
   var matches = [], shown = 0;
 
-  function terms() { return controls.q.value.toLowerCase().split(/\s+/).filter(Boolean); }
+  // Search: the same ranking as `make search` and marts.search_tokens (pipeline/search/index.py), over
+  // the index precomputed into the page. A query word is looked up as marts.search_query_tokens does:
+  // the word if it is a known lemma, else the longest known lemmas inside it (particles and endings
+  // fall away: 설명회를 -> 설명회; a compound gives its parts).
+  var S = data.search || {};
+  var vocabulary = new Set(S.vocabulary || []);
+  function queryTokens(q) {
+    var out = new Set();
+    q.toLowerCase().split(new RegExp(S.word_split || "\\s+")).forEach(function (w) {
+      if (!w) return;
+      var found = [];
+      if (vocabulary.has(w)) found.push(w);
+      for (var i = 0; i < w.length; i++)
+        for (var j = i + 2; j <= w.length; j++) {
+          var t = w.slice(i, j);
+          if (t !== w && vocabulary.has(t)) found.push(t);
+        }
+      found.forEach(function (t) {
+        if (!found.some(function (u) { return u !== t && u.indexOf(t) >= 0; })) out.add(t);
+      });
+    });
+    return Array.from(out);
+  }
+  function search(q) {
+    var asked = queryTokens(q), parts = {}, tokens = [], same = {};
+    function alsoMatches(t, whole) { (same[t] = same[t] || []).push(whole); }
+    asked.forEach(function (t) {  // a join of two known lemmas is asked as its parts, as search_tokens does
+      for (var i = 2; i <= t.length - 2; i++) {
+        var head = t.slice(0, i), tail = t.slice(i);
+        if (vocabulary.has(head) && vocabulary.has(tail)) {
+          parts[t] = true; [head, tail].forEach(function (p) { tokens.push(p); alsoMatches(p, t); });
+        }
+      }
+    });
+    asked.forEach(function (t) { if (!parts[t]) tokens.push(t); });
+    tokens = Array.from(new Set(tokens));
+    tokens.forEach(function (a) {
+      tokens.forEach(function (b) {
+        if (a !== b && vocabulary.has(a + b)) { alsoMatches(a, a + b); alsoMatches(b, a + b); }
+      });
+    });
+    var perDoc = {};
+    tokens.forEach(function (qt) {
+      var alts = {}; alts[qt] = 1.0;
+      (same[qt] || []).forEach(function (t) { alts[t] = 1.0; });
+      (S.synonyms[qt] || []).forEach(function (t) { if (!(t in alts)) alts[t] = S.synonym_factor; });
+      var best = {};  // row -> [score, in title, matched]
+      Object.keys(alts).forEach(function (term) {
+        var hits = {};
+        (S.postings[term] || []).forEach(function (p) {
+          var h = hits[p[0]] || (hits[p[0]] = [0, false, []]);
+          h[0] += p[2]; if (S.fields[p[1]] === "title") h[1] = true; h[2].push(S.fields[p[1]]);
+        });
+        Object.keys(hits).forEach(function (row) {
+          var h = hits[row], score = h[0] * alts[term], b = best[row] || (best[row] = [0, false, []]);
+          b[0] = Math.max(b[0], score); b[1] = b[1] || h[1];
+          b[2].push((term === qt ? term : qt + "→" + term) + " (" + h[2].sort().join(",") + ")");
+        });
+      });
+      Object.keys(best).forEach(function (row) {
+        var b = best[row], d = perDoc[row] || (perDoc[row] = { n: 0, title: 0, score: 0, why: [] });
+        d.n++; d.title += b[1] ? 1 : 0; d.score += b[0]; d.why.push(b[2].join(", "));
+      });
+    });
+    return perDoc;
+  }
+  var found = {};
 
   function filter() {
-    var t = terms(), period = controls.period.value, field = controls.field.value,
+    var q = controls.q.value.trim(), period = controls.period.value, field = controls.field.value,
         pledge = controls.pledge.value, format = controls.format.value;
+    found = q ? search(q) : {};
     var out = [];
     for (var i = 0; i < data.rows.length; i++) {
       var r = data.rows[i];
@@ -151,9 +214,15 @@ SCRIPT = r"""
       if (pledge && r[C.pledge] !== pledge) continue;
       if (format && r[C.format] !== format) continue;
       if (period && r[C.periods].indexOf(Number(period)) < 0) continue;
-      var h = haystacks[i], ok = true;
-      for (var k = 0; k < t.length && ok; k++) ok = h.indexOf(t[k]) >= 0;
-      if (ok) out.push(i);
+      if (q && !found[i]) continue;
+      out.push(i);
+    }
+    if (q && controls.sort.value === "pledge") {  // a search lists the best matches first
+      out.sort(function (a, b) {
+        var x = found[a], y = found[b];
+        return y.n - x.n || y.title - x.title || y.score - x.score ||
+          (data.rows[a][C.key] < data.rows[b][C.key] ? -1 : 1);
+      });
     }
     var sort = controls.sort.value;
     if (sort === "date-desc" || sort === "date-asc") {
@@ -194,6 +263,7 @@ SCRIPT = r"""
     var a = cell(tr, r[C.title], "title");
     if (r[C.online]) tag(a, "온라인 online");
     if (r[C.venue]) small(a, "장소 venue: " + r[C.venue]);
+    if (found[i]) small(a, "검색 matched: " + found[i].why.join("; "));
     cell(tr, r[C.date] || "–", "date");
     cell(tr, names.format[r[C.format]] || r[C.format], "format");
     var n = cell(tr, r[C.people] === null ? "–" : (r[C.approx] ? "약 " : "") + fmt(r[C.people]), "n");
@@ -384,9 +454,18 @@ def activity_payload(d: ReportData) -> dict:
         ]
         for a in d.activities
     ]
+    row_of = {a["event_key"]: i for i, a in enumerate(d.activities)}
+    search = {}
+    if d.search:  # postings point at rows of this table rather than repeating the keys
+        search = {k: v for k, v in d.search.items() if k != "postings"}
+        search["postings"] = {
+            token: [[row_of[key], f, w] for key, f, w in postings if key in row_of]
+            for token, postings in d.search["postings"].items()
+        }
     return {
         "columns": columns,
         "page_size": PAGE_SIZE,
+        "search": search,
         "periods": [[str(p["report_date"]), p["n_events"] or 0] for p in d.periods],
         "fields": [[f["field_code"], _field_label(f), f["n_activities"]] for f in d.fields],
         "formats": [
@@ -405,11 +484,12 @@ def _activity_section(d: ReportData) -> str:
     payload = activity_payload(d)
     n = len(payload["rows"])
     return f"""<section id="{ACTIVITY_TABLE_ID}" class="wide"><h2>활동 찾아보기 <small>Browse the activities</small></h2>
-<p class="note">Every activity once (its latest version, <code>marts.dim_event</code>). The search box looks in the
-title, the pledge (code and name) and the venue; every word typed must appear. A period keeps the activities its
+<p class="note">Every activity once (its latest version, <code>marts.dim_event</code>). The search box finds what
+<code>make search</code> finds, best first: the title, pledge name, venue and detail lines as Korean lemmas (particles
+and endings dropped, compounds split), each word with its synonyms (docs/search.md). A period keeps the activities its
 report lists; the counts in the menus are activities. Click a bar of a chart above to see its activities here.</p>
 <div class="filters" role="search">
-<label>검색 search<input type="search" id="f-q" placeholder="제목·공약사업·장소 title, pledge, venue" autocomplete="off"></label>
+<label>검색 search<input type="search" id="f-q" placeholder="예: 어르신 일자리, 설명회를, 비대면" autocomplete="off"></label>
 <label>기준일 period<select id="f-period"><option value="">모든 기간 all periods</option></select></label>
 <label>분야 field<select id="f-field"><option value="">모든 분야 all fields</option></select></label>
 <label>공약사업 pledge<select id="f-pledge"><option value="">모든 공약사업 all pledges</option></select></label>

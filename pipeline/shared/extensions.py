@@ -1,4 +1,4 @@
-"""The two DuckDB extensions of the shared deployment, loaded from their registry packages by path.
+"""The DuckDB extensions, loaded from their registry packages by path: the shared deployment's two, and fts.
 
 `ducklake` (the lakehouse format) and `postgres_scanner` (its catalog in Postgres) come from the PyPI
 packages `duckdb-extension-ducklake` and `duckdb-extension-postgres-scanner`, whose version is the
@@ -19,6 +19,8 @@ PACKAGES = {"postgres_scanner": "duckdb_extension_postgres_scanner", "ducklake":
 # Only for a data path in object storage (s3://, gs://, https://): `pip install '.[object-storage]'`.
 # Not exercised here (no object store is reachable from this machine); the local folder is.
 OBJECT_STORAGE = {"httpfs": "duckdb_extension_httpfs"}
+# The full-text index of search (pipeline/search/index.py), in every deployment.
+SEARCH = {"fts": "duckdb_extension_fts"}
 
 # Off in every connection of the shared deployment, so a missing binary is an error, never a download.
 NO_DOWNLOADS = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
@@ -30,7 +32,7 @@ class ExtensionMissingError(RuntimeError):
 
 def extension_path(name: str) -> Path:
     """The binary of extension `name` for this DuckDB version, from its installed package."""
-    package = {**PACKAGES, **OBJECT_STORAGE}[name]
+    package = {**PACKAGES, **OBJECT_STORAGE, **SEARCH}[name]
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.origin:
         raise ExtensionMissingError(

@@ -3,6 +3,7 @@
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from pipeline.defs.assets.dbt import pledge_dbt_models
+from pipeline.defs.assets.search import SEARCH_INDEX
 from pipeline.defs.warehouse_resource import WarehouseResource
 from pipeline.report import markdown_preview
 from pipeline.report.preview import row_counts
@@ -12,7 +13,7 @@ PUBLISHED_WAREHOUSE = AssetKey("published_warehouse")
 
 @asset(
     key=PUBLISHED_WAREHOUSE,
-    deps=[pledge_dbt_models],
+    deps=[pledge_dbt_models, SEARCH_INDEX],
     group_name="marts",
     description=(
         "게시된 웨어하우스 — `warehouse/pledge_activity.duckdb`, the file analysts open read-only. "

@@ -1,0 +1,38 @@
+-- One search document per activity (event_key): the lemmas of its latest version (dim_event's), one
+-- column per text field, space-separated. pipeline/search/index.py builds DuckDB's full-text index over
+-- these columns; each is already analysed, so the index only splits them on spaces.
+with events as (
+    select * from {{ ref('dim_event') }}
+),
+
+tokens as (
+    select * from {{ ref('stg_event_tokens') }}
+),
+
+fields as (
+    select
+        report_date,
+        pledge_code,
+        event_seq,
+        string_agg(token, ' ' order by token_seq) filter (where text_field = 'title') as title_tokens,
+        string_agg(token, ' ' order by token_seq) filter (where text_field = 'pledge') as pledge_tokens,
+        string_agg(token, ' ' order by token_seq) filter (where text_field = 'venue') as venue_tokens,
+        string_agg(token, ' ' order by token_seq) filter (where text_field = 'detail') as detail_tokens
+    from tokens
+    group by report_date, pledge_code, event_seq
+)
+
+select
+    events.event_key,
+    events.last_report_date as report_date,
+    events.pledge_code,
+    events.event_seq,
+    coalesce(fields.title_tokens, '') as title_tokens,
+    coalesce(fields.pledge_tokens, '') as pledge_tokens,
+    coalesce(fields.venue_tokens, '') as venue_tokens,
+    coalesce(fields.detail_tokens, '') as detail_tokens
+from events
+left join fields
+    on fields.report_date = events.last_report_date
+    and fields.pledge_code = events.pledge_code
+    and fields.event_seq = events.event_seq

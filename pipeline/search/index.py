@@ -1,0 +1,236 @@
+"""The search index in the warehouse, and the one ranking every front end uses.
+
+After dbt, `build()` makes, in the run's working database:
+- DuckDB's full-text index (the `fts` extension, loaded by path from its PyPI package) over
+  `marts.mart_search_documents`, whose columns hold lemmas already: the index only splits them on
+  spaces (no stemmer, no stopwords, and an `ignore` pattern that keeps Hangul);
+- `marts.search_weights`: the index's BM25 weight of every (activity, text field, lemma), times the
+  field's boost. It is the index in a form SQL, Python and the offline page read alike;
+- `marts.search_vocabulary`: every lemma that can match (the index's and the synonym seed's);
+- the macros `marts.search_tokens(tokens)` (ranking) and `marts.search_activities(q)` (a raw query).
+
+Ranking (`search_tokens`): each query lemma is expanded through its synonym groups (seed
+`search_synonyms`); an activity scores, per query lemma, its best matching alternative (a synonym
+at SYNONYM_FACTOR of the lemma's own weight); activities are ordered by how many query lemmas they
+match, then by how many of those their own title names, then by score. Every match is kept. Spacing
+both ways: a query lemma that is two known lemmas joined is asked as its two parts (each also
+matching the whole), and two query lemmas whose join is a known lemma also match the join.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipeline.load.staging import SEARCH_FIELDS
+
+DOCUMENTS = "marts.mart_search_documents"
+FTS_SCHEMA = "fts_marts_mart_search_documents"  # the fts extension's name for the index of DOCUMENTS
+SYNONYMS = "vocab.search_synonyms"
+# A match in the activity's own title outweighs one in its pledge's name, venue or detail lines.
+FIELD_BOOST = {"title": 2.0, "pledge": 1.0, "venue": 1.0, "detail": 1.0}
+SYNONYM_FACTOR = 0.8  # the word asked for ranks before the words of its group
+# fts's BM25 parameters (its defaults, as match_bm25 uses them)
+BM25_K, BM25_B = 1.2, 0.75
+assert set(FIELD_BOOST) == set(SEARCH_FIELDS)
+
+# A raw query's words into lemmas without the analyser (SQL and the offline page): a word that is a
+# known lemma is that lemma; otherwise the known lemmas of two syllables or more inside it, the
+# longest ones only (설명회를 -> 설명회, 마을공동체 -> 마을 + 공동체, 일자리를 -> 일자리 not 일 or 자리).
+WORD_SPLIT = r"[^0-9a-z가-힣]+"
+
+
+def _boost_sql() -> str:
+    return "case text_field " + " ".join(f"when '{f}' then {b}" for f, b in FIELD_BOOST.items()) + " end"
+
+
+def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The index, weights, vocabulary and macros, made anew over the current documents."""
+    from pipeline.shared.extensions import extension_path
+
+    con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET autoload_known_extensions = false")
+    con.execute(f"LOAD '{extension_path('fts')}'")
+    columns = ", ".join(f"'{f}_tokens'" for f in SEARCH_FIELDS)
+    con.execute(
+        f"PRAGMA create_fts_index('{DOCUMENTS}', 'event_key', {columns}, stemmer='none', stopwords='none', "
+        r"ignore='(\.|[^a-z0-9가-힣])+', strip_accents=0, lower=0, overwrite=1)"
+    )
+    # BM25 exactly as the extension's match_bm25 computes it for a one-lemma query restricted to
+    # one field (tests/test_search.py compares them), for every lemma of every document at once
+    con.execute(f"""
+        create or replace table marts.search_weights as
+        with tf as (
+            select docs.name as event_key, replace(fields.field, '_tokens', '') as text_field,
+                   dict.term as token, count(*) as tf, any_value(dict.df) as df, any_value(docs.len) as len
+            from {FTS_SCHEMA}.terms terms
+            join {FTS_SCHEMA}.docs docs using (docid)
+            join {FTS_SCHEMA}.dict dict using (termid)
+            join {FTS_SCHEMA}.fields fields on fields.fieldid = terms.fieldid
+            group by all
+        ),
+        stats as (select num_docs, avgdl from {FTS_SCHEMA}.stats)
+        select event_key, text_field, token,
+               log((num_docs - df + 0.5) / (df + 0.5) + 1)
+                 * (tf * ({BM25_K} + 1) / (tf + {BM25_K} * (1 - {BM25_B} + {BM25_B} * len / avgdl))) as bm25,
+               bm25 * ({_boost_sql()}) as weight
+        from tf, stats
+        order by token, event_key, text_field
+    """)
+    con.execute(f"""
+        create or replace table marts.search_vocabulary as
+        select token from marts.search_weights union select term from {SYNONYMS} order by token
+    """)
+    create_macros(con)
+    return {
+        "documents": con.execute(f"select count(*) from {DOCUMENTS}").fetchone()[0],
+        "weights": con.execute("select count(*) from marts.search_weights").fetchone()[0],
+        "vocabulary": con.execute("select count(*) from marts.search_vocabulary").fetchone()[0],
+    }
+
+
+def create_macros(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"""
+        create or replace macro marts.search_tokens(query_tokens) as table
+        with asked as (select distinct unnest(query_tokens) as token),
+        -- a lemma that is two known lemmas joined (마을버스) is asked as its parts, each also matching
+        -- the whole; two lemmas asked whose join is known (마을 버스) also match the join
+        splits as (
+            select asked.token as whole, a.token as head, b.token as tail
+            from asked
+            join marts.search_vocabulary a
+              on length(a.token) >= 2 and length(a.token) <= length(asked.token) - 2
+             and starts_with(asked.token, a.token)
+            join marts.search_vocabulary b on b.token = substr(asked.token, length(a.token) + 1)
+        ),
+        q as (
+            select token as query_token from asked where token not in (select whole from splits)
+            union select head from splits union select tail from splits
+        ),
+        same_words as (
+            select head as query_token, whole as term from splits
+            union select tail, whole from splits
+            union select a.query_token, v.token from q a join q b on a.query_token <> b.query_token
+                join marts.search_vocabulary v on v.token = a.query_token || b.query_token
+            union select b.query_token, v.token from q a join q b on a.query_token <> b.query_token
+                join marts.search_vocabulary v on v.token = a.query_token || b.query_token
+        ),
+        alternatives as (
+            select query_token, term, max(factor) as factor from (
+                select query_token, query_token as term, 1.0 as factor from q
+                union all
+                select query_token, term, 1.0 from same_words
+                union all
+                select q.query_token, s2.term, {SYNONYM_FACTOR} from q
+                join {SYNONYMS} s1 on s1.term = q.query_token
+                join {SYNONYMS} s2 on s2.group_code = s1.group_code and s2.term <> s1.term
+            ) group by all
+        ),
+        hits as (
+            select a.query_token, w.event_key, a.term, sum(w.weight) * any_value(a.factor) as score,
+                   bool_or(w.text_field = 'title') as in_title,
+                   string_agg(w.text_field, ',' order by w.text_field) as fields
+            from alternatives a join marts.search_weights w on w.token = a.term
+            group by all
+        ),
+        per_token as (
+            select event_key, query_token, max(score) as score, bool_or(in_title) as in_title,
+                   string_agg(case when term = query_token then term else query_token || '→' || term end
+                              || ' (' || fields || ')', ', ' order by score desc, term) as matched
+            from hits group by all
+        ),
+        per_activity as (
+            select event_key,
+                   count(*) as n_terms_matched,
+                   count(*) filter (where in_title) as n_terms_in_title,
+                   sum(score) as score,
+                   string_agg(matched, '; ' order by query_token) as matched
+            from per_token group by event_key
+        )
+        select row_number() over (
+                   order by n_terms_matched desc, n_terms_in_title desc, score desc, event_key
+               ) as search_rank, *
+        from per_activity
+    """)
+    con.execute(f"""
+        create or replace macro marts.search_query_tokens(q) as (
+            with words as (
+                select distinct unnest(string_split_regex(lower(q), '{WORD_SPLIT}')) as word
+            ),
+            found as (
+                select w.word, v.token from words w join marts.search_vocabulary v
+                on v.token = w.word or (length(v.token) >= 2 and contains(w.word, v.token))
+            )
+            select coalesce(list(distinct f.token order by f.token), [])
+            from found f
+            where f.word <> '' and not exists (
+                select 1 from found g where g.word = f.word and g.token <> f.token and contains(g.token, f.token)
+            )
+        )
+    """)
+    con.execute("""
+        create or replace macro marts.search_activities(q) as table
+        select s.search_rank, s.event_key, e.pledge_code, e.event_seq, e.last_report_date as report_date,
+               e.title, p.pledge_name_ko, s.n_terms_matched, s.n_terms_in_title, s.score, s.matched
+        from marts.search_tokens(marts.search_query_tokens(q)) s
+        join marts.dim_event e using (event_key)
+        left join marts.dim_pledge p using (pledge_code)
+        order by s.search_rank
+    """)
+
+
+def search(con: duckdb.DuckDBPyConnection, query: str, limit: int | None = None) -> list[dict]:
+    """Activities for `query`, best first: the query analysed by the texts' analyser, then ranked by
+    `marts.search_tokens`."""
+    from pipeline.search.analyse import lemmas, unique
+
+    tokens = unique(lemmas(query))
+    if not tokens:
+        return []
+    cursor = con.execute(
+        """
+        select s.search_rank, s.event_key, e.pledge_code, e.event_seq, e.last_report_date as report_date,
+               e.title, p.pledge_name_ko, e.start_date, s.n_terms_matched, s.n_terms_in_title,
+               round(s.score, 4) as score, s.matched
+        from marts.search_tokens(?::varchar[]) s
+        join marts.dim_event e using (event_key)
+        left join marts.dim_pledge p using (pledge_code)
+        order by s.search_rank
+        """
+        + (f" limit {int(limit)}" if limit else ""),
+        [tokens],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def page_index(con: duckdb.DuckDBPyConnection) -> dict:
+    """The index as the offline page's search box reads it (pipeline/report/page.py): per lemma, its
+    (activity, field, weight) postings; the synonym groups; the lemmas a query word is looked up in;
+    and the ranking's constants. Empty where the warehouse has no index (built before search)."""
+    have = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'search_weights'"
+    ).fetchone()[0]
+    if not have:
+        return {}
+    postings: dict[str, list] = {}
+    fields = list(SEARCH_FIELDS)
+    for token, event_key, text_field, weight in con.execute(
+        "select token, event_key, text_field, weight from marts.search_weights order by token, event_key, text_field"
+    ).fetchall():
+        postings.setdefault(token, []).append([event_key, fields.index(text_field), round(weight, 6)])
+    synonyms: dict[str, list[str]] = {}
+    for term, others in con.execute(f"""
+        select s1.term, list(distinct s2.term order by s2.term)
+        from {SYNONYMS} s1 join {SYNONYMS} s2 on s2.group_code = s1.group_code and s2.term <> s1.term
+        group by s1.term order by s1.term
+    """).fetchall():
+        synonyms[term] = others
+    vocabulary = [r[0] for r in con.execute("select token from marts.search_vocabulary order by token").fetchall()]
+    return {
+        "fields": fields,
+        "synonym_factor": SYNONYM_FACTOR,
+        "word_split": WORD_SPLIT,
+        "postings": postings,
+        "synonyms": synonyms,
+        "vocabulary": vocabulary,
+    }
