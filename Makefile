@@ -95,8 +95,10 @@ test: $(MANIFEST) $(CLI_STAMP)
 
 # Scores what the pipeline publishes, so the warehouse is brought up to date first (a run with nothing
 # to do does nothing, in about a second).
+# GOLD=PATH scores against other annotations; the run before it takes no ARGS of its own.
+eval: ARGS =
 eval: run
-	$(BIN)/python -m pipeline.evaluate --warehouse warehouse/pledge_activity.duckdb
+	$(BIN)/python -m pipeline.evaluate --warehouse "$(PLEDGE_WAREHOUSE)" $(if $(GOLD),--gold "$(GOLD)")
 
 # The servers run under pipeline/serve.py, exec'd so that it is make's own child: Ctrl-C and SIGTERM
 # stop the server and everything it started, also when make runs in the background (see its docstring).

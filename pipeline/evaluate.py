@@ -146,7 +146,8 @@ def venue_matches(ours: str | None, gold: str) -> bool:
 def load_gold(path: Path) -> list[dict]:
     if not Path(path).exists():
         raise SystemExit(
-            f"{path}: gold annotations not found (expected ../shared/gold/dev.jsonl beside the repo; pass --gold PATH)"
+            f"{path}: gold annotations not found (expected ../shared/gold/dev.jsonl beside the repo): "
+            "make eval GOLD=PATH, or python -m pipeline.evaluate --gold PATH"
         )
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
@@ -247,7 +248,11 @@ def events_from_report(report: Path) -> list[dict]:
     return [{k: getattr(e, k) for k in EVENT_COLUMNS} for e in parsed.events]
 
 
-def events_from_warehouse(path: Path) -> list[dict]:
+GOLD_REPORT_DATE = "2020-12-31"  # the report the gold annotates (SPEC.md: Jeonju, 2020-12-31)
+
+
+def events_from_warehouse(path: Path, report_date: str = GOLD_REPORT_DATE) -> list[dict]:
+    """The activities of the annotated report as the warehouse holds them, whatever other reports it holds."""
     import duckdb
 
     if not Path(path).is_file():
@@ -263,12 +268,12 @@ def events_from_warehouse(path: Path) -> list[dict]:
         if not columns:
             raise SystemExit(f"{path}: no table marts.fct_events")
         select = ", ".join(c if c in columns else f"null as {c}" for c in EVENT_COLUMNS)
-        where = (
-            " where report_date = (select max(report_date) from marts.fct_events)" if "report_date" in columns else ""
-        )
-        cur = con.execute(f"select {select} from marts.fct_events{where}")
+        cur = con.execute(f"select {select} from marts.fct_events where report_date = ?::date", [report_date])
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        rows = [dict(zip(names, row)) for row in cur.fetchall()]
+    if not rows:
+        raise SystemExit(f"{path}: no activities of the report dated {report_date}, the one the gold annotates")
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,9 +282,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report parsed when no --warehouse")
     parser.add_argument("--quiet", action="store_true", help="figures only, no list of misses")
+    parser.add_argument("--report-date", default=GOLD_REPORT_DATE, help="the warehouse's period the gold annotates")
     args = parser.parse_args(argv)
 
-    events = events_from_warehouse(args.warehouse) if args.warehouse else events_from_report(args.report)
+    events = (
+        events_from_warehouse(args.warehouse, args.report_date) if args.warehouse else events_from_report(args.report)
+    )
     result = score(events, load_gold(args.gold))
     print(result.report(show_misses=not args.quiet))
     failed = result.failed()

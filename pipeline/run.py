@@ -246,8 +246,8 @@ def published_build() -> str | None:
 
 
 def root_cause(error) -> str:
-    """The innermost error of a step failure (Dagster wraps what the step raised): `Type: message`."""
-    while error.cause is not None:
+    """What the step raised, under Dagster's wrappers: `Type: message`."""
+    while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
         error = error.cause
     return error.message.strip()
 

@@ -113,3 +113,20 @@ def test_attendee_kind_is_scored_on_stated_figures_only():
     r = score([event(attendee_count=None, attendee_kind=None)], [gold(attendees=None, attendees_kind=None)])
     assert r.metrics["attendee_kind"].n == 0
     assert score([event()], [gold(attendees_kind="?")]).metrics["attendee_kind"].n == 0
+
+
+def test_the_warehouse_is_scored_on_the_annotated_report_whatever_else_it_holds(tmp_path):
+    import duckdb
+
+    from pipeline.evaluate import events_from_warehouse
+
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_events (report_date date, pledge_code varchar, event_seq int, title varchar)"
+        )
+        con.execute("insert into marts.fct_events values ('2020-12-31', '1', 1, 'old'), ('2021-12-31', '1', 1, 'new')")
+    assert [e["title"] for e in events_from_warehouse(path)] == ["old"]
+    with pytest.raises(SystemExit, match="no activities of the report dated 2019-12-31"):
+        events_from_warehouse(path, "2019-12-31")

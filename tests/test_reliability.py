@@ -192,6 +192,25 @@ def test_a_damaged_published_file_and_dagster_instance_are_moved_aside_and_rebui
         assert con.execute("select source_file from marts.dim_period").fetchall() == [("전주시 2020 하반기.txt",)]
 
 
+def test_a_full_disk_is_a_system_fault_that_names_the_path_and_leaves_no_temporary_folder(
+    tmp_path, monkeypatch, capsys
+):
+    ws = make_workspace(tmp_path / "ws", monkeypatch)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    # a real full disk: a small tmpfs, room for the report's snapshot but not for its parse
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", str(cache)], check=True)
+    try:
+        monkeypatch.setenv("PLEDGE_CACHE_DIR", str(cache))
+        assert ws.run() == 2
+        err = capsys.readouterr().err
+        assert f"no space left on the device of {cache}" in err and "free at least" in err, err
+        assert "REFUSED" not in err
+        assert not [p for p in cache.rglob("*") if ".tmp-" in p.name]
+    finally:
+        subprocess.run(["umount", str(cache)], check=True)
+
+
 # 2 ---------------------------------------------------------------------------------------------
 def test_deleting_the_build_folder_mid_run_cannot_let_a_second_run_in_nor_report_old_data(ws, capsys):
     before = generations(ws)

@@ -18,8 +18,8 @@ class _StepLines(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         event = getattr(record, "dagster_event", None)
-        if event is None:
-            return record.levelno >= logging.WARNING
+        if event is None:  # the steps skipped after a failure are said once, by the run's outcome
+            return record.levelno >= logging.WARNING and "Not executing." not in record.getMessage()
         if event.is_step_success:
             took = _DURATION.search(record.getMessage())
             record.console = f"  done  {event.step_key}" + (f" ({took.group(1)})" if took else "")

@@ -5,6 +5,7 @@ parse in parallel; the warehouse itself is written later, by one process."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import shutil
@@ -100,6 +101,10 @@ def parse_one(info: RawReport, snapshot: Path, accept_truncated: bool = False, r
     return {**summary, "cached": False, "repaired": repaired}
 
 
+class DiskFullError(OSError):
+    """The cache's disk is full: a fault of the machine, not of the report (the run fails, exit 2)."""
+
+
 def parse_checked(key: str, accept_truncated: Iterable[str] = (), reread: bool = False) -> dict | str:
     """Summary of one period's parse, or the reason it was refused. `accept_truncated`: file names
     loaded as they are although they end inside a row or list; `reread`: parse even if cached."""
@@ -109,6 +114,15 @@ def parse_checked(key: str, accept_truncated: Iterable[str] = (), reread: bool =
         if summary["n_rows"] == 0:
             raise ReportFileError(f"{info.file_name}: no data rows (연번/분야/관리번호/공약사업명/시민소통실적) found")
         return summary
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return f"period {key}: parsing failed: {exc!r}"
+        need = max(1, 4 * Path(info.path).stat().st_size // 2**20)  # the parse's files take about 3x the report
+        raise DiskFullError(
+            exc.errno,
+            f"no space left on the device of {settings.cache_dir()} while caching the parse of period {key}: "
+            f"free at least {need} MB there and run again",
+        ) from exc
     except Exception as exc:  # one bad report must not stop the good ones
         return str(exc) if isinstance(exc, ReportFileError) else f"period {key}: parsing failed: {exc!r}"
 

@@ -301,12 +301,16 @@ def write_cached_tables(tables: dict[str, pa.Table], folder: Path, summary: dict
     tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
     if tmp.exists():
         shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    for name, table in tables.items():
-        with pa.OSFile(str(cached_table_path(tmp, name)), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table)
-    if summary is not None:
-        (tmp / "summary.json").write_text(json.dumps({**summary, "checksums": cache_checksums(tmp)}, indent=2))
+    try:
+        tmp.mkdir(parents=True)
+        for name, table in tables.items():
+            with pa.OSFile(str(cached_table_path(tmp, name)), "wb") as sink, ipc.new_file(sink, table.schema) as w:
+                w.write_table(table)
+        if summary is not None:
+            (tmp / "summary.json").write_text(json.dumps({**summary, "checksums": cache_checksums(tmp)}, indent=2))
+    except BaseException:  # a full disk must not stay full of a half-written folder
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     if (folder / "summary.json").exists():
         shutil.rmtree(tmp)
         return
