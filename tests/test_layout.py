@@ -7,7 +7,7 @@ import sys
 
 from testkit.workspace import REPO
 
-PURE = ("parse", "identity", "load", "raw")
+PURE = ("raw", "parse", "load", "identity", "search", "publish", "export")
 
 
 def test_the_pure_packages_import_no_dagster():
