@@ -22,6 +22,7 @@ If the Postgres server binaries are missing these tests fail (they are part of C
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -65,49 +66,47 @@ SETTINGS = (
 
 
 # -- the cluster and the lake ---------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def cluster() -> Cluster:
+@contextlib.contextmanager
+def shared_up(prefix: str):
+    """`make shared-up`'s own command in a folder of its own (not under pytest's tmp folder: it is private
+    to root, and the server runs as the postgres user); yields (cluster, its root, the command's output),
+    and `shared-down` at the end."""
     try:
         bindir()
     except ClusterError as exc:
         pytest.fail(f"{exc} (the shared-deployment tests need a real Postgres; .ci/run installs it)")
-    # Not under pytest's tmp folder: it is private to root, and the server runs as the postgres user.
-    root = Path(tempfile.mkdtemp(prefix="pledge-test-pg-"))
+    root = Path(tempfile.mkdtemp(prefix=prefix))
     root.chmod(0o755)  # the postgres user must reach pg/ inside it (the data folder itself is 0700, its own)
     port = free_port()
-    # `make shared-up`'s own command, in a folder of its own: it prints the two export lines.
-    cli = [
-        sys.executable,
-        "-m",
-        "pipeline.shared",
-        "--root",
-        str(root / "pg"),
-        "--lake",
-        str(root / "lake"),
-        "--port",
-        str(port),
-    ]
+    cli = [sys.executable, "-m", "pipeline.shared", "--root", str(root / "pg"), "--lake", str(root / "lake")]
+    cli += ["--port", str(port)]
     up = subprocess.run([*cli, "up"], cwd=REPO, capture_output=True, text=True, timeout=180)
     assert up.returncode == 0, up.stderr
-    exports = parse_exports(up.stdout)
-    secrets = root / "pg" / "secrets"
-    assert exports == {
-        POSTGRES_DSN_ENV: f"postgresql://pledge_writer@127.0.0.1:{port}/pledge?sslmode=require"
-        f"&passfile={secrets}/pledge_writer.pgpass",
-        READER_DSN_ENV: f"postgresql://pledge_reader@127.0.0.1:{port}/pledge?sslmode=require"
-        f"&passfile={secrets}/pledge_reader.pgpass",
-        LAKE_DATA_PATH_ENV: str(root / "lake"),
-    }
     pg = Cluster(root / "pg", port)
-    assert pg.running() and pg.running_port() == port
-    assert oct((pg.data).stat().st_mode & 0o777) == "0o700"
     try:
-        yield pg
+        yield pg, root, up
     finally:
         down = subprocess.run([*cli, "down"], cwd=REPO, capture_output=True, text=True, timeout=180)
         assert down.returncode == 0 and "stopped" in down.stderr, down.stderr
         assert not pg.running()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Cluster:
+    with shared_up("pledge-test-pg-") as (pg, root, up):
+        exports = parse_exports(up.stdout)
+        secrets = root / "pg" / "secrets"
+        assert exports == {
+            POSTGRES_DSN_ENV: f"postgresql://pledge_writer@127.0.0.1:{pg.port}/pledge?sslmode=require"
+            f"&passfile={secrets}/pledge_writer.pgpass",
+            READER_DSN_ENV: f"postgresql://pledge_reader@127.0.0.1:{pg.port}/pledge?sslmode=require"
+            f"&passfile={secrets}/pledge_reader.pgpass",
+            LAKE_DATA_PATH_ENV: str(root / "lake"),
+        }
+        assert pg.running() and pg.running_port() == pg.port
+        assert oct((pg.data).stat().st_mode & 0o777) == "0o700"
+        yield pg
 
 
 def parse_exports(stdout: str) -> dict[str, str]:

@@ -9,11 +9,9 @@ state the later ones read.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import duckdb
@@ -21,39 +19,18 @@ import psycopg2
 import pytest
 
 from pipeline.shared import extensions, lake
-from pipeline.shared.cluster import READER, WRITER, Cluster, ClusterError, bindir, free_port, read_passfile
+from pipeline.shared.cluster import READER, WRITER, read_passfile
 from pipeline.shared.config import LAKE_DATA_PATH_ENV, POSTGRES_DSN_ENV, READER_DSN_ENV, SharedConfig
 
 from .conftest import REPO
-from .test_shared import Machine, add_reports, ok, parse_exports
+from .test_shared import Machine, add_reports, ok, parse_exports, shared_up
 
 TIMEOUT = 900
 
 
 @pytest.fixture(scope="module")
 def up() -> dict:
-    try:
-        bindir()
-    except ClusterError as exc:
-        pytest.fail(f"{exc} (the shared-deployment tests need a real Postgres; .ci/run installs it)")
-    root = Path(tempfile.mkdtemp(prefix="pledge-test-pgsec-"))
-    root.chmod(0o755)  # the postgres user must reach pg/ inside it
-    port = free_port()
-    cli = [
-        sys.executable,
-        "-m",
-        "pipeline.shared",
-        "--root",
-        str(root / "pg"),
-        "--lake",
-        str(root / "lake"),
-        "--port",
-        str(port),
-    ]
-    done = subprocess.run([*cli, "up"], cwd=REPO, capture_output=True, text=True, timeout=180, check=False)
-    assert done.returncode == 0, done.stderr
-    cluster = Cluster(root / "pg", port)
-    try:
+    with shared_up("pledge-test-pgsec-") as (cluster, root, done):
         yield {
             "cluster": cluster,
             "exports": parse_exports(done.stdout),
@@ -61,9 +38,6 @@ def up() -> dict:
             "root": root,
             "passwords": {r: read_passfile(cluster.passfile(r)) for r in ("postgres", WRITER, READER)},
         }
-    finally:
-        subprocess.run([*cli, "down"], cwd=REPO, capture_output=True, text=True, timeout=180, check=False)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
