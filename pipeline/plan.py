@@ -13,6 +13,8 @@ import duckdb
 from pipeline.export import freshness
 from pipeline.raw.discover import Discovery
 
+PLAN_TAG = "pledge/plan"  # the run's change plan (JSON), recorded with the run and in staging.run_history
+
 
 @dataclass
 class ChangePlan:

@@ -19,10 +19,8 @@ from dagster import (
 
 from pipeline import settings
 from pipeline.defs.partitions import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, reporting_periods
-from pipeline.plan import ChangePlan, make_plan
+from pipeline.plan import PLAN_TAG, ChangePlan, make_plan
 from pipeline.raw.discover import Discovery, discover_reports
-
-PLAN_TAG = "pledge/plan"  # the run's change plan (JSON), recorded with the run and in staging.run_history
 
 # Everything in one process, serially: DuckDB takes one writer at a time, and
 # all partitions of a run share one step per asset.

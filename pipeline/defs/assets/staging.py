@@ -16,10 +16,10 @@ from dagster import (
 )
 
 from pipeline.defs.assets.parsed import PARSED_ACTIVITIES
-from pipeline.defs.automation import PLAN_TAG
 from pipeline.defs.partitions import reporting_periods
 from pipeline.defs.warehouse_resource import WarehouseResource
 from pipeline.load import changes, parse_cache, staging
+from pipeline.plan import PLAN_TAG
 
 STAGING_KEYS = {table: AssetKey(["staging", table]) for table in staging.STAGING_TABLES}
 
