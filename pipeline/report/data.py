@@ -23,6 +23,7 @@ _FIGURE_MARK = re.compile(r"^-- figure: (\w+)[ \t]*$", re.M)
 # the figures the report takes from an example query, by the query's file name
 QUERY_FIGURES = (
     "activities_per_field_per_period",
+    "pledges_ranked_by_attendance",
     "format_mix_per_field",
     "monthly_activity_timeline",
     "data_quality_overview",
@@ -114,7 +115,7 @@ def load(con: duckdb.DuckDBPyConnection, top_n: int = 15) -> ReportData:
         outside_timeline=figure(con, "outside_the_timeline")[0],
         format_mix=figure(con, "format_mix_per_field"),
         attendance_per_field=figure(con, "attendance_per_field"),
-        pledges=figure(con, "pledges_by_attended_people"),
+        pledges=figure(con, "pledges_ranked_by_attendance"),
         # data_quality_overview has one row per period and issue kind, and one row with no kind for a
         # period without issues
         issues=[r for r in quality if r["issue_kind"] is not None and r["n_issues"] > 0],

@@ -1,7 +1,8 @@
 -- The report's own figures: plain SQL on marts.*, runs as is in `make sql` and in Python.
 --
 -- The report reads a figure from queries/<name>.sql when an example query gives it (activities per
--- field per period, format mix, monthly timeline, parse issues), and from here otherwise: the blocks
+-- field per period, pledges ranked by attendance, format mix, monthly timeline, parse issues), and from
+-- here otherwise: the blocks
 -- below are only the figures no example query states. Each block starts with `-- figure: <name>`.
 -- Definitions shared by all of them:
 --   * an activity counts once across periods: its row in marts.dim_event;
@@ -54,24 +55,6 @@ from marts.dim_field as fields
 left join marts.dim_event as activities on activities.field_code = fields.field_code
 group by fields.field_code, fields.field_name_ko, fields.field_name_en, fields.sort_order
 order by fields.sort_order;
-
--- figure: pledges_by_attended_people
--- Every pledge with an activity, ranked by the people who attended its activities.
-select
-    pledges.pledge_code,
-    pledges.pledge_name_ko,
-    pledges.field_code,
-    count(*) as n_activities,
-    count(activities.attendee_count) as n_with_figure,
-    count(*) filter (where activities.attendee_kind = 'attended') as n_attended_figure,
-    coalesce(sum(activities.attendee_count) filter (where activities.attendee_kind = 'attended'), 0)
-        as people_attended,
-    coalesce(sum(activities.attendee_count) filter (where activities.attendee_kind <> 'attended'), 0)
-        as people_other_kinds
-from marts.dim_event as activities
-inner join marts.dim_pledge as pledges on activities.pledge_code = pledges.pledge_code
-group by pledges.pledge_code, pledges.pledge_name_ko, pledges.field_code
-order by people_attended desc, n_activities desc, pledges.pledge_code;
 
 -- figure: periods
 -- The reporting periods, with how each report's list items were read.

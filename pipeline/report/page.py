@@ -416,7 +416,7 @@ report lists; the counts in the menus are activities. Click a bar of a chart abo
 <label>유형 format<select id="f-format"><option value="">모든 유형 all formats</option></select></label>
 <label>정렬 sort<select id="f-sort"><option value="pledge">공약사업순 by pledge</option>
 <option value="date-desc">최근순 newest first</option><option value="date-asc">오래된순 oldest first</option>
-<option value="people">인원순 most people</option></select></label>
+<option value="people">인원순 most people (any kind)</option></select></label>
 <button type="button" id="f-reset">초기화 reset</button>
 </div>
 <p id="activity-status" aria-live="polite"><b data-n="matches">{n:,}</b> of <span data-n="total">{n:,}</span>
@@ -426,7 +426,7 @@ showing <span data-n="shown">0</span></p>
 <noscript><p class="note">The table needs JavaScript; the same rows are on the 활동 sheet of the workbook
 (<code>warehouse/export/pledge_activity.xlsx</code>).</p></noscript>
 <table class="activities"><thead><tr><th>공약사업 pledge</th><th>활동 activity</th><th>날짜 date</th>
-<th>유형 format</th><th>인원 people</th><th>보고 reported in</th></tr></thead><tbody id="activity-rows"></tbody></table>
+<th>유형 format</th><th>인원 people (any kind, named below)</th><th>보고 reported in</th></tr></thead><tbody id="activity-rows"></tbody></table>
 <button type="button" id="activity-more" hidden>더 보기 show {PAGE_SIZE} more</button>
 <script type="application/json" id="activity-data">{json_for_script(payload)}</script>
 </section>"""
@@ -471,12 +471,18 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
             "An activity reprinted in a later report counts in each report that lists it.",
             chart,
             _table(
-                ["기준일 period", "분야 field", "활동 activities", "인원 people (all kinds)"],
+                ["기준일 period", "분야 field", "활동 activities", "참석 attended", "다른 유형 other kinds"],
                 [
-                    [str(r["report_date"]), _field_label(field_names[r["field_code"]]), r["n_activities"], r["people"]]
+                    [
+                        str(r["report_date"]),
+                        _field_label(field_names[r["field_code"]]),
+                        r["n_activities"],
+                        r["people_attended"],
+                        r["people_other_kinds"],
+                    ]
                     for r in d.field_period
                 ],
-                {2, 3},
+                {2, 3, 4},
             ),
         )
     )
@@ -630,7 +636,7 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
         )
     )
 
-    # 5. top pledges by people who attended (figures.sql: pledges_by_attended_people)
+    # 5. top pledges by people who attended (queries/pledges_ranked_by_attendance.sql)
     top = d.top_pledges
     chart = svg.hbar_chart(
         CHART_IDS[4],
