@@ -12,6 +12,7 @@ docs/img/report-filtered.png (the activity table, filtered).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -527,6 +528,46 @@ def test_the_content_security_policy_stops_a_script_that_is_not_the_pages_own(tw
         assert browser.evaluate("typeof window.injected") == "undefined"
 
 
+def test_what_changed_in_the_latest_report_per_pledge_and_the_dropped_apart(two_periods, page):
+    """The section comparing the latest report with the one before, and the tiles that count the latest
+    report's activities and the dropped ones apart, as the browser shows them."""
+    shown = page.evaluate("""(() => {
+        const s = document.getElementById('latest-changes');
+        return {
+            totals: Object.fromEntries(Array.from(s.querySelectorAll('.note [data-n]'))
+                .map(b => [b.dataset.n, b.textContent])),
+            pledges: Array.from(s.querySelectorAll('#latest-changes-per-pledge tr')).slice(1)
+                .map(tr => Array.from(tr.cells).map(td => td.textContent)),
+            activities: s.querySelectorAll('details:not(#latest-changes-per-pledge) tr').length - 1,
+            tiles: Object.fromEntries(Array.from(document.querySelectorAll('.kpi[data-figure]'))
+                .map(k => [k.dataset.figure, k.querySelector('b').textContent])),
+        };
+    })()""")
+    with two_periods.connect() as con:
+        latest = scalar(con, "select max(report_date) from marts.dim_period")
+        per_pledge = {
+            code: counts
+            for code, *counts in con.execute(
+                """select pledge_code, count(*) filter (where status = 'new'),
+                          count(*) filter (where status = 'changed'), count(*) filter (where status = 'dropped'),
+                          count(*) filter (where status = 'carried')
+                   from marts.fct_event_lifecycle where report_date = ? group by 1""",
+                [latest],
+            ).fetchall()
+        }
+        in_latest = scalar(con, "select count(*) from marts.fct_events where report_date = ?", [latest])
+        n_all = scalar(con, "select count(*) from marts.dim_event")
+    changed = {code: c for code, c in per_pledge.items() if c[0] + c[1] + c[2] > 0}
+    totals = [sum(c[i] for c in changed.values()) for i in range(3)]
+    assert all(totals), totals  # the synthetic 2021 report adds, changes and drops activities
+    assert {k: number(v) for k, v in shown["totals"].items()} == dict(zip(("new", "changed", "dropped"), totals))
+    assert {r[0]: [number(v) for v in r[3:]] for r in shown["pledges"]} == changed
+    assert [r[0] for r in shown["pledges"]] == sorted(changed, key=lambda c: [int(x) for x in c.split("-")])
+    assert shown["activities"] == totals[1] + totals[2]  # each changed and dropped activity listed
+    assert number(shown["tiles"]["n_in_latest_report"]) == in_latest
+    assert number(shown["tiles"]["n_no_longer_reported"]) == n_all - in_latest > 0
+
+
 # -- the same figures in the report, the workbook and the example queries ---------------------------------
 
 
@@ -559,7 +600,7 @@ def test_the_report_the_workbook_and_the_example_queries_show_the_same_figures(t
     field_period = page.evaluate("""Array.from(document.getElementById('chart-field-period').closest('section')
         .querySelectorAll('details tr')).slice(1).map(tr => Array.from(tr.cells).map(td => td.textContent))""")
     report = {
-        "activities": number(tiles["n_activities"]),
+        "activities": number(tiles["n_in_latest_report"]) + number(tiles["n_no_longer_reported"]),
         "attended": number(tiles["people_attended"]),
         "people": number(tiles["people_attended"]) + sum(number(k) for k in kinds),
         "per_period": {},
@@ -567,9 +608,11 @@ def test_the_report_the_workbook_and_the_example_queries_show_the_same_figures(t
     for period, _, n, *_ in field_period:
         report["per_period"][period] = report["per_period"].get(period, 0) + number(n)
 
-    # the workbook the same run wrote
+    # the workbook the same run wrote, and its CSV of the full history (no sheet: it grows with every report)
     book = openpyxl.load_workbook(two_periods.workbook, read_only=True)
-    once, per_period = sheet_rows(book, "활동"), sheet_rows(book, "기간별활동")
+    once = sheet_rows(book, "활동")
+    with (two_periods.workbook.parent / "csv" / "기간별활동.csv").open(encoding="utf-8-sig", newline="") as f:
+        per_period = [{english_name(k): v for k, v in r.items()} for r in csv.DictReader(f)]
     workbook = {
         "activities": len(once),
         "attended": sum(r["attendee count"] for r in once if r["attendee kind"] == "attended"),

@@ -76,6 +76,8 @@ class ReportData:
     pledges: list[dict]  # every pledge with an activity, ranked by people who attended
     issues: list[dict]
     activities: list[dict] = field(default_factory=list)
+    latest_changes: list[dict] = field(default_factory=list)  # per pledge: new, changed, dropped, carried
+    latest_changed: list[dict] = field(default_factory=list)  # the changed and dropped activities
     top_n: int = 15
 
     @property
@@ -120,5 +122,7 @@ def load(con: duckdb.DuckDBPyConnection, top_n: int = 15) -> ReportData:
         # period without issues
         issues=[r for r in quality if r["issue_kind"] is not None and r["n_issues"] > 0],
         activities=figure(con, "activities"),
+        latest_changes=figure(con, "latest_changes_per_pledge"),
+        latest_changed=figure(con, "latest_changed_activities"),
         top_n=top_n,
     )

@@ -432,6 +432,74 @@ showing <span data-n="shown">0</span></p>
 </section>"""
 
 
+CHANGE_FLAGS = (
+    ("is_dates_changed", "날짜 dates"),
+    ("is_people_changed", "인원 people"),
+    ("is_text_changed", "활동명 title"),
+)
+
+
+def _changes_section(d: ReportData, field_names: dict) -> str:
+    """What changed in the latest report against the one before, per pledge (fct_event_lifecycle): the
+    reason the reports are compared at all."""
+    h = d.headline
+    latest = h["latest_report_date"]
+    totals = {k: sum(r[k] for r in d.latest_changes) for k in ("n_new", "n_changed", "n_dropped")}
+    if h["n_periods"] < 2:
+        note = (
+            f"Only one report is loaded (기준일 {latest}): there is no earlier report to compare with, so every "
+            f"activity is new ({totals['n_new']:,})."
+        )
+    else:
+        note = (
+            f"Against the report before it, the latest report (기준일 {latest}) prints "
+            f'<b data-n="new">{totals["n_new"]:,}</b> new activities, <b data-n="changed">{totals["n_changed"]:,}'
+            f'</b> changed ones (dates, people or title) and no longer prints <b data-n="dropped">'
+            f"{totals['n_dropped']:,}</b> (dropped). Activities are matched on their stable key "
+            "(<code>marts.fct_event_lifecycle</code>); the pledges without a change are left out."
+        )
+    per_pledge = _table(
+        ["관리번호 code", "공약사업 pledge", "분야 field", "신규 new", "변경 changed", "중단 dropped", "유지 carried"],
+        [
+            [
+                r["pledge_code"],
+                r["pledge_name_ko"],
+                _field_label(field_names[r["field_code"]]) if r["field_code"] in field_names else r["field_code"],
+                r["n_new"],
+                r["n_changed"],
+                r["n_dropped"],
+                r["n_carried"],
+            ]
+            for r in d.latest_changes
+        ],
+        {3, 4, 5, 6},
+    ).replace(
+        "<details><summary>표 보기 · show the numbers",
+        '<details open id="latest-changes-per-pledge"><summary>공약사업별 · per pledge',
+        1,
+    )
+    changed = ""
+    if d.latest_changed:
+        changed = _table(
+            ["관리번호 code", "상태 status", "활동 activity", "바뀐 것 what changed"],
+            [
+                [
+                    r["pledge_code"],
+                    "변경 changed"
+                    if r["status"] == "changed"
+                    else f"중단 dropped (last in {r['previous_report_date']})",
+                    r["title"],
+                    ", ".join(label for flag, label in CHANGE_FLAGS if r[flag]) if r["status"] == "changed" else "",
+                ]
+                for r in d.latest_changed
+            ],
+        ).replace("show the numbers", "the changed and dropped activities", 1)
+    return (
+        '<section id="latest-changes"><h2>최근 보고서의 변경 <small>What changed in the latest report</small></h2>'
+        f'<p class="note">{note}</p>{per_pledge}{changed}</section>'
+    )
+
+
 def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
@@ -727,7 +795,12 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
     kpis = [
         ("n_periods", f"{h['n_periods']:,}", "보고 기간 reporting periods"),
         ("n_pledges", f"{h['n_pledges']:,}", "공약사업 pledges with activities"),
-        ("n_activities", f"{h['n_activities']:,}", "활동 distinct activities"),
+        (
+            "n_in_latest_report",
+            f"{h['n_in_latest_report']:,}",
+            f"활동 distinct activities in the latest report ({h['latest_report_date']})",
+        ),
+        ("n_no_longer_reported", f"{h['n_no_longer_reported']:,}", "중단 dropped: no longer in the latest report"),
         ("n_online", f"{h['n_online']:,}", "온라인 online activities"),
     ]
     headline_tile = (
@@ -777,6 +850,7 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
         )
     }</div>
 {kinds_box}
+{_changes_section(d, field_names)}
 {"".join(sections)}
 {_activity_section(d)}
 <footer>Generated {generated_at:%Y-%m-%d %H:%M} UTC from {escape(source)}. Definitions: the example queries in
