@@ -34,17 +34,23 @@ PG_PORT ?= 55432
 	shared-up shared-down shared-status shared-history shared-rollback shared-roles
 
 help:
-	@echo "make run    - build the warehouse from the reports in raw/ (through Dagster)"
-	@echo "make test   - run the test suite"
+	@echo "make run    - build the warehouse from the reports in raw/ (through Dagster); make run ARGS=--full reloads every period"
+	@echo "make test   - run the test suite (installs what it needs beyond Python, then lint, then pytest)"
+	@echo "make lint   - ruff's lint and format check (configured in pyproject.toml)"
 	@echo "make eval   - bring the warehouse up to date (make run) and score it against the gold annotations"
 	@echo "make dev    - Dagster UI on http://127.0.0.1:3000 (runs, asset graph, checks); PORT=3001 to change"
+	@echo "make docs   - the dbt docs site into dbt_project/target/ (builds the warehouse first if there is none)"
 	@echo "make docs-serve - the dbt docs site on http://127.0.0.1:8080; PORT=8081 to change"
 	@echo "make sql    - DuckDB shell on the warehouse, read-only; make sql Q=\"select count(*) from dim_event\""
 	@echo "make search - find activities: make search Q=\"어르신 일자리\" (FORMAT=json for a JSON array)"
-	@echo "make mf     - ask for a metric (MetricFlow); make mf ARGS=\"query --metrics activities --group-by field\""
+	@echo "make mf     - ask for a metric (MetricFlow); make mf ARGS=\"query --metrics people_attended --group-by field\""
+	@echo "make bench  - benchmark on synthetic reports (SIZE=200 adds a cold run; SHARED=0 leaves the shared one out)"
+	@echo "make clean  - remove the build folders, dbt's target and logs (the published warehouse stays)"
 	@echo "make shared-up / shared-down - a local Postgres for the shared deployment (prints the three exports)"
+	@echo "make shared-status           - the shared deployment's state"
+	@echo "make shared-history          - every publish and rollback of the shared warehouse"
 	@echo "make shared-roles ADMIN_DSN=... - the roles and grants on a managed Postgres (docs/shared-deployment.md)"
-	@echo "make shared-rollback         - the shared warehouse back to the previous publish, as a new snapshot"
+	@echo "make shared-rollback         - the shared warehouse back to the previous publish, as a new snapshot (TO=<snapshot>)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

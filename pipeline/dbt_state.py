@@ -42,20 +42,36 @@ def prepared_project_fingerprint() -> str | None:
     return project_fingerprint(json.loads(manifest.read_text())) if manifest.exists() else None
 
 
-KEEP_INVOCATIONS = 20  # dagster-dbt gives every dbt call its own target folder; keep the latest ones
-KEEP_YOUNGER_THAN_S = 3600  # never touch a folder that a run elsewhere may still be writing
+KEEP_INVOCATIONS = 10  # dagster-dbt gives every dbt call its own target folder; keep the latest ones
+# A folder past the latest ones goes once its dbt call has finished: dbt writes run_results.json as
+# it ends, and dagster-dbt reads the artifacts right after, so a finished folder is left alone for
+# FINISHED_GRACE_S more. Without it only the age rule removed folders, so a test suite's fifty runs
+# within the hour kept ~11 MB each (dbt.log, manifest, parse cache, compiled SQL) and the target
+# folder grew past 500 MB.
+FINISHED_GRACE_S = 120
+KEEP_YOUNGER_THAN_S = 3600  # a folder with no run_results.json (a dbt call still running, or one that crashed)
+FINISHED_MARK = "run_results.json"
+
+
+def _finished_before(folder: Path, moment: float) -> bool:
+    try:
+        return (folder / FINISHED_MARK).stat().st_mtime < moment
+    except FileNotFoundError:
+        return False
 
 
 def prune_invocation_folders(target: Path, now: float | None = None) -> list[Path]:
-    """Remove old per-invocation dbt target folders (manifest, compiled SQL, logs: ~2 MB each),
-    which would otherwise pile up with every run. Returns the folders removed."""
+    """Remove the per-invocation dbt target folders past the latest KEEP_INVOCATIONS: a finished one
+    (its run_results.json older than FINISHED_GRACE_S), and any older than KEEP_YOUNGER_THAN_S (a call
+    that never finished). A folder whose dbt call is still running is never touched, so runs in other
+    processes are safe. Returns the folders removed."""
     now = time.time() if now is None else now
     folders = sorted(
         (p for p in target.glob("pledge_dbt_models-*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True
     )
     removed = []
     for folder in folders[KEEP_INVOCATIONS:]:
-        if now - folder.stat().st_mtime > KEEP_YOUNGER_THAN_S:
+        if now - folder.stat().st_mtime > KEEP_YOUNGER_THAN_S or _finished_before(folder, now - FINISHED_GRACE_S):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed

@@ -81,6 +81,12 @@ def latest_versions(events: list[dict]) -> list[dict]:
     return list(latest.values())
 
 
+def pledge_order(code: str) -> tuple[int, int]:
+    """`5` -> (5, 0), `5-1` -> (5, 1): the order pledge codes are printed in."""
+    major, _, minor = code.partition("-")
+    return int(major), int(minor or 0)
+
+
 def test_the_six_example_queries_exist_and_compile(compiled):
     assert {p.stem for p in ANALYSES_DIR.glob("*.sql")} == EXPECTED
     assert set(compiled) == EXPECTED
@@ -114,13 +120,15 @@ def test_activities_per_field_per_period(built_warehouse, compiled, events):
         n_fields = con.execute("select count(*) from marts.dim_field").fetchone()[0]
     assert len(rows) == n_periods * n_fields  # every field in every period, zeros included
     direct = Counter((e["report_date"], e["field_code"]) for e in events)
-    people = defaultdict(int)
+    attended, other = defaultdict(int), defaultdict(int)
     for e in events:
-        people[(e["report_date"], e["field_code"])] += e["attendee_count"] or 0
+        kinds = attended if e["attendee_kind"] == "attended" else other
+        kinds[(e["report_date"], e["field_code"])] += e["attendee_count"] or 0
     for r in rows:
         key = (r["report_date"], r["field_code"])
         assert r["n_activities"] == direct.get(key, 0), key
-        assert (r["people"] or 0) == people.get(key, 0), key
+        assert (r["people_attended"] or 0) == attended.get(key, 0), key
+        assert (r["people_other_kinds"] or 0) == other.get(key, 0), key
     assert sum(r["n_activities"] for r in rows) == len(events)
     assert {r["field_name_ko"] for r in rows} == {"경제", "문화", "도시", "공동체", "복지"}
 
@@ -128,17 +136,21 @@ def test_activities_per_field_per_period(built_warehouse, compiled, events):
 def test_pledges_ranked_by_attendance(built_warehouse, compiled, events):
     rows = query(built_warehouse.warehouse, compiled["pledges_ranked_by_attendance"])
     activities = latest_versions(events)
-    people, count = defaultdict(int), Counter()
+    attended, other, count = defaultdict(int), defaultdict(int), Counter()
     for e in activities:
-        people[e["pledge_code"]] += e["attendee_count"] or 0
+        kinds = attended if e["attendee_kind"] == "attended" else other
+        kinds[e["pledge_code"]] += e["attendee_count"] or 0
         count[e["pledge_code"]] += 1
     assert {r["pledge_code"] for r in rows} == set(count)
     for r in rows:
-        assert r["people"] == people[r["pledge_code"]], r["pledge_code"]
+        assert r["people_attended"] == attended[r["pledge_code"]], r["pledge_code"]
+        assert r["people_other_kinds"] == other[r["pledge_code"]], r["pledge_code"]
         assert r["n_activities"] == count[r["pledge_code"]], r["pledge_code"]
-    ranked_people = [r["people"] for r in rows]
+    ranked_people = [r["people_attended"] for r in rows]
     assert ranked_people == sorted(ranked_people, reverse=True)
-    assert rows[0]["attendance_rank"] == 1 and rows[0]["people"] == max(people.values())
+    assert rows[0]["attendance_rank"] == 1 and rows[0]["people_attended"] == max(attended.values())
+    # a pledge whose activities mostly served or surveyed people does not outrank one people attended
+    assert any(r["people_other_kinds"] > r["people_attended"] for r in rows)
     assert all(r["pledge_name_ko"] for r in rows)
 
 
@@ -161,6 +173,9 @@ def test_activities_new_in_latest_period_single_period(built_warehouse, compiled
     if len(periods) == 1:  # no earlier report: everything is new
         assert {r["event_key"] for r in rows} == {e["event_key"] for e in events}
     assert all(r["report_date"] == latest for r in rows)
+    # pledge codes in their printed order, numeric parts as numbers (2 before 10, 5 before 5-1)
+    order = [(*pledge_order(r["pledge_code"]), r["event_seq"]) for r in rows]
+    assert order == sorted(order) and any("-" in r["pledge_code"] for r in rows)
 
 
 def test_activities_new_in_latest_period_against_the_previous_report(tmp_path, built_warehouse, compiled, events):

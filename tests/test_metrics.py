@@ -257,3 +257,62 @@ def test_every_metric_is_described_and_named_in_the_readme():
     for metric in metrics:
         assert metric["description"].strip() and metric["label"].strip(), metric["name"]
         assert f"`{metric['name']}`" in readme, f"README does not name the metric {metric['name']}"
+
+
+def test_every_output_that_counts_attendance_agrees_with_people_attended(warehouse, reader, tmp_path):
+    """One definition of attendance: the example queries, the report's figures and the workbook each give
+    the people who attended, and each equals `mf query --metrics people_attended` (per pledge, per
+    field and in total), so an analyst who compares two outputs gets one answer."""
+    import openpyxl
+
+    from pipeline.export.workbook import WORKBOOK_NAME
+    from pipeline.report import data as report_data
+    from pipeline.report import plain_sql
+
+    per_pledge = {
+        r["pledge"]: number(r["people_attended"])
+        for r in mf_query(warehouse, tmp_path, ["people_attended"], ["pledge"])
+    }
+    per_field = {
+        r["field"]: number(r["people_attended"]) for r in mf_query(warehouse, tmp_path, ["people_attended"], ["field"])
+    }
+    per_period_field = {
+        (r["period"][:10], r["field"]): number(r["people_attended_per_period"])
+        for r in mf_query(warehouse, tmp_path, ["people_attended_per_period"], ["period", "field"])
+    }
+    total = sum(v for v in per_pledge.values() if v)
+    assert total > 0 and total == sum(v for v in per_field.values() if v)
+
+    def rows(name: str) -> list[dict]:
+        cursor = reader.execute((plain_sql.QUERIES_DIR / f"{name}.sql").read_text())
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, r)) for r in cursor.fetchall()]
+
+    # the example queries
+    ranked = rows("pledges_ranked_by_attendance")
+    assert {r["pledge_code"]: r["people_attended"] for r in ranked if r["people_attended"]} == {
+        k: v for k, v in per_pledge.items() if v
+    }
+    assert ranked[0]["people_attended"] == max(v or 0 for v in per_pledge.values())
+    by_field = rows("activities_per_field_per_period")
+    assert {
+        (str(r["report_date"]), r["field_code"]): r["people_attended"] for r in by_field if r["people_attended"]
+    } == {k: v for k, v in per_period_field.items() if v}
+
+    # the report: headline, per field, and its top pledges are the example query's first rows
+    report = report_data.load(reader)
+    assert report.headline["people_attended"] == total
+    assert {r["field_code"]: r["people_attended"] for r in report.attendance_per_field if r["people_attended"]} == {
+        k: v for k, v in per_field.items() if v
+    }
+    assert [(r["pledge_code"], r["people_attended"]) for r in report.top_pledges] == [
+        (r["pledge_code"], r["people_attended"]) for r in ranked[: report.top_n]
+    ]
+
+    # the workbook the run wrote: its activity sheet, each activity once, attended figures added
+    book = openpyxl.load_workbook(warehouse.parent / "export" / WORKBOOK_NAME, read_only=True)
+    sheet = book["활동"].iter_rows(values_only=True)
+    header = next(sheet)
+    count = next(i for i, h in enumerate(header) if h.endswith("(attendee count)"))
+    kind = next(i for i, h in enumerate(header) if h.endswith("(attendee kind)"))
+    assert sum(r[count] for r in sheet if r[kind] == "attended") == total

@@ -219,7 +219,11 @@ def test_top_pledges_rank_by_people_who_attended_and_say_how_many_state_a_figure
             select pledge_code, coalesce(sum(attendee_count) filter (where attendee_kind = 'attended'), 0),
                    count(attendee_count), count(*)
             from marts.dim_event group by 1
-            order by 2 desc, 4 desc, 1 limit 15""").fetchall()
+            order by 2 desc, 4 desc, try_cast(split_part(pledge_code, '-', 1) as integer),
+                     try_cast(split_part(pledge_code, '-', 2) as integer) nulls first limit 15""").fetchall()
+        # the example query an analyst runs ranks the same pledges first, with the same people
+        query = [(r["pledge_code"], r["people_attended"]) for r in query_rows(con, "pledges_ranked_by_attendance")]
+    assert query[:15] == [(code, people) for code, people, *_ in ranking]
     texts = rendered["charts"]["chart-top-pledges"]["texts"]
     # bar labels `27  벼룩시장…`, not the figures after the bars `683  (5 of 7 state a figure)`
     labels = [t for t in texts if re.match(r"^\d+(-\d+)?  ", t) and not re.match(r"^[\d,]+  \(\d", t)]
@@ -520,6 +524,46 @@ def test_the_content_security_policy_stops_a_script_that_is_not_the_pages_own(tw
         assert browser.evaluate("typeof window.injected") == "undefined"
 
 
+def test_what_changed_in_the_latest_report_per_pledge_and_the_dropped_apart(two_periods, page):
+    """The section comparing the latest report with the one before, and the tiles that count the latest
+    report's activities and the dropped ones apart, as the browser shows them."""
+    shown = page.evaluate("""(() => {
+        const s = document.getElementById('latest-changes');
+        return {
+            totals: Object.fromEntries(Array.from(s.querySelectorAll('.note [data-n]'))
+                .map(b => [b.dataset.n, b.textContent])),
+            pledges: Array.from(s.querySelectorAll('#latest-changes-per-pledge tr')).slice(1)
+                .map(tr => Array.from(tr.cells).map(td => td.textContent)),
+            activities: s.querySelectorAll('details:not(#latest-changes-per-pledge) tr').length - 1,
+            tiles: Object.fromEntries(Array.from(document.querySelectorAll('.kpi[data-figure]'))
+                .map(k => [k.dataset.figure, k.querySelector('b').textContent])),
+        };
+    })()""")
+    with two_periods.connect() as con:
+        latest = scalar(con, "select max(report_date) from marts.dim_period")
+        per_pledge = {
+            code: counts
+            for code, *counts in con.execute(
+                """select pledge_code, count(*) filter (where status = 'new'),
+                          count(*) filter (where status = 'changed'), count(*) filter (where status = 'dropped'),
+                          count(*) filter (where status = 'carried')
+                   from marts.fct_event_lifecycle where report_date = ? group by 1""",
+                [latest],
+            ).fetchall()
+        }
+        in_latest = scalar(con, "select count(*) from marts.fct_events where report_date = ?", [latest])
+        n_all = scalar(con, "select count(*) from marts.dim_event")
+    changed = {code: c for code, c in per_pledge.items() if c[0] + c[1] + c[2] > 0}
+    totals = [sum(c[i] for c in changed.values()) for i in range(3)]
+    assert all(totals), totals  # the synthetic 2021 report adds, changes and drops activities
+    assert {k: number(v) for k, v in shown["totals"].items()} == dict(zip(("new", "changed", "dropped"), totals))
+    assert {r[0]: [number(v) for v in r[3:]] for r in shown["pledges"]} == changed
+    assert [r[0] for r in shown["pledges"]] == sorted(changed, key=lambda c: [int(x) for x in c.split("-")])
+    assert shown["activities"] == totals[1] + totals[2]  # each changed and dropped activity listed
+    assert number(shown["tiles"]["n_in_latest_report"]) == in_latest
+    assert number(shown["tiles"]["n_no_longer_reported"]) == n_all - in_latest > 0
+
+
 # -- the same figures in the report, the workbook and the example queries ---------------------------------
 
 
@@ -552,21 +596,19 @@ def test_the_report_the_workbook_and_the_example_queries_show_the_same_figures(t
     field_period = page.evaluate("""Array.from(document.getElementById('chart-field-period').closest('section')
         .querySelectorAll('details tr')).slice(1).map(tr => Array.from(tr.cells).map(td => td.textContent))""")
     report = {
-        "activities": number(tiles["n_activities"]),
+        "activities": number(tiles["n_in_latest_report"]) + number(tiles["n_no_longer_reported"]),
         "attended": number(tiles["people_attended"]),
         "people": number(tiles["people_attended"]) + sum(number(k) for k in kinds),
         "per_period": {},
     }
-    for period, _, n, _ in field_period:
+    for period, _, n, *_ in field_period:
         report["per_period"][period] = report["per_period"].get(period, 0) + number(n)
 
-    # the workbook the same run wrote, and its CSV of the full history
+    # the workbook the same run wrote, and its CSV of the full history (no sheet: it grows with every report)
     book = openpyxl.load_workbook(two_periods.workbook, read_only=True)
     once = sheet_rows(book, "활동")
-    with open(two_periods.workbook.parent / "csv" / "기간별활동.csv", encoding="utf-8-sig", newline="") as handle:
-        rows = csv.reader(handle)
-        header = [english_name(h) for h in next(rows)]
-        per_period = [dict(zip(header, r)) for r in rows]
+    with (two_periods.workbook.parent / "csv" / "기간별활동.csv").open(encoding="utf-8-sig", newline="") as f:
+        per_period = [{english_name(k): v for k, v in r.items()} for r in csv.DictReader(f)]
     workbook = {
         "activities": len(once),
         "attended": sum(r["attendee count"] for r in once if r["attendee kind"] == "attended"),
@@ -585,7 +627,8 @@ def test_the_report_the_workbook_and_the_example_queries_show_the_same_figures(t
         per_field_period = query_rows(con, "activities_per_field_per_period")
         queries = {
             "activities": sum(r["n_activities"] for r in pledges),
-            "people": sum(r["people"] for r in pledges),
+            "attended": sum(r["people_attended"] for r in pledges),
+            "people": sum(r["people_attended"] + r["people_other_kinds"] for r in pledges),
             "per_period": {},
         }
         assert sum(r["n_activities"] for r in query_rows(con, "format_mix_per_field")) == queries["activities"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -124,22 +125,28 @@ def test_header_is_frozen_and_filtered_and_columns_are_sized(workbook, built_war
     assert ws[1][0].font.bold
 
 
-def test_readme_explains_every_sheet_and_column_with_the_dbt_descriptions(workbook, built_warehouse, manifest_docs):
+def test_readme_explains_every_sheet_and_column_in_korean_first_then_english(workbook, built_warehouse, manifest_docs):
+    """The 읽어보기 sheet: the Korean description of the dbt YAML (`meta.ko`) first, the dbt docs' English
+    description beside it, for every sheet and every column."""
     text = [[c for c in row] for row in workbook[README_SHEET].iter_rows(values_only=True)]
     flat = "\n".join(str(c) for row in text for c in row if c is not None)
+    hangul = re.compile(r"^[^A-Za-z]*[\uac00-\ud7a3]")  # Korean from the first word on
     for sheet in SHEETS:
         node = manifest_docs[sheet.table]
-        assert plain_text(node["description"]) in flat, sheet.table
         sheet_row = next(r for r in text if r[0] == sheet.sheet and r[1] == f"{sheet.schema}.{sheet.table}")
         assert sheet_row[2] == len(table_rows(built_warehouse, sheet, as_sheet=True)[1])
+        assert node["meta"]["ko"] in sheet_row[3] and hangul.match(sheet_row[3]), sheet.table
+        assert plain_text(node["description"]) in sheet_row[4], sheet.table
         assert f"csv/{sheet.name}.csv" in sheet_row[3], "the sheet says where its whole table is"
         columns, _ = table_rows(built_warehouse, sheet)
         for column in columns:
             description = node["columns"][column]["description"]
+            korean = node["columns"][column]["meta"].get("ko", "")
             assert description.strip(), f"{sheet.table}.{column} has no description in the dbt docs"
+            assert hangul.match(korean), f"{sheet.table}.{column} has no Korean description (meta.ko)"
             assert [sheet.sheet, header(column, description)] in [list(r[:2]) for r in text], column
             row = next(r for r in text if r[0] == sheet.sheet and r[1] == header(column, description))
-            assert row[3] == plain_text(description)
+            assert list(row[3:5]) == [korean, plain_text(description)], column
     assert "`" not in flat
 
 
@@ -246,4 +253,5 @@ def test_libreoffice_shows_the_table_with_hangul_dates_and_numbers(libreoffice_c
 def test_libreoffice_shows_the_readme(libreoffice_csv, manifest_docs):
     text = "\n".join(",".join(r) for r in libreoffice_csv[README_SHEET])
     assert "공약사업 주민소통 활동내역" in text
-    assert plain_text(manifest_docs["dim_event"]["columns"]["start_date"]["description"]) in text
+    start_date = manifest_docs["dim_event"]["columns"]["start_date"]
+    assert start_date["meta"]["ko"] in text and plain_text(start_date["description"]) in text

@@ -44,4 +44,8 @@ where events.report_date = (select report_date from latest)
         where earlier.event_key = events.event_key
             and earlier.report_date = (select report_date from previous)
     )
-order by events.pledge_code, events.event_seq
+-- pledge codes in their printed order (1, 2, ... 10, 5-1 after 5), not as text (1, 10, 11, 2)
+order by
+    cast(split_part(events.pledge_code, '-', 1) as integer),
+    cast(nullif(split_part(events.pledge_code, '-', 2), '') as integer) nulls first,
+    events.event_seq

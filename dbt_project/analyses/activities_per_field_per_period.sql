@@ -1,6 +1,9 @@
 -- Activities per policy field (분야) per reporting period (기준일).
 -- One row per period and field; a field with no activity in a period shows 0.
--- people = sum of attendee_count over the activities that state one (the rest are unknown, not 0).
+-- people_attended = people who attended (attendee_kind = 'attended'), as the metric
+-- people_attended_per_period counts them; figures of other kinds (surveyed, trained, served,
+-- appointed, mixed) count other things and stand apart in people_other_kinds. Activities that state
+-- no figure are unknown, not 0: both are null where no activity of the field states one.
 with periods as (
     select report_date from {{ ref('dim_period') }}
 ),
@@ -10,7 +13,7 @@ fields as (
 ),
 
 events as (
-    select report_date, field_code, pledge_code, attendee_count, attendee_is_approx
+    select report_date, field_code, pledge_code, attendee_count, attendee_kind, attendee_is_approx
     from {{ ref('fct_events') }}
 ),
 
@@ -20,9 +23,11 @@ per_field as (
         field_code,
         count(*) as n_activities,
         count(distinct pledge_code) as n_pledges,
-        count(attendee_count) as n_with_attendance,
-        sum(attendee_count) as people,
-        sum(case when attendee_is_approx then 1 else 0 end) as n_approx_attendance
+        count(attendee_count) as n_with_figure,
+        sum(case when attendee_kind = 'attended' then 1 else 0 end) as n_attended_figure,
+        sum(case when attendee_kind = 'attended' then attendee_count end) as people_attended,
+        sum(case when attendee_kind = 'attended' and attendee_is_approx then 1 else 0 end) as n_attended_approx,
+        sum(case when attendee_kind <> 'attended' then attendee_count end) as people_other_kinds
     from events
     group by report_date, field_code
 )
@@ -34,9 +39,11 @@ select
     fields.field_name_en,
     coalesce(per_field.n_activities, 0) as n_activities,
     coalesce(per_field.n_pledges, 0) as n_pledges,
-    coalesce(per_field.n_with_attendance, 0) as n_with_attendance,
-    per_field.people,
-    coalesce(per_field.n_approx_attendance, 0) as n_approx_attendance
+    coalesce(per_field.n_with_figure, 0) as n_with_figure,
+    coalesce(per_field.n_attended_figure, 0) as n_attended_figure,
+    per_field.people_attended,
+    coalesce(per_field.n_attended_approx, 0) as n_attended_approx,
+    per_field.people_other_kinds
 from periods
 cross join fields
 left join per_field

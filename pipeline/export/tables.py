@@ -10,7 +10,7 @@ import os
 import re
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -63,8 +63,8 @@ TABLES: tuple[Table, ...] = (
         "marts",
         "fct_attendees",
         f"report_date, {PLEDGE_ORDER}, event_seq, event_key, figure_seq",
-        "참여 인원 (최근 보고서)",
-        "people figures of the latest report",
+        "인원 문구 (최근 보고서, 모든 유형: 참석·설문·교육·지원·위촉)",
+        "people figures of the latest report, every kind: attendance is attendee_kind = attended",
         sheet="참여인원",
         sheet_rows=LATEST_REPORT,
     ),
@@ -140,17 +140,24 @@ def header(column: str, description: str) -> str:
 class ModelDocs:
     description: str
     columns: Mapping[str, str]
+    # the Korean descriptions (the dbt YAML's `config: {meta: {ko: ...}}`), for readers who read Korean first
+    description_ko: str = ""
+    columns_ko: Mapping[str, str] = field(default_factory=dict)
 
 
 def load_docs(manifest_path: Path) -> dict[str, ModelDocs]:
-    """model name -> its description and its columns' descriptions, as in the dbt docs."""
+    """model name -> its description and its columns' descriptions, as in the dbt docs, in English and
+    (from `meta.ko`) in Korean."""
     manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
     docs: dict[str, ModelDocs] = {}
     for node in manifest.get("nodes", {}).values():
         if node.get("resource_type") == "model":
+            columns = node.get("columns", {})
             docs[node["name"]] = ModelDocs(
                 description=node.get("description") or "",
-                columns={name: col.get("description") or "" for name, col in node.get("columns", {}).items()},
+                columns={name: col.get("description") or "" for name, col in columns.items()},
+                description_ko=(node.get("meta") or {}).get("ko") or "",
+                columns_ko={name: (col.get("meta") or {}).get("ko") or "" for name, col in columns.items()},
             )
     return docs
 

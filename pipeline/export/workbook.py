@@ -2,8 +2,9 @@
 
 It holds what a person reads in a spreadsheet: each activity once, the pledges, the people figures and
 what changed in the latest report, and the parse issues, after a sheet `읽어보기` ("read me") that
-explains every sheet and column with the descriptions of the dbt docs (read from the dbt manifest, so
-the workbook and the docs site never disagree). The full history over every report is in the CSV and
+explains every sheet and column in Korean first (the dbt YAML's `meta.ko`), for the city's staff, with
+the English description of the dbt docs beside it (both read from the dbt manifest, so the workbook and
+the docs site never disagree). The full history over every report is in the CSV and
 Parquet exports (`pipeline/export/tables.py`, `parquet.py`), where it belongs at any size.
 
 Written by XlsxWriter in `constant_memory` mode, row by row. Headers are the Korean term of each
@@ -51,6 +52,9 @@ FIRST_COLUMNS = ("pledge_code", "pledge_name_ko", "event_seq", "title", "status"
 LAST_COLUMNS = ("venue_key", "event_key")
 
 SHEETS: tuple[Table, ...] = tuple(t for t in TABLES if t.sheet)
+# the 읽어보기 sheet's description columns: the city's staff read Korean first, the English is beside it
+DESCRIPTIONS = ("설명", "description (English)")
+KOREAN_WIDTH, ENGLISH_WIDTH = 60, 70
 
 
 _TYPE_LABELS = (  # DuckDB type prefix -> how the 읽어보기 sheet names it
@@ -271,7 +275,8 @@ def _write_readme(
     ws.set_column(0, 0, 14)
     ws.set_column(1, 1, 34)
     ws.set_column(2, 2, 20)
-    ws.set_column(3, 3, 100)
+    ws.set_column(3, 3, KOREAN_WIDTH)
+    ws.set_column(4, 4, ENGLISH_WIDTH)
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
@@ -302,56 +307,60 @@ def _write_readme(
         "The full history over every report (every table, every period) is in the folder csv/ beside this "
         "workbook (UTF-8 with a byte-order mark, so that Excel shows Hangul) and in ../parquet/. "
         "The descriptions below are those of the dbt docs site (make docs).",
+        "설명은 한국어가 먼저이고 영어 설명이 옆 칸에 있습니다. 참석 인원은 인원 유형이 attended(참석)인 인원만 "
+        "더한 값입니다: 설문 응답, 교육 수강, 지원 수혜, 위촉 인원은 다른 것을 센 것이니 더하지 마십시오. "
+        "Each description is in Korean, with the English beside it. People who attended count only figures of "
+        "kind attended; the other kinds count other things and are never added to them.",
     )
     for note in notes:
-        ws.set_row(row, _wrapped_height(note, 14 + 34 + 20 + 100))
-        ws.merge_range(row, 0, row, 3, note, styles["note"])
+        ws.set_row(row, _wrapped_height(note, 14 + 34 + 20 + KOREAN_WIDTH + ENGLISH_WIDTH))
+        ws.merge_range(row, 0, row, 4, note, styles["note"])
         row += 1
     if not docs:
         ws.merge_range(
             row,
             0,
             row,
-            3,
+            4,
             f"dbt manifest not found ({manifest_path}): no descriptions (run `make manifest`).",
             styles["note"],
         )
         row += 1
 
-    row = _section(
-        ws, row + 1, "시트 (sheets)", ("시트 (sheet)", "표 (table)", "행 수 (rows)", "설명 (description)"), styles
-    )
+    row = _section(ws, row + 1, "시트 (sheets)", ("시트 (sheet)", "표 (table)", "행 수 (rows)", *DESCRIPTIONS), styles)
     for sheet in SHEETS:
         model = docs.get(sheet.table)
         ws.write_string(row, 0, sheet.sheet, styles["text"])
         ws.write_string(row, 1, f"{sheet.schema}.{sheet.table}", styles["code"])
         ws.write_number(row, 2, counts[sheet.sheet], styles["int"])
-        description = (
-            f"{sheet.label_ko} ({sheet.label_en}). {plain_text(model.description) if model else ''}"
-            f" 전체 (the whole table): csv/{sheet.name}.csv"
-        ).strip()
+        korean = f"{sheet.label_ko}. {model.description_ko if model else ''} 전체 표: csv/{sheet.name}.csv"
+        english = (
+            f"{sheet.label_en}. {plain_text(model.description) if model else ''} The whole table: csv/{sheet.name}.csv"
+        )
         if counts[sheet.sheet] > MAX_DATA_ROWS:
-            description += (
-                f" — Excel holds {MAX_DATA_ROWS:,} rows: this sheet shows the first of them; the "
-                f"whole table is in csv/{sheet.name}.csv."
-            )
-        ws.set_row(row, _wrapped_height(description, 100))
-        ws.write_string(row, 3, description, styles["wrap"])
+            korean += f" — Excel은 {MAX_DATA_ROWS:,}행까지만 담으므로 이 시트는 앞부분만 보여 줍니다."
+            english += f" — Excel holds {MAX_DATA_ROWS:,} rows: this sheet shows the first of them."
+        _write_descriptions(ws, row, styles, korean, english)
         row += 1
 
-    row = _section(
-        ws, row + 1, "열 (columns)", ("시트 (sheet)", "열 (column)", "형식 (type)", "설명 (description)"), styles
-    )
+    row = _section(ws, row + 1, "열 (columns)", ("시트 (sheet)", "열 (column)", "형식 (type)", *DESCRIPTIONS), styles)
     for sheet in SHEETS:
         model = docs.get(sheet.table)
         for column, duck_type in layouts[sheet.sheet]:
             description = model.columns.get(column, "") if model else ""
-            ws.set_row(row, _wrapped_height(plain_text(description), 100))
             ws.write_string(row, 0, sheet.sheet, styles["text"])
             ws.write_string(row, 1, header(column, description), styles["text"])
             ws.write_string(row, 2, _type_label(duck_type), styles["text"])
-            ws.write_string(row, 3, plain_text(description), styles["wrap"])
+            korean = model.columns_ko.get(column, "") if model else ""
+            _write_descriptions(ws, row, styles, korean, plain_text(description))
             row += 1
+
+
+def _write_descriptions(ws, row: int, styles, korean: str, english: str) -> None:
+    """The Korean description, then the English one beside it; the row as tall as the longer needs."""
+    ws.set_row(row, max(_wrapped_height(korean, KOREAN_WIDTH), _wrapped_height(english, ENGLISH_WIDTH)))
+    ws.write_string(row, 3, korean, styles["wrap"])
+    ws.write_string(row, 4, english, styles["wrap"])
 
 
 def _section(ws, row: int, title: str, headers: tuple[str, ...], styles) -> int:

@@ -1,7 +1,8 @@
 -- The report's own figures: plain SQL on marts.*, runs as is in `make sql` and in Python.
 --
 -- The report reads a figure from queries/<name>.sql when an example query gives it (activities per
--- field per period, format mix, monthly timeline, parse issues), and from here otherwise: the blocks
+-- field per period, pledges ranked by attendance, format mix, monthly timeline, parse issues), and from
+-- here otherwise: the blocks
 -- below are only the figures no example query states. Each block starts with `-- figure: <name>`.
 -- Definitions shared by all of them:
 --   * an activity counts once across periods: its row in marts.dim_event;
@@ -12,9 +13,14 @@
 
 -- figure: headline
 -- One row: the tiles at the top of the report.
+-- n_activities counts every activity ever reported; the tiles show those of the latest report and, apart,
+-- those a later report no longer prints (dropped), so that a dropped activity is not read as a current one.
 select
     (select count(*) from marts.dim_period) as n_periods,
+    (select max(report_date) from marts.dim_period) as latest_report_date,
     count(*) as n_activities,
+    count(*) filter (where last_report_date = (select max(report_date) from marts.dim_period)) as n_in_latest_report,
+    count(*) filter (where last_report_date < (select max(report_date) from marts.dim_period)) as n_no_longer_reported,
     count(distinct pledge_code) as n_pledges,
     count(attendee_count) as n_with_figure,
     count(*) filter (where attendee_kind = 'attended') as n_attended_figure,
@@ -55,23 +61,54 @@ left join marts.dim_event as activities on activities.field_code = fields.field_
 group by fields.field_code, fields.field_name_ko, fields.field_name_en, fields.sort_order
 order by fields.sort_order;
 
--- figure: pledges_by_attended_people
--- Every pledge with an activity, ranked by the people who attended its activities.
+-- figure: latest_changes_per_pledge
+-- What changed in the latest report, per pledge (marts.fct_event_lifecycle): activities new, changed
+-- (dates, people or title), dropped (printed by the report before, not by this one) and carried. Only
+-- pledges with something new, changed or dropped.
+with changes as (
+    select * from marts.fct_event_lifecycle
+    where report_date = (select max(report_date) from marts.dim_period)
+)
+
 select
-    pledges.pledge_code,
+    changes.pledge_code,
     pledges.pledge_name_ko,
     pledges.field_code,
-    count(*) as n_activities,
-    count(activities.attendee_count) as n_with_figure,
-    count(*) filter (where activities.attendee_kind = 'attended') as n_attended_figure,
-    coalesce(sum(activities.attendee_count) filter (where activities.attendee_kind = 'attended'), 0)
-        as people_attended,
-    coalesce(sum(activities.attendee_count) filter (where activities.attendee_kind <> 'attended'), 0)
-        as people_other_kinds
-from marts.dim_event as activities
-inner join marts.dim_pledge as pledges on activities.pledge_code = pledges.pledge_code
-group by pledges.pledge_code, pledges.pledge_name_ko, pledges.field_code
-order by people_attended desc, n_activities desc, pledges.pledge_code;
+    count(*) filter (where changes.status = 'new') as n_new,
+    count(*) filter (where changes.status = 'changed') as n_changed,
+    count(*) filter (where changes.status = 'dropped') as n_dropped,
+    count(*) filter (where changes.status = 'carried') as n_carried
+from changes
+inner join marts.dim_pledge as pledges on changes.pledge_code = pledges.pledge_code
+group by changes.pledge_code, pledges.pledge_name_ko, pledges.field_code
+having count(*) filter (where changes.status in ('new', 'changed', 'dropped')) > 0
+order by
+    try_cast(split_part(changes.pledge_code, '-', 1) as integer),
+    try_cast(split_part(changes.pledge_code, '-', 2) as integer) nulls first,
+    changes.pledge_code;
+
+-- figure: latest_changed_activities
+-- The activities the latest report changed or dropped, with what changed; the title is the activity's
+-- latest version (for a dropped one, as the last report that printed it).
+select
+    changes.pledge_code,
+    changes.status,
+    activities.title,
+    changes.is_dates_changed,
+    changes.is_people_changed,
+    changes.is_text_changed,
+    changes.previous_report_date
+from marts.fct_event_lifecycle as changes
+inner join marts.dim_event as activities on changes.event_key = activities.event_key
+where changes.report_date = (select max(report_date) from marts.dim_period)
+    and changes.status in ('changed', 'dropped')
+order by
+    try_cast(split_part(changes.pledge_code, '-', 1) as integer),
+    try_cast(split_part(changes.pledge_code, '-', 2) as integer) nulls first,
+    changes.pledge_code,
+    changes.status,
+    activities.event_seq,
+    changes.event_key;
 
 -- figure: periods
 -- The reporting periods, with how each report's list items were read.

@@ -496,7 +496,7 @@ report lists; the counts in the menus are activities. Click a bar of a chart abo
 <label>유형 format<select id="f-format"><option value="">모든 유형 all formats</option></select></label>
 <label>정렬 sort<select id="f-sort"><option value="pledge">공약사업순 by pledge</option>
 <option value="date-desc">최근순 newest first</option><option value="date-asc">오래된순 oldest first</option>
-<option value="people">인원순 most people</option></select></label>
+<option value="people">인원순 most people (any kind)</option></select></label>
 <button type="button" id="f-reset">초기화 reset</button>
 </div>
 <p id="activity-status" aria-live="polite"><b data-n="matches">{n:,}</b> of <span data-n="total">{n:,}</span>
@@ -506,10 +506,78 @@ showing <span data-n="shown">0</span></p>
 <noscript><p class="note">The table needs JavaScript; the same rows are on the 활동 sheet of the workbook
 (<code>warehouse/export/pledge_activity.xlsx</code>).</p></noscript>
 <table class="activities"><thead><tr><th>공약사업 pledge</th><th>활동 activity</th><th>날짜 date</th>
-<th>유형 format</th><th>인원 people</th><th>보고 reported in</th></tr></thead><tbody id="activity-rows"></tbody></table>
+<th>유형 format</th><th>인원 people (any kind, named below)</th><th>보고 reported in</th></tr></thead><tbody id="activity-rows"></tbody></table>
 <button type="button" id="activity-more" hidden>더 보기 show {PAGE_SIZE} more</button>
 <script type="application/json" id="activity-data">{json_for_script(payload)}</script>
 </section>"""
+
+
+CHANGE_FLAGS = (
+    ("is_dates_changed", "날짜 dates"),
+    ("is_people_changed", "인원 people"),
+    ("is_text_changed", "활동명 title"),
+)
+
+
+def _changes_section(d: ReportData, field_names: dict) -> str:
+    """What changed in the latest report against the one before, per pledge (fct_event_lifecycle): the
+    reason the reports are compared at all."""
+    h = d.headline
+    latest = h["latest_report_date"]
+    totals = {k: sum(r[k] for r in d.latest_changes) for k in ("n_new", "n_changed", "n_dropped")}
+    if h["n_periods"] < 2:
+        note = (
+            f"Only one report is loaded (기준일 {latest}): there is no earlier report to compare with, so every "
+            f"activity is new ({totals['n_new']:,})."
+        )
+    else:
+        note = (
+            f"Against the report before it, the latest report (기준일 {latest}) prints "
+            f'<b data-n="new">{totals["n_new"]:,}</b> new activities, <b data-n="changed">{totals["n_changed"]:,}'
+            f'</b> changed ones (dates, people or title) and no longer prints <b data-n="dropped">'
+            f"{totals['n_dropped']:,}</b> (dropped). Activities are matched on their stable key "
+            "(<code>marts.fct_event_lifecycle</code>); the pledges without a change are left out."
+        )
+    per_pledge = _table(
+        ["관리번호 code", "공약사업 pledge", "분야 field", "신규 new", "변경 changed", "중단 dropped", "유지 carried"],
+        [
+            [
+                r["pledge_code"],
+                r["pledge_name_ko"],
+                _field_label(field_names[r["field_code"]]) if r["field_code"] in field_names else r["field_code"],
+                r["n_new"],
+                r["n_changed"],
+                r["n_dropped"],
+                r["n_carried"],
+            ]
+            for r in d.latest_changes
+        ],
+        {3, 4, 5, 6},
+    ).replace(
+        "<details><summary>표 보기 · show the numbers",
+        '<details open id="latest-changes-per-pledge"><summary>공약사업별 · per pledge',
+        1,
+    )
+    changed = ""
+    if d.latest_changed:
+        changed = _table(
+            ["관리번호 code", "상태 status", "활동 activity", "바뀐 것 what changed"],
+            [
+                [
+                    r["pledge_code"],
+                    "변경 changed"
+                    if r["status"] == "changed"
+                    else f"중단 dropped (last in {r['previous_report_date']})",
+                    r["title"],
+                    ", ".join(label for flag, label in CHANGE_FLAGS if r[flag]) if r["status"] == "changed" else "",
+                ]
+                for r in d.latest_changed
+            ],
+        ).replace("show the numbers", "the changed and dropped activities", 1)
+    return (
+        '<section id="latest-changes"><h2>최근 보고서의 변경 <small>What changed in the latest report</small></h2>'
+        f'<p class="note">{note}</p>{per_pledge}{changed}</section>'
+    )
 
 
 def _csp_hash(text: str) -> str:
@@ -551,12 +619,18 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
             "An activity reprinted in a later report counts in each report that lists it.",
             chart,
             _table(
-                ["기준일 period", "분야 field", "활동 activities", "인원 people (all kinds)"],
+                ["기준일 period", "분야 field", "활동 activities", "참석 attended", "다른 유형 other kinds"],
                 [
-                    [str(r["report_date"]), _field_label(field_names[r["field_code"]]), r["n_activities"], r["people"]]
+                    [
+                        str(r["report_date"]),
+                        _field_label(field_names[r["field_code"]]),
+                        r["n_activities"],
+                        r["people_attended"],
+                        r["people_other_kinds"],
+                    ]
                     for r in d.field_period
                 ],
-                {2, 3},
+                {2, 3, 4},
             ),
         )
     )
@@ -710,7 +784,7 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
         )
     )
 
-    # 5. top pledges by people who attended (figures.sql: pledges_by_attended_people)
+    # 5. top pledges by people who attended (queries/pledges_ranked_by_attendance.sql)
     top = d.top_pledges
     chart = svg.hbar_chart(
         CHART_IDS[4],
@@ -801,7 +875,12 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
     kpis = [
         ("n_periods", f"{h['n_periods']:,}", "보고 기간 reporting periods"),
         ("n_pledges", f"{h['n_pledges']:,}", "공약사업 pledges with activities"),
-        ("n_activities", f"{h['n_activities']:,}", "활동 distinct activities"),
+        (
+            "n_in_latest_report",
+            f"{h['n_in_latest_report']:,}",
+            f"활동 distinct activities in the latest report ({h['latest_report_date']})",
+        ),
+        ("n_no_longer_reported", f"{h['n_no_longer_reported']:,}", "중단 dropped: no longer in the latest report"),
         ("n_online", f"{h['n_online']:,}", "온라인 online activities"),
     ]
     headline_tile = (
@@ -851,6 +930,7 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
         )
     }</div>
 {kinds_box}
+{_changes_section(d, field_names)}
 {"".join(sections)}
 {_activity_section(d)}
 <footer>Generated {generated_at:%Y-%m-%d %H:%M} UTC from {escape(source)}. Definitions: the example queries in
