@@ -192,6 +192,12 @@ def _run(args: argparse.Namespace, warehouse) -> int:
         # Published is what the published warehouse says, not how the run ended: a fault after the replace
         # (a signal, an export, the previous copy not kept) leaves this run's build published.
         published = published or published_build() == result.run_id
+        if result.success and not published:
+            print(
+                f"FAILED check: the published warehouse is not this run's build ({published_build()}): the "
+                "publish did not replace it",
+                file=sys.stderr,
+            )
         positions = [ordered.index(k) for k in to_load]
         in_run = ordered[min(positions) : max(positions) + 1] if to_load else []
         for key, reason in refusals(in_run).items():
@@ -204,7 +210,6 @@ def _run(args: argparse.Namespace, warehouse) -> int:
                     f"FAILED check: the published warehouse lacks period(s) this run planned: {', '.join(missing)}",
                     file=sys.stderr,
                 )
-    _OUTCOME.append(EXIT_EXPORT_FAILED if failed else EXIT_OK)  # what a broken output must not hide
     n_parse_errors = print_summary(refused, found.warnings, log_file)
     export_steps = {key.to_python_identifier(): name for name, key in EXPORT_KEYS.items()}
     for step, why in failed.items():
@@ -225,9 +230,6 @@ def _run(args: argparse.Namespace, warehouse) -> int:
     if refused:
         return EXIT_REFUSED_INPUT
     return EXIT_PARSE_ERRORS if n_parse_errors else EXIT_OK
-
-
-_OUTCOME: list[int] = []  # set once the run's outcome is known
 
 
 def published_build() -> str | None:
@@ -452,18 +454,50 @@ def _has_table(con, schema: str, table: str) -> bool:
     )
 
 
+class _Output:
+    """A stream whose reader may go away (`make run | head`, a closed terminal): the run goes on and its
+    outcome stays what it did, only the lines are lost."""
+
+    def __init__(self, stream):
+        self._stream, self.gone = stream, False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                self._stream.write(text)
+            except BrokenPipeError:
+                self.gone = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self.gone = True
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def run_main(argv: list[str] | None = None) -> int:
-    """`main` with a crash reported as a failed run, and a reader of its output that went away (a
-    closed pipe) never turning a run's outcome into a failure."""
-    _OUTCOME.clear()
+    """`main` with a crash reported as a failed run, and a reader of its output that went away never
+    turning a run's outcome into a failure."""
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Output(sys.stdout), _Output(sys.stderr)
     try:
         return main(argv)
-    except BrokenPipeError:
-        return _OUTCOME[0] if _OUTCOME else EXIT_FAILED
     except Exception as exc:  # a crash is a failed run to a caller, with its reason
         print(f"FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
         print("run failed: nothing new was published; the last good warehouse is unchanged.", file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        gone = sys.stdout.gone or sys.stderr.gone
+        sys.stdout, sys.stderr = streams
+        if gone:  # the interpreter's own flush at exit must not fail on the closed pipe either
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
 
 
 if __name__ == "__main__":

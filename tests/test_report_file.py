@@ -88,7 +88,7 @@ def test_a_file_that_cannot_be_a_report_is_refused_without_being_read_whole(tmp_
     with pytest.raises(ReportFileError, match=r"dump\.txt: .* MB, larger than any report .*: not read"):
         read_report(huge)
     no_header = tmp_path / "notes.txt"
-    no_header.write_text("회의록\n" * 10_000, encoding="utf-8")
+    no_header.write_text("회의록\n" * 200_000, encoding="utf-8")  # 2 MB
     with pytest.raises(ReportFileError, match=r"notes\.txt: no report date header .* in its first 16 KB"):
         read_report(no_header)
 

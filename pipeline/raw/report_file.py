@@ -20,6 +20,7 @@ HEADER_SEARCH_LINES = 40
 # A yearly report is about 75 KB; a file hundreds of times larger is not one, and is not read whole.
 MAX_REPORT_BYTES = 20 * 2**20
 HEADER_PROBE_BYTES = 16 * 2**10  # the header date is printed in the first lines
+PROBED_ABOVE_BYTES = 2**20  # a file larger than this is checked for a header before it is read whole
 FIRST_TERM_BEGAN = dt.date(1995, 7, 1)  # 민선1기: no report of an elected mayor's pledges is older
 # Encodings tried in order. cp949 is a superset of EUC-KR, common for Korean
 # public documents.
@@ -125,18 +126,22 @@ def find_report_date(text: str, file_name: str) -> tuple[dt.date, int]:
 
 
 def probe(path: Path) -> None:
-    """Refuse, without reading it whole, a file that cannot be a report: too large, or no header date in
-    its first kilobytes (in any of the encodings reports come in)."""
+    """Refuse, without reading it whole, a file that cannot be a report: too large, or (above a size any
+    report of a few hundred KB stays under) no header date in its first kilobytes, in any of the
+    encodings reports come in. Smaller files are read whole and refused for what exactly is wrong."""
     size = path.stat().st_size
     if size > MAX_REPORT_BYTES:
         raise ReportFileError(
             f"{path.name}: {size / 2**20:,.0f} MB, larger than any report ({MAX_REPORT_BYTES / 2**20:.0f} MB at "
             "most): not read"
         )
+    if size <= PROBED_ABOVE_BYTES:
+        return
     with open(path, "rb") as handle:
         head = handle.read(HEADER_PROBE_BYTES)
-    if head.strip() and not any(
-        HEADER_DATE_RE.search(head.decode(codec, errors="ignore")) for codec in ("utf-8", "cp949", "utf-16")
+    if not any(
+        HEADER_DATE_RE.search(normalise_width(head.decode(codec, errors="ignore")))
+        for codec in ("utf-8", "cp949", "utf-16")
     ):
         raise ReportFileError(
             f"{path.name}: no report date header like '【2020. 12. 31.】' in its first "
