@@ -1,13 +1,16 @@
 """Controlled vocabularies, read from the dbt seeds (their one source of truth).
 
 The parser needs the same field and format vocabularies the warehouse publishes as
-`dim_field` / `dim_format`; reading the seed CSVs keeps one copy of each list.
+`dim_field` / `dim_format`, and the reader of report headers the mayoral terms of `dim_term`;
+reading the seed CSVs keeps one copy of each list.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -29,3 +32,31 @@ def field_code_for_label(label: str) -> str | None:
     compact = re.sub(r"\s+", "", label)
     compact = compact.removesuffix("분야")
     return field_codes_by_name().get(compact)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A mayoral term (민선N기): elected mayors take office on July 1 after each local election."""
+
+    number: int
+    name: str
+    start_date: dt.date
+    end_date: dt.date
+
+
+@cache
+def terms() -> tuple[Term, ...]:
+    return tuple(
+        Term(
+            int(r["term_number"]),
+            r["term_name"],
+            dt.date.fromisoformat(r["start_date"]),
+            dt.date.fromisoformat(r["end_date"]),
+        )
+        for r in read_seed("terms")
+    )
+
+
+def term_of_date(day: dt.date) -> Term | None:
+    """The term in office on `day` (None outside every term of the seed)."""
+    return next((t for t in terms() if t.start_date <= day <= t.end_date), None)

@@ -9,8 +9,10 @@ from pipeline.raw.report_file import (
     MAX_REPORT_BYTES,
     ReportFileError,
     decode_report,
+    find_identity,
     find_report_date,
     read_report,
+    term_contradiction,
 )
 from pipeline.raw.store import save_snapshot
 
@@ -24,6 +26,50 @@ def test_period_comes_from_the_header_not_the_file_name(tmp_path):
     assert info.report_date == dt.date(2020, 12, 31)
     assert info.header_line == 3
     assert info.encoding == "utf-8-sig"
+
+
+SEED_TEXT = SEED_REPORT.read_text(encoding="utf-8-sig")
+
+
+def test_identity_comes_from_the_header():
+    identity = find_identity(SEED_TEXT, "x.txt", dt.date(2020, 12, 31))
+    assert (identity["municipality"], identity["municipality_printed"], identity["municipality_kind"]) == (
+        "전주시",
+        "전 주 시",
+        "시",
+    )
+    assert (identity["term"], identity["term_printed"]) == (7, 7)
+
+
+@pytest.mark.parametrize(
+    "day, term",
+    [(dt.date(1995, 7, 1), 1), (dt.date(2022, 6, 30), 7), (dt.date(2022, 7, 1), 8), (dt.date(2030, 6, 30), 9)],
+)
+def test_a_header_without_a_term_takes_the_term_of_its_date(day, term):
+    text = SEED_TEXT.replace("민선7기 ", "")
+    assert find_identity(text, "x.txt", day)["term"] == term
+
+
+def test_a_printed_term_contradicting_the_date_wins_with_a_warning(tmp_path):
+    path = tmp_path / "r.txt"
+    path.write_text(SEED_TEXT.replace("【2020. 12. 31.】", "【2023. 12. 31.】"), encoding="utf-8")
+    info, _ = read_report(path)
+    assert info.term == 7
+    assert "민선7기" in term_contradiction(info) and "민선8기" in term_contradiction(info)
+    assert term_contradiction(read_report(SEED_REPORT)[0]) is None
+
+
+def test_a_report_naming_no_municipality_is_refused_unless_its_folder_does(tmp_path):
+    text = SEED_TEXT.replace("전 주 시\n", "")
+    (tmp_path / "nameless.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "완주군").mkdir()
+    (tmp_path / "완주군" / "named_by_folder.txt").write_text(
+        text.replace("2020. 12. 31.", "2019. 12. 31."), encoding="utf-8"
+    )
+    found = discover_reports(tmp_path)
+    assert "names no municipality" in found.refused["nameless.txt"]
+    (report,) = found.reports.values()
+    assert (report.municipality, report.municipality_line, report.term) == ("완주군", None, 7)
 
 
 @pytest.mark.parametrize(

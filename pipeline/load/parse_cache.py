@@ -15,15 +15,17 @@ from pathlib import Path
 
 from pipeline import settings
 from pipeline.load import staging
-from pipeline.raw.report_file import RawReport, ReportFileError, decode_report
+from pipeline.parse.models import ParseIssue
+from pipeline.raw.report_file import RawReport, ReportFileError, decode_report, term_contradiction
 from pipeline.raw.store import load_snapshot
 
 
 def cache_folder(info: RawReport) -> Path:
     from pipeline.parse.fingerprint import parser_fingerprint
 
-    # the file's name is in the parsed rows (`source_file`): a renamed file is parsed again (in milliseconds)
-    name = hashlib.sha256(info.file_name.encode()).hexdigest()[:12]
+    # the file's name and municipality are in the parsed rows (`source_file`, `municipality`): a renamed
+    # file, or one moved to another municipality's folder, is parsed again (in milliseconds)
+    name = hashlib.sha256(f"{info.municipality}/{info.file_name}".encode()).hexdigest()[:12]
     return settings.cache_dir() / "parsed" / f"{info.sha256}-{parser_fingerprint()}-{name}"
 
 
@@ -79,6 +81,12 @@ def parse_one(info: RawReport, snapshot: Path, accept_truncated: bool = False, r
     parsed = parse_report_text(
         text, source_file=info.file_name, report_date=info.report_date, accept_truncated=accept_truncated
     )
+    if why := term_contradiction(info):
+        parsed.issues.append(
+            ParseIssue(
+                source_line=info.term_line, kind="term_contradicts_date", message=why, text=f"민선{info.term_printed}기"
+            )
+        )
     tables = staging.to_arrow(info, parsed, ingested_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
     pledge_codes = {row.pledge_code for row in parsed.rows}
     summary = {

@@ -1,4 +1,8 @@
-"""Discovering the reports in `raw/`: one partition per reporting period."""
+"""Discovering the reports in `raw/`: one partition per reporting period.
+
+Reports lie in `raw/` itself or, one level down, in a folder named after their municipality
+(`raw/전주시/...`): the folder names the municipality of a report whose header does not.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.raw.report_file import RawReport, ReportFileError, read_report
+from pipeline.raw.report_file import RawReport, ReportFileError, normalise_municipality, read_report
 
 REPORT_SUFFIXES = {".txt", ".tsv"}
 
@@ -40,6 +44,20 @@ def _not_a_regular_file(path: Path) -> str | None:
     return None
 
 
+def _candidates(raw_dir: Path) -> list[tuple[Path, str | None]]:
+    """(path, the name of its municipality's folder or None) of every entry that may be a report: those
+    of raw/, and those of its folders (a folder with a report's suffix is itself refused, by name)."""
+    out = []
+    for path in sorted(raw_dir.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_dir() and path.suffix.lower() not in REPORT_SUFFIXES:
+            out += [(p, path.name) for p in sorted(path.iterdir()) if not p.name.startswith(".")]
+        else:
+            out.append((path, None))
+    return out
+
+
 def discover_reports(raw_dir: Path) -> Discovery:
     """Read every report file's header; refuse unreadable ones and duplicate periods.
 
@@ -50,9 +68,7 @@ def discover_reports(raw_dir: Path) -> Discovery:
     if not raw_dir.is_dir():
         return found
     by_key: dict[str, list[RawReport]] = {}
-    for path in sorted(raw_dir.iterdir()):
-        if path.name.startswith("."):
-            continue
+    for path, folder in _candidates(raw_dir):
         if path.suffix.lower() not in REPORT_SUFFIXES:
             if path.is_file():
                 found.warnings[path.name] = (
@@ -64,13 +80,26 @@ def discover_reports(raw_dir: Path) -> Discovery:
             found.refused[path.name] = f"{path.name}: {not_a_file}, not a report file"
             continue
         try:
-            report, _ = read_report(path)
+            report, _ = read_report(path, folder)
         except ReportFileError as exc:
             found.refused[path.name] = str(exc)
             continue
         except OSError as exc:  # unreadable: refused by name, the other files go on
             found.refused[path.name] = f"{path.name}: cannot be read ({exc.strerror or exc})"
             continue
+        if (
+            folder is not None
+            and report.municipality_line is not None
+            and normalise_municipality(folder)
+            not in (
+                None,
+                report.municipality,
+            )
+        ):
+            found.warnings[path.name] = (
+                f"{path.name}:{report.municipality_line}: its header names {report.municipality}, its folder "
+                f"{folder}: the header is followed"
+            )
         if report.report_date > dt.date.today():
             found.warnings[path.name] = (
                 f"{path.name}:{report.header_line}: header date {report.report_date} is in the future; "

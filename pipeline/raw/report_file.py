@@ -1,7 +1,9 @@
-"""Reading a report file: decoding, its reporting period, its fingerprint.
+"""Reading a report file: decoding, its identity (municipality, term, report date), its fingerprint.
 
-A report's period comes from its own header line (`【2020. 12. 31.】`), never from
-the file name.
+A report says who and when in its own header: the date (`【2020. 12. 31.】`), the mayoral term where
+printed (`민선7기 공약사업`, else the term in office on that date) and the municipality (a line such as
+`전 주 시` before the column header row). Nothing is read from the file name; only a report whose header
+names no municipality takes it from its folder (`raw/<municipality>/`).
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ import datetime as dt
 import hashlib
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
+
+from pipeline import vocab
 
 # `【2020. 12. 31.】`, tolerating missing dots/spaces and a two-digit year.
 HEADER_DATE_RE = re.compile(r"【\s*(\d{2}|\d{4})\s*\.\s*(\d{1,2})\s*\.\s*(\d{1,2})\s*\.?\s*】")
@@ -22,6 +27,12 @@ MAX_REPORT_BYTES = 20 * 2**20
 HEADER_PROBE_BYTES = 16 * 2**10  # the header date is printed in the first lines
 PROBED_ABOVE_BYTES = 2**20  # a file larger than this is checked for a header before it is read whole
 FIRST_TERM_BEGAN = dt.date(1995, 7, 1)  # 민선1기: no report of an elected mayor's pledges is older
+# `민선7기 공약사업`: the mayoral term the report is about
+TERM_RE = re.compile(r"민선\s*(\d{1,2})\s*기")
+# A header line that is only a municipality's name, spaces aside (`전 주 시`, `완주군`, `전주시 완산구`)
+MUNICIPALITY_RE = re.compile(r"[가-힣]{1,12}[시군구]")
+# The table's column header row ends the header block (`연번<TAB>분 야<TAB>관리번호...`)
+COLUMN_HEADER_RE = re.compile(r"^\s*연\s*번\s*\t")
 # Encodings tried in order. cp949 is a superset of EUC-KR, common for Korean
 # public documents.
 ENCODINGS = ("utf-8-sig", "cp949")
@@ -56,6 +67,18 @@ class RawReport(BaseModel):
     encoding: str
     report_date: dt.date
     header_line: int
+    municipality: str  # normalised: `전주시`
+    municipality_printed: str  # as printed (`전 주 시`), or the folder's name
+    municipality_kind: Literal["시", "군", "구"]
+    municipality_line: int | None  # None: named by its folder
+    term: int  # 민선N기: N, as printed, else the term in office on the report date
+    term_printed: int | None
+    term_line: int | None
+
+    @property
+    def period_key(self) -> str:
+        """The report's place among the reports: its municipality's period (`전주시/2020-12-31`)."""
+        return f"{self.municipality}/{self.report_date.isoformat()}"
 
 
 def decode_report(data: bytes, file_name: str) -> tuple[str, str]:
@@ -149,7 +172,78 @@ def probe(path: Path) -> None:
         )
 
 
-def read_report(path: Path) -> tuple[RawReport, str]:
+def _header_block(text: str) -> list[tuple[int, str]]:
+    """(line number, line) of the header: the lines before the first column header row."""
+    block = []
+    for line_no, line in enumerate(text.split("\n", HEADER_SEARCH_LINES)[:HEADER_SEARCH_LINES], 1):
+        if COLUMN_HEADER_RE.match(line):
+            break
+        block.append((line_no, line))
+    return block
+
+
+def normalise_municipality(name: str) -> str | None:
+    """`전 주 시` -> `전주시`; None when `name` is not a municipality's name."""
+    compact = re.sub(r"\s+", "", name)
+    return compact if MUNICIPALITY_RE.fullmatch(compact) else None
+
+
+def find_identity(text: str, file_name: str, report_date: dt.date, folder: str | None = None) -> dict:
+    """The municipality and term of a report, from its header block (the municipality from `folder`, the
+    name of the file's folder in raw/, only when the header names none)."""
+    block = _header_block(text)
+    printed = [(n, line.strip()) for n, line in block if normalise_municipality(line)]
+    if printed:
+        # the name printed nearest the table (a slogan above it may end in 시 too)
+        municipality_line, municipality_printed = printed[-1]
+    elif folder is not None and normalise_municipality(folder):
+        municipality_line, municipality_printed = None, folder
+    else:
+        raise ReportFileError(
+            f"{file_name}: its header names no municipality (a line such as '전 주 시' before the column header "
+            "row): print it in the header, or put the file in a folder named after it (raw/<municipality>/)"
+        )
+    municipality = normalise_municipality(municipality_printed)
+    in_office = vocab.term_of_date(report_date)
+    term_printed, term_line = next(
+        ((int(m.group(1)), n) for n, line in block if (m := TERM_RE.search(line))), (None, None)
+    )
+    known = {t.number for t in vocab.terms()}
+    if term_printed is not None and term_printed not in known:
+        raise ReportFileError(
+            f"{file_name}:{term_line}: 민선{term_printed}기 is not a term of dbt_project/seeds/terms.csv"
+        )
+    if term_printed is None and in_office is None:
+        raise ReportFileError(
+            f"{file_name}: its header prints no term (민선N기) and no term of dbt_project/seeds/terms.csv covers "
+            f"its date {report_date}"
+        )
+    return {
+        "municipality": municipality,
+        "municipality_printed": municipality_printed,
+        "municipality_kind": municipality[-1],
+        "municipality_line": municipality_line,
+        "term": term_printed if term_printed is not None else in_office.number,
+        "term_printed": term_printed,
+        "term_line": term_line,
+    }
+
+
+def term_contradiction(info: RawReport) -> str | None:
+    """Why the term printed in the header is not the term in office on the report date (None: it is, or
+    none is printed). The printed term is kept: the report says which administration's pledges it holds."""
+    in_office = vocab.term_of_date(info.report_date)
+    if info.term_printed is None or (in_office is not None and in_office.number == info.term_printed):
+        return None
+    office = f"민선{in_office.number}기 ({in_office.start_date}..{in_office.end_date})" if in_office else "no term"
+    return (
+        f"the header prints 민선{info.term_printed}기 but {info.report_date} falls in {office}; "
+        f"the printed term is used"
+    )
+
+
+def read_report(path: Path, folder: str | None = None) -> tuple[RawReport, str]:
+    """The report at `path`; `folder`: the name of its municipality's folder in raw/, if it is in one."""
     probe(path)
     data = path.read_bytes()
     text, encoding = decode_report(data, path.name)
@@ -162,5 +256,6 @@ def read_report(path: Path) -> tuple[RawReport, str]:
         encoding=encoding,
         report_date=report_date,
         header_line=header_line,
+        **find_identity(text, path.name, report_date, folder),
     )
     return info, text

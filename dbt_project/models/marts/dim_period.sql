@@ -21,6 +21,8 @@ issue_counts as (
 )
 
 select
+    files.municipality,
+    files.term_number,
     files.report_date,
     files.source_file,
     files.source_sha256,

@@ -4,6 +4,11 @@ with source as (
 
 renamed as (
     select
+        municipality,
+        municipality_printed,
+        municipality_kind,
+        term as term_number,
+        term_printed as term_number_printed,
         report_date,
         source_file,
         sha256 as source_sha256,
