@@ -47,7 +47,10 @@ def load_snapshot(partition_key: str) -> tuple[RawReport, Path]:
     info_path = _info_path(partition_key)
     if not info_path.exists():
         raise ReportFileError(f"period {partition_key}: raw_report has not been materialized")
-    info = RawReport.model_validate_json(info_path.read_text())
+    try:
+        info = RawReport.model_validate_json(info_path.read_text())
+    except ValueError:  # written by an earlier version of the record, or damaged: the run snapshots it again
+        raise ReportFileError(f"period {partition_key}: its snapshot record does not read") from None
     return info, snapshot_dir() / f"{info.sha256}.bin"
 
 
