@@ -336,7 +336,8 @@ READER = textwrap.dedent("""
         con.execute("BEGIN TRANSACTION")
         snap = con.execute("select id from pledge.current_snapshot()").fetchone()[0]
         periods = [str(r[0]) for r in con.execute("select report_date from marts.dim_period order by 1").fetchall()]
-        fct = [str(r[0]) for r in con.execute("select distinct report_date from marts.fct_events order by 1")]
+        fct = [str(r[0]) for r in con.execute("select distinct report_date from marts.fct_events order by 1")
+               .fetchall()]
         files = [str(r[0]) for r in con.execute("select report_date from staging.report_files order by 1").fetchall()]
         tables = [r[0] for r in con.execute("select table_name from duckdb_tables() where database_name = 'pledge' "
                                             "and schema_name = 'marts' order by 1").fetchall()]
