@@ -13,7 +13,7 @@ import duckdb
 from testkit import bench_reports
 from testkit.workspace import REPO, Workspace
 
-N_REPORTS = 3
+N_REPORTS = 2
 
 
 def _run(ws: Workspace, **env: str) -> subprocess.CompletedProcess:
