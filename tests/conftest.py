@@ -37,23 +37,3 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory, session_monkeypatc
     ws = make_workspace(tmp_path_factory.mktemp("built"), session_monkeypatch)
     assert ws.run() == 0
     return ws
-
-
-# The files that run the pipeline most often start first, so that no long file is left to run alone at the end
-# of `make test` while the other worker has nothing to do (xdist hands out whole files, in this order).
-SLOWEST_FIRST = (
-    "test_shared.py",
-    "test_reliability.py",
-    "test_operating.py",
-    "test_shared_security.py",
-    "test_faults.py",
-    "test_periods.py",
-    "test_stable_keys.py",
-    "test_report.py",
-    "test_parse_fanout.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file keeps its order
