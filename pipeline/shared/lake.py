@@ -323,24 +323,31 @@ def publish_build(cfg: SharedConfig, build_db: Path, *, base_token: str | None, 
                 f"{now.message or 'not written by this project'}); nothing was published. Run again."
             )
         objects = build_objects(con, catalog)
-        with _owner_writes_only():
-            con.execute("BEGIN TRANSACTION")
-            try:
-                _replace_tables(
-                    con,
-                    LAKE,
-                    objects,
-                    lambda o: f"FROM {_ident(catalog)}.{_ident(o.schema_name)}.{_ident(o.object_name)}",
-                )
-                _write_objects_table(con, objects, LAKE)
-                _commit_info(con, LAKE, message, info)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        _replace_as_one_snapshot(
+            con,
+            objects,
+            lambda o: f"FROM {_ident(catalog)}.{_ident(o.schema_name)}.{_ident(o.object_name)}",
+            message,
+            info,
+        )
         return current_snapshot(con)
     finally:
         con.close()
+
+
+def _replace_as_one_snapshot(con, objects, source, message: str, info: dict) -> None:
+    """Every object of the lake replaced from `source(object)`, its list and the commit's message and info
+    written, in one transaction: one new snapshot, or none (a publish and a rollback alike)."""
+    with _owner_writes_only():
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _replace_tables(con, LAKE, objects, source)
+            _write_objects_table(con, objects, LAKE)
+            _commit_info(con, LAKE, message, info)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
 
 
 # -- restore a working copy ------------------------------------------------------------------------------
@@ -431,37 +438,24 @@ def restore_snapshot(cfg: SharedConfig, version: int | None, *, by: str) -> tupl
         before = _periods(con, None)
         after = _periods(con, target.snapshot_id)
         changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-        with _owner_writes_only():
-            con.execute("BEGIN TRANSACTION")
-            try:
-                _replace_tables(
-                    con,
-                    LAKE,
-                    objects,
-                    lambda o: (
-                        f"FROM {_ident(LAKE)}.{_ident(o.schema_name)}.{_ident(o.object_name)} "
-                        f"AT (VERSION => {target.snapshot_id})"
-                    ),
-                )
-                _write_objects_table(con, objects, LAKE)
-                _commit_info(
-                    con,
-                    LAKE,
-                    f"rollback to snapshot {target.snapshot_id}",
-                    {
-                        "kind": "rollback",
-                        "by": by,
-                        "restored_snapshot": target.snapshot_id,
-                        "state_of": state_of(target),
-                        "replaced_snapshot": current.snapshot_id,
-                        "run_id": target.info.get("run_id"),
-                        "periods_changed": changed,
-                    },
-                )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        _replace_as_one_snapshot(
+            con,
+            objects,
+            lambda o: (
+                f"FROM {_ident(LAKE)}.{_ident(o.schema_name)}.{_ident(o.object_name)} "
+                f"AT (VERSION => {target.snapshot_id})"
+            ),
+            f"rollback to snapshot {target.snapshot_id}",
+            {
+                "kind": "rollback",
+                "by": by,
+                "restored_snapshot": target.snapshot_id,
+                "state_of": state_of(target),
+                "replaced_snapshot": current.snapshot_id,
+                "run_id": target.info.get("run_id"),
+                "periods_changed": changed,
+            },
+        )
         return current, target, current_snapshot(con)
     finally:
         con.close()
