@@ -3,7 +3,6 @@ fingerprints (parser, matcher, dbt project) with what the published warehouse wa
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,7 +98,7 @@ def _published_state(path: Path) -> tuple[dict[str, tuple[str, str]], set[str], 
         if con is None:
             return None
         with con:
-            periods = {d.isoformat(): fp for d, fp in loaded_fingerprints(con).items()}
+            periods = loaded_fingerprints(con)
             has_keys = con.execute(
                 "select count(*) from information_schema.tables where table_schema = 'staging' "
                 "and table_name = 'event_keys_state'"
@@ -119,6 +118,16 @@ def _published_state(path: Path) -> tuple[dict[str, tuple[str, str]], set[str], 
 
 class PlanError(ValueError):
     """What was asked cannot be planned (the message says why)."""
+
+
+def _period_of(key: str, held: dict[str, tuple]) -> str:
+    """A period to retract as asked: `전주시/2020-12-31`, or the date alone when one municipality holds it."""
+    if "/" in key:
+        return key
+    matching = [k for k in held if k.endswith(f"/{key}")]
+    if len(matching) > 1:
+        raise PlanError(f"period {key} is held by {len(matching)} municipalities: name one ({', '.join(matching)})")
+    return matching[0] if matching else key
 
 
 PREPARED = "prepared"  # make_plan's default: the dbt project as `make manifest` prepared it
@@ -153,6 +162,7 @@ def make_plan(
         else:
             plan.unchanged.append(key)
     plan.removed = sorted(set(held) - set(found.reports))
+    retract = [_period_of(key, held) for key in retract]
     for key in retract:
         if key in found.reports:
             raise PlanError(
@@ -168,7 +178,3 @@ def make_plan(
     if state is not None and not plan.builds:
         plan.exports_behind = freshness.behind(build)
     return plan
-
-
-def report_dates(keys: list[str]) -> list[dt.date]:
-    return [dt.date.fromisoformat(k) for k in keys]

@@ -62,7 +62,7 @@ def published_fingerprints() -> dict[str, tuple[str, str]]:
         if con is None:
             return {}
         with con:
-            return {d.isoformat(): fp for d, fp in loaded_fingerprints(con).items()}
+            return loaded_fingerprints(con)
     except duckdb.Error:
         return {}
 
@@ -89,9 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         "--retract",
         action="append",
         default=[],
-        metavar="YYYY-MM-DD",
+        metavar="MUNICIPALITY/YYYY-MM-DD",
         help="take a period whose file was removed from raw/ out of the warehouse (recorded "
-        "in staging.retracted_periods)",
+        "in staging.retracted_periods); the date alone when one municipality holds it",
     )
     parser.add_argument(
         "--accept-truncated",

@@ -291,7 +291,7 @@ def test_writing_keys_is_idempotent():
         (date '2020-12-31', '3', 2, '2020년 상반기드론축구대회 개최', date '2020-06-27', 'day',
          date '2020-07-11', 'day', 'y'))
         t(report_date, pledge_code, event_seq, title, start_date, start_precision, end_date, end_precision,
-          raw_text)""")
+          raw_text), (select '전주시' as municipality, 7 as term)""")
     keyed = assign_keys(read_activities(con))
     assert write_keys(con, keyed) == ([Y19, Y20], [])
     assert write_keys(con, keyed) == ([], [Y19, Y20])  # a re-run rewrites nothing

@@ -143,17 +143,17 @@ def _parsed_now(metadata: dict) -> set[str]:
 
 
 def test_only_new_and_changed_files_are_parsed(periods):
-    assert periods.first_run_partitions["raw_report"] == {"2020-12-31", "2021-12-31"}
-    assert _parsed_now(periods.first_run_parsed_metadata) == {"2020-12-31", "2021-12-31"}
+    assert periods.first_run_partitions["raw_report"] == {"전주시/2020-12-31", "전주시/2021-12-31"}
+    assert _parsed_now(periods.first_run_parsed_metadata) == {"전주시/2020-12-31", "전주시/2021-12-31"}
     # the real 2020 report did not change: not read, not parsed, not reloaded
-    assert periods.second_run_partitions["raw_report"] == {"2019-12-31", "2021-12-31"}
+    assert periods.second_run_partitions["raw_report"] == {"전주시/2019-12-31", "전주시/2021-12-31"}
     # one unpartitioned step parses the periods of the run's range (one materialization, not one per period)
     assert periods.second_run_partitions["parsed_activities"] == {None}
-    assert set(periods.second_run_parsed_metadata["per_period"]) == {"2019-12-31", "2021-12-31"}
-    assert _parsed_now(periods.second_run_parsed_metadata) == {"2019-12-31", "2021-12-31"}
+    assert set(periods.second_run_parsed_metadata["per_period"]) == {"전주시/2019-12-31", "전주시/2021-12-31"}
+    assert _parsed_now(periods.second_run_parsed_metadata) == {"전주시/2019-12-31", "전주시/2021-12-31"}
     # staging is one unpartitioned step that reloads exactly the periods whose parse changed
     assert periods.second_run_partitions["staging/events"] == {None}
-    assert periods.second_run_staging_metadata["periods_loaded"] == ["2019-12-31", "2021-12-31"]
+    assert periods.second_run_staging_metadata["periods_loaded"] == ["전주시/2019-12-31", "전주시/2021-12-31"]
     # unpartitioned: the keys of every period were derived again from the oldest one
     assert periods.second_run_partitions["staging/event_keys"] == {None}
     assert periods.second_run_keys_metadata["periods_rewritten"] == ["2019-12-31", "2020-12-31", "2021-12-31"]

@@ -129,7 +129,7 @@ def test_run_is_recorded_in_the_dagster_instance(built_warehouse):
     from dagster import AssetKey, DagsterInstance
 
     instance = DagsterInstance.from_config(str(built_warehouse.dagster_home))
-    assert instance.get_dynamic_partitions("reporting_periods") == ["2020-12-31"]
+    assert instance.get_dynamic_partitions("reporting_periods") == ["전주시/2020-12-31"]
     for key in (
         AssetKey("raw_report"),
         AssetKey("parsed_activities"),

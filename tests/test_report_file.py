@@ -148,7 +148,7 @@ def test_other_files_in_raw_are_named_as_ignored(tmp_path):
     (tmp_path / SEED_REPORT.name).write_bytes(SEED_REPORT.read_bytes())
     (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4")
     found = discover_reports(tmp_path)
-    assert list(found.reports) == ["2020-12-31"]
+    assert list(found.reports) == ["전주시/2020-12-31"]
     assert "scan.pdf: not a report file" in found.warnings["scan.pdf"]
 
 

@@ -138,6 +138,13 @@ class ActivityRecord:
     end_date: dt.date | None = None
     end_precision: str | None = None
     raw_text: str = ""
+    # the report's municipality and term: activities are matched only within one of each
+    municipality: str = ""
+    term: int = 0
+
+    @property
+    def series(self) -> tuple[str, int]:
+        return (self.municipality, self.term)
 
     @property
     def dates(self) -> tuple:
@@ -162,15 +169,26 @@ class KeyedActivity:
     event_key: str
     match_method: str
     matched_report_date: dt.date | None  # the report of the activity it was matched to; None when new
+    municipality: str = ""
+    term: int = 0
 
 
-def new_key(report_date: dt.date, pledge_code: str, event_seq: int, taken: Container[str] = ()) -> str:
-    """Key of an activity first seen in `report_date` at position `event_seq` of `pledge_code`.
+def new_key(
+    report_date: dt.date,
+    pledge_code: str,
+    event_seq: int,
+    taken: Container[str] = (),
+    series: tuple[str, int] = ("", 0),
+) -> str:
+    """Key of an activity first seen in `report_date` at position `event_seq` of `pledge_code`, in the
+    reports of `series` (municipality, term): two cities' reports of one date number their pledges alike.
 
     A key in `taken` (published, or given earlier in the pass) names another activity: the position
     is salted until the key is free, so a new activity never takes over a key that was published.
     """
     base = f"{report_date.isoformat()}|{pledge_code}|{event_seq}"
+    if series[0]:
+        base = f"{series[0]}|{series[1]}|{base}"
     key = hashlib.md5(base.encode()).hexdigest()
     salt = 0
     while key in taken:
@@ -422,10 +440,10 @@ def match_period(
                 if key not in known_before:  # a published key printed here first in date order
                     method, matched_date = "new", None
             else:
-                key = new_key(r.report_date, pledge_code, r.event_seq, _Taken(taken, given))
+                key = new_key(r.report_date, pledge_code, r.event_seq, _Taken(taken, given), r.series)
                 given.add(key)
                 method, matched_date = "new", None
-            out.append(KeyedActivity(r.report_date, pledge_code, r.event_seq, key, method, matched_date))
+            out.append(KeyedActivity(r.report_date, pledge_code, r.event_seq, key, method, matched_date, *r.series))
     out.sort(key=lambda k: (k.pledge_code, k.event_seq))
     keys = [k.event_key for k in out]
     if len(set(keys)) != len(keys):  # cannot happen: matching is one-to-one and new keys are checked
@@ -491,21 +509,27 @@ class KeyHistory:
 def assign_keys(
     records: Iterable[ActivityRecord], history: KeyHistory | None = None, published: Published | None = None
 ) -> list[KeyedActivity]:
-    """Keys for the activities of every report, assigned in date order from the oldest report.
+    """Keys for the activities of every report, assigned in date order from the oldest report of each
+    municipality and term (series): a series' keys never come from another's.
 
     `history`: the state after the reports before these ones (default: none before), updated in place;
     `published`: the registry of published keys (default: the history's, empty for a new history).
+    Both are of one series: with records of several, leave them out.
     """
-    by_period: dict[dt.date, list[ActivityRecord]] = defaultdict(list)
+    by_series: dict[tuple[str, int], dict[dt.date, list[ActivityRecord]]] = defaultdict(lambda: defaultdict(list))
     for r in records:
-        by_period[r.report_date].append(r)
-    history = KeyHistory() if history is None else history
-    if published is not None:
-        history.published, history._unseen = published, None
+        by_series[r.series][r.report_date].append(r)
+    if len(by_series) > 1 and (history is not None or published is not None):
+        raise ValueError("a history or registry is of one municipality and term: key the others apart")
     out: list[KeyedActivity] = []
-    periods = sorted(by_period)
-    for i, report_date in enumerate(periods):
-        out.extend(history.key_period(by_period[report_date], periods[i + 1] if i + 1 < len(periods) else None))
+    for _, by_period in sorted(by_series.items()):
+        series_history = KeyHistory() if history is None else history
+        if published is not None:
+            series_history.published, series_history._unseen = published, None
+        periods = sorted(by_period)
+        for i, report_date in enumerate(periods):
+            following = periods[i + 1] if i + 1 < len(periods) else None
+            out.extend(series_history.key_period(by_period[report_date], following))
     return out
 
 

@@ -50,6 +50,8 @@ REGISTRY_TABLE = f"{SCHEMA}.event_key_registry"
 
 EVENT_KEYS_SCHEMA = pa.schema(
     [
+        pa.field("municipality", pa.string()),
+        pa.field("term", pa.int64()),
         pa.field("report_date", pa.date32(), nullable=False),
         pa.field("pledge_code", pa.string(), nullable=False),
         pa.field("event_seq", pa.int64(), nullable=False),
@@ -60,6 +62,8 @@ EVENT_KEYS_SCHEMA = pa.schema(
 )
 _DDL = f"""
 create table if not exists {TABLE} (
+    municipality varchar,
+    term bigint,
     report_date date not null,
     pledge_code varchar not null,
     event_seq bigint not null,
@@ -71,6 +75,8 @@ create table if not exists {TABLE} (
 # from the current staging rows / matcher is re-keyed, with every period after it.
 _STATE_DDL = f"""
 create table if not exists {STATE_TABLE} (
+    municipality varchar,
+    term bigint,
     report_date date not null,
     events_fingerprint varchar not null,
     matcher_fingerprint varchar not null,
@@ -91,11 +97,16 @@ create table if not exists {REGISTRY_TABLE} (
     end_date date,
     end_precision varchar,
     raw_text varchar,
-    reserved boolean not null
+    reserved boolean not null,
+    municipality varchar,
+    term bigint
 )"""
-_COLUMNS = [f.name for f in EVENT_KEYS_SCHEMA]
+_ALL_COLUMNS = [f.name for f in EVENT_KEYS_SCHEMA]
+_COLUMNS = _ALL_COLUMNS[2:]  # an activity's key within its series
 EVENT_KEYS_STATE_SCHEMA = pa.schema(
     [
+        pa.field("municipality", pa.string()),
+        pa.field("term", pa.int64()),
         pa.field("report_date", pa.date32(), nullable=False),
         pa.field("events_fingerprint", pa.string(), nullable=False),
         pa.field("matcher_fingerprint", pa.string(), nullable=False),
@@ -122,6 +133,19 @@ _FINGERPRINT_SQL = "count(*)::varchar || ':' || sum(hash(" + ", ".join(_RECORD_C
 PERIODS_PER_READ = 50  # periods read from staging.events per query while re-keying
 
 
+Series = tuple[str, int]  # (municipality, term): keys are matched within one, never across
+# the rows of one series, in SQL (two parameters: municipality, term)
+_IN_SERIES = "municipality is not distinct from ? and term is not distinct from ?"
+
+
+def _same_period(a: str, b: str) -> str:
+    """Join condition: the same activity of the same report (null-safe on the series)."""
+    return " and ".join(
+        f"{a}.{c} is not distinct from {b}.{c}" if c in ("municipality", "term") else f"{a}.{c} = {b}.{c}"
+        for c in ("municipality", "term", "report_date", "pledge_code", "event_seq")
+    )
+
+
 def _events_exist(con: duckdb.DuckDBPyConnection) -> bool:
     return (
         con.execute(
@@ -131,8 +155,8 @@ def _events_exist(con: duckdb.DuckDBPyConnection) -> bool:
     )
 
 
-def _record(row: Sequence) -> ActivityRecord:
-    return ActivityRecord(*row[:8], raw_text=row[8] or "")
+def _record(row: Sequence, series: Series = ("", 0)) -> ActivityRecord:
+    return ActivityRecord(*row[:8], raw_text=row[8] or "", municipality=series[0], term=series[1])
 
 
 def read_activities(con: duckdb.DuckDBPyConnection) -> list[ActivityRecord]:
@@ -140,11 +164,11 @@ def read_activities(con: duckdb.DuckDBPyConnection) -> list[ActivityRecord]:
     if not _events_exist(con):
         return []
     rows = con.execute(f"""
-        select {", ".join(_RECORD_COLUMNS)}
+        select {", ".join(_RECORD_COLUMNS)}, municipality, term
         from {SCHEMA}.events
-        order by report_date, pledge_code, event_seq
+        order by municipality, term, report_date, pledge_code, event_seq
     """).fetchall()
-    return [_record(row) for row in rows]
+    return [_record(row, (row[9], row[10])) for row in rows]
 
 
 def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -152,6 +176,44 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_DDL)
     con.execute(_STATE_DDL)
     con.execute(_REGISTRY_DDL)
+    for table in (TABLE, STATE_TABLE, REGISTRY_TABLE):
+        con.execute(f"alter table {table} add column if not exists municipality varchar")
+        con.execute(f"alter table {table} add column if not exists term bigint")
+    # keys of a layout before municipalities: their period's report says whose they are (where still held)
+    if (
+        _events_exist(con)
+        and con.execute(
+            "select count(*) from information_schema.columns where table_schema = ? and table_name = 'report_files' "
+            "and column_name = 'municipality'",
+            [SCHEMA],
+        ).fetchone()[0]
+    ):
+        for table in (TABLE, STATE_TABLE, REGISTRY_TABLE):
+            con.execute(f"""
+                update {table} t set municipality = f.municipality, term = f.term
+                from (select report_date, any_value(municipality) as municipality, any_value(term) as term
+                      from {SCHEMA}.report_files group by report_date having count(*) = 1) f
+                where t.municipality is null and t.report_date = f.report_date""")
+
+
+def series_of(con: duckdb.DuckDBPyConnection) -> list[Series]:
+    """Every (municipality, term) of staging.events or of the stored keys."""
+    _ensure_tables(con)
+    events = f"union select distinct municipality, term from {SCHEMA}.events" if _events_exist(con) else ""
+    return [
+        tuple(r)
+        for r in con.execute(f"select distinct municipality, term from {TABLE} {events} order by 1, 2").fetchall()
+    ]
+
+
+def _the_series(con: duckdb.DuckDBPyConnection, series: Series | None) -> Series:
+    """`series`, or the one series the tables hold (a caller of one municipality and term need not name it)."""
+    if series is not None:
+        return series
+    held = series_of(con)
+    if len(held) > 1:
+        raise ValueError(f"{len(held)} municipalities and terms are keyed: name one")
+    return held[0] if held else (None, None)
 
 
 # ---------------------------------------------------------------- which periods to re-key
@@ -159,7 +221,7 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 @dataclass
 class KeyPlan:
-    periods: list[dt.date]  # the periods of staging.events, oldest first
+    periods: list[dt.date]  # the periods of staging.events of one series, oldest first
     fingerprints: dict[dt.date, str]  # their events fingerprints
     first_to_rekey: dt.date | None  # C: the earliest period changed, new, unkeyed or removed; None: none
 
@@ -173,28 +235,38 @@ class KeyPlan:
         return [d for d in self.periods if self.first_to_rekey is not None and d >= self.first_to_rekey]
 
 
-def plan_keys(con: duckdb.DuckDBPyConnection) -> KeyPlan:
-    """From which period on the keys must be derived again (see the module's docstring)."""
+def plan_keys(con: duckdb.DuckDBPyConnection, series: Series | None = None) -> KeyPlan:
+    """From which period of `series` on the keys must be derived again (see the module's docstring)."""
     _ensure_tables(con)
+    series = _the_series(con, series)
     fingerprints: dict[dt.date, str] = {}
     if _events_exist(con):
         fingerprints = dict(
-            con.execute(f"select report_date, {_FINGERPRINT_SQL} from {SCHEMA}.events group by report_date").fetchall()
+            con.execute(
+                f"select report_date, {_FINGERPRINT_SQL} from {SCHEMA}.events where {_IN_SERIES} group by report_date",
+                list(series),
+            ).fetchall()
         )
     state = {
         d: (efp, mfp, n)
         for d, efp, mfp, n in con.execute(
-            f"select report_date, events_fingerprint, matcher_fingerprint, n_events from {STATE_TABLE}"
+            f"select report_date, events_fingerprint, matcher_fingerprint, n_events from {STATE_TABLE} "
+            f"where {_IN_SERIES}",
+            list(series),
         ).fetchall()
     }
     # the stored keys of a period must be one row per activity, each joining its staging row
-    join = f"left join {SCHEMA}.events e using (report_date, pledge_code, event_seq)" if fingerprints else ""
+    join = f"left join {SCHEMA}.events e on {_same_period('k', 'e')}" if fingerprints else ""
     joined = "count(e.event_seq)" if fingerprints else "0"
     stored = {
         d: (n, n_joined, n_distinct)
-        for d, n, n_joined, n_distinct in con.execute(f"""
+        for d, n, n_joined, n_distinct in con.execute(
+            f"""
         select k.report_date, count(*), {joined}, count(distinct (k.pledge_code, k.event_seq))
-        from {TABLE} k {join} group by 1""").fetchall()
+        from {TABLE} k {join} where k.municipality is not distinct from ? and k.term is not distinct from ?
+        group by 1""",
+            list(series),
+        ).fetchall()
     }
     matcher = matcher_fingerprint()
     stale = set()
@@ -215,6 +287,9 @@ def _registry_text_sql(alias: str, known: str) -> str:
     return ", ".join(f"case when {known} then {alias}.{c} end" for c in _RECORD_COLUMNS[3:])
 
 
+_REGISTRY_COLUMNS = "event_key, report_date, pledge_code, event_seq, " + ", ".join(_RECORD_COLUMNS[3:])
+
+
 def register_stored_keys(con: duckdb.DuckDBPyConnection) -> int:
     """Register the keys stored before the registry existed (once: only while it is empty).
 
@@ -229,65 +304,79 @@ def register_stored_keys(con: duckdb.DuckDBPyConnection) -> int:
     ):
         return 0
     if _events_exist(con):
-        known = f"""e.event_seq is not null and k.report_date in (
-            select s.report_date from {STATE_TABLE} s join (
-                select report_date, {_FINGERPRINT_SQL} as fp from {SCHEMA}.events group by report_date
-            ) f on f.report_date = s.report_date and f.fp = s.events_fingerprint)"""
-        source = f"{TABLE} k left join {SCHEMA}.events e using (report_date, pledge_code, event_seq)"
+        known = f"""e.event_seq is not null and exists (
+            select 1 from {STATE_TABLE} s join (
+                select municipality, term, report_date, {_FINGERPRINT_SQL} as fp from {SCHEMA}.events group by all
+            ) f on f.municipality is not distinct from s.municipality and f.term is not distinct from s.term
+                 and f.report_date = s.report_date and f.fp = s.events_fingerprint
+            where s.municipality is not distinct from k.municipality and s.term is not distinct from k.term
+              and s.report_date = k.report_date)"""
+        source = f"{TABLE} k left join {SCHEMA}.events e on {_same_period('k', 'e')}"
     else:
         known, source = "false", f"{TABLE} k, (select {', '.join(f'null as {c}' for c in _RECORD_COLUMNS[3:])}) e"
     con.execute(f"""
-        insert into {REGISTRY_TABLE}
-        select k.event_key, k.report_date, k.pledge_code, k.event_seq, {_registry_text_sql("e", known)}, not ({known})
+        insert into {REGISTRY_TABLE} ({_REGISTRY_COLUMNS}, reserved, municipality, term)
+        select k.event_key, k.report_date, k.pledge_code, k.event_seq, {_registry_text_sql("e", known)},
+               not ({known}), k.municipality, k.term
         from {source}""")
     return con.execute(f"select count(*) from {REGISTRY_TABLE}").fetchone()[0]
 
 
-def load_published(con: duckdb.DuckDBPyConnection, since: dt.date | None = None) -> Published:
-    """The registry as matching the periods from `since` on needs it (all of it when None): every key,
-    and the published appearances of the periods from `since` on and of the keys not stored before it
-    (a key stored before `since` is in the history: its other appearances are never candidates)."""
+def load_published(
+    con: duckdb.DuckDBPyConnection, since: dt.date | None = None, series: Series | None = None
+) -> Published:
+    """The registry as matching the periods of `series` from `since` on needs it (all of them when None):
+    every key (of every series: a key is never given twice), and the published appearances in `series` of
+    the periods from `since` on and of the keys not stored before it (a key stored before `since` is in
+    the history: its other appearances are never candidates)."""
     _ensure_tables(con)
+    series = _the_series(con, series)
     published = Published()
     for (key,) in con.execute(f"select distinct event_key from {REGISTRY_TABLE} order by 1").fetchall():
         published.add(key)
     where, params = "", []
     if since is not None:
-        where = f"and (r.report_date >= ? or r.event_key not in (select event_key from {TABLE} where report_date < ?))"
-        params = [since, since]
+        where = (
+            f"and (r.report_date >= ? or r.event_key not in "
+            f"(select event_key from {TABLE} where report_date < ? and {_IN_SERIES}))"
+        )
+        params = [since, since, *series]
     cols = ", ".join(f"r.{c}" for c in _RECORD_COLUMNS)
     for row in con.execute(
         f"""
             select {cols}, r.event_key from {REGISTRY_TABLE} r
-            where not r.reserved {where}
+            where not r.reserved and r.municipality is not distinct from ? and r.term is not distinct from ? {where}
             order by r.report_date, r.pledge_code, r.event_seq, r.event_key""",
-        params,
+        [*series, *params],
     ).fetchall():
-        published.add(row[9], _record(row[:9]))
+        published.add(row[9], _record(row[:9], series))
     return published
 
 
 # ---------------------------------------------------------------- the matcher's history before C
 
 
-def seed_history(con: duckdb.DuckDBPyConnection, before: dt.date) -> KeyHistory:
-    """The matcher's history after the periods before `before`, from their stored keys and staging rows.
+def seed_history(con: duckdb.DuckDBPyConnection, before: dt.date, series: Series | None = None) -> KeyHistory:
+    """The matcher's history after the periods of `series` before `before`, from their stored keys and
+    staging rows.
 
     Only what matching needs: the activities of the last period before `before`, and the latest
     appearance of every key, ordered by the key's first appearance (as `KeyHistory` keeps them).
     """
+    series = _the_series(con, series)
     history = KeyHistory()
     cols = ", ".join(f"e.{c}" for c in _RECORD_COLUMNS)
     rows = con.execute(
         f"""
         select {cols}, k.event_key
-        from {SCHEMA}.events e join {TABLE} k using (report_date, pledge_code, event_seq)
-        where e.report_date = (select max(report_date) from {SCHEMA}.events where report_date < ?)
+        from {SCHEMA}.events e join {TABLE} k on {_same_period("e", "k")}
+        where e.municipality is not distinct from ? and e.term is not distinct from ?
+          and e.report_date = (select max(report_date) from {SCHEMA}.events where report_date < ? and {_IN_SERIES})
         order by e.pledge_code, e.event_seq
     """,
-        [before],
+        [*series, before, *series],
     ).fetchall()
-    history.previous = [(_record(row[:9]), row[9]) for row in rows]
+    history.previous = [(_record(row[:9], series), row[9]) for row in rows]
     rows = con.execute(
         f"""
         with keys as (
@@ -298,57 +387,63 @@ def seed_history(con: duckdb.DuckDBPyConnection, before: dt.date) -> KeyHistory:
                    min(report_date) as first_date,
                    arg_min(pledge_code, report_date) as first_pledge,
                    arg_min(event_seq, report_date) as first_seq
-            from {TABLE} where report_date < ?
+            from {TABLE} where report_date < ? and {_IN_SERIES}
             group by event_key
         )
         select {cols}, k.event_key
         from keys k join {SCHEMA}.events e
           on e.report_date = k.last_date and e.pledge_code = k.last_pledge and e.event_seq = k.last_seq
+         and e.municipality is not distinct from ? and e.term is not distinct from ?
         order by k.first_date, k.first_pledge, k.first_seq
     """,
-        [before],
+        [before, *series, *series],
     ).fetchall()
-    history.last_seen = {row[9]: _record(row[:9]) for row in rows}
+    history.last_seen = {row[9]: _record(row[:9], series) for row in rows}
     return history
 
 
 def _periods_of_records(
-    con: duckdb.DuckDBPyConnection, periods: list[dt.date]
+    con: duckdb.DuckDBPyConnection, periods: list[dt.date], series: Series
 ) -> Iterator[tuple[dt.date, list[ActivityRecord]]]:
-    """The activities of `periods` (ascending), period by period, a few dozen periods per query."""
+    """The activities of `periods` (ascending) of `series`, period by period, a few dozen periods per query."""
     for i in range(0, len(periods), PERIODS_PER_READ):
         chunk = periods[i : i + PERIODS_PER_READ]
         by_period: dict[dt.date, list[ActivityRecord]] = defaultdict(list)
         for row in con.execute(
             f"""
             select {", ".join(_RECORD_COLUMNS)} from {SCHEMA}.events
-            where report_date between ? and ?
+            where report_date between ? and ? and {_IN_SERIES}
             order by report_date, pledge_code, event_seq
         """,
-            [chunk[0], chunk[-1]],
+            [chunk[0], chunk[-1], *series],
         ).fetchall():
-            by_period[row[0]].append(_record(row))
+            by_period[row[0]].append(_record(row, series))
         for d in chunk:
             yield d, by_period.pop(d, [])
 
 
 def _to_table(keyed: list[KeyedActivity]) -> pa.Table:
-    return pa.Table.from_pydict({c: [getattr(k, c) for k in keyed] for c in _COLUMNS}, schema=EVENT_KEYS_SCHEMA)
+    return pa.Table.from_pydict({c: [getattr(k, c) for k in keyed] for c in _ALL_COLUMNS}, schema=EVENT_KEYS_SCHEMA)
 
 
 # ---------------------------------------------------------------- writing
 
 
 def _replace_periods(
-    con: duckdb.DuckDBPyConnection, incoming: pa.Table, since: dt.date | None, state_rows: list[tuple] | None
+    con: duckdb.DuckDBPyConnection,
+    incoming: pa.Table,
+    series: Series,
+    since: dt.date | None,
+    state_rows: list[tuple] | None,
 ) -> list[dt.date]:
-    """Make the keys of the periods >= `since` (all when None) those of `incoming`, rewriting only the
-    periods whose rows differ, in one transaction with the state: with `state_rows`, they become the
-    state of the periods >= `since`; without, the state of the periods rewritten is dropped (their keys
+    """Make the keys of the periods of `series` >= `since` (all when None) those of `incoming`, rewriting
+    only the periods whose rows differ, in one transaction with the state: with `state_rows`, they become
+    the state of the periods >= `since`; without, the state of the periods rewritten is dropped (their keys
     came from elsewhere). Returns the periods rewritten."""
-    cols = ", ".join(_COLUMNS)
-    where = "where report_date >= ?" if since is not None else ""
-    params = [since] if since is not None else []
+    cols = ", ".join(_ALL_COLUMNS)
+    where = f"where {_IN_SERIES}" + (" and report_date >= ?" if since is not None else "")
+    params = [*series] + ([since] if since is not None else [])
+    in_rewrite = f"{_IN_SERIES} and report_date in (select report_date from rewrite_periods)"
     con.register("incoming_event_keys", incoming)
     try:
         rewrite = [
@@ -374,22 +469,23 @@ def _replace_periods(
         try:
             if rewrite:
                 changes.add(con, rewrite, "rekeyed")  # read by the incremental dbt facts
-                con.execute(f"delete from {TABLE} where report_date in (select report_date from rewrite_periods)")
-                con.execute(f"""insert into {TABLE} ({cols}) select {cols} from incoming_event_keys
-                                where report_date in (select report_date from rewrite_periods)""")
+                con.execute(f"delete from {TABLE} where {in_rewrite}", list(series))
+                con.execute(
+                    f"""insert into {TABLE} ({cols}) select {cols} from incoming_event_keys
+                                where {in_rewrite}""",
+                    list(series),
+                )
                 if state_rows is None:
-                    con.execute(
-                        f"delete from {STATE_TABLE} where report_date in (select report_date from rewrite_periods)"
-                    )
+                    con.execute(f"delete from {STATE_TABLE} where {in_rewrite}", list(series))
             if _events_exist(con):
                 # every key written is published with the run: registered with the text it was keyed on
                 con.execute(f"""delete from {REGISTRY_TABLE} r using incoming_event_keys i
                                 where r.event_key = i.event_key and r.report_date = i.report_date""")
                 con.execute(f"""
-                    insert into {REGISTRY_TABLE}
+                    insert into {REGISTRY_TABLE} ({_REGISTRY_COLUMNS}, reserved, municipality, term)
                     select i.event_key, i.report_date, i.pledge_code, i.event_seq, {_registry_text_sql("e", "true")},
-                           false
-                    from incoming_event_keys i join {SCHEMA}.events e using (report_date, pledge_code, event_seq)""")
+                           false, i.municipality, i.term
+                    from incoming_event_keys i join {SCHEMA}.events e on {_same_period("i", "e")}""")
             if state_rows is not None:
                 con.execute(f"delete from {STATE_TABLE} {where}", params)
                 con.execute(
@@ -417,9 +513,16 @@ def write_keys(con: duckdb.DuckDBPyConnection, keyed: list[KeyedActivity]) -> tu
     Returns (periods rewritten, periods kept as they were).
     """
     _ensure_tables(con)
-    rewrite = _replace_periods(con, _to_table(keyed), None, None)
-    kept = sorted({k.report_date for k in keyed} - set(rewrite))
-    return rewrite, kept
+    by_series: dict[Series, list[KeyedActivity]] = defaultdict(list)
+    for k in keyed:
+        by_series[(k.municipality, k.term)].append(k)
+    rewrite: list[dt.date] = []
+    kept: list[dt.date] = []
+    for series in sorted(set(series_of(con)) | set(by_series), key=lambda s: (s[0] or "", s[1] or 0)):
+        done = _replace_periods(con, _to_table(by_series.get(series, [])), series, None, None)
+        rewrite += done
+        kept += sorted({k.report_date for k in by_series.get(series, [])} - set(done))
+    return sorted(rewrite), sorted(kept)
 
 
 @dataclass
@@ -431,58 +534,82 @@ class KeyUpdate:
 
 
 def update_keys(con: duckdb.DuckDBPyConnection) -> KeyUpdate:
-    """Bring `staging.event_keys` up to date with `staging.events`, matching only the periods that need it."""
+    """Bring `staging.event_keys` up to date with `staging.events`, matching only the periods that need it,
+    municipality and term apart: the first report of a term, or of a municipality, starts from no keys."""
     register_stored_keys(con)
-    plan = plan_keys(con)
-    if plan.first_to_rekey is None:
-        return KeyUpdate([], plan.periods, [], plan.periods)
-    since = plan.first_to_rekey
-    history = seed_history(con, since) if plan.reused else KeyHistory()
-    history.published = load_published(con, since)
-    following = dict(itertools.pairwise(plan.periods))
-    tables = [
-        _to_table(history.key_period(records, following.get(d)))
-        for d, records in _periods_of_records(con, plan.rekeyed)
-        if records
-    ]
-    incoming = pa.concat_tables(tables) if tables else EVENT_KEYS_SCHEMA.empty_table()
-    matcher = matcher_fingerprint()
-    state_rows = [[d, plan.fingerprints[d], matcher, int(plan.fingerprints[d].split(":", 1)[0])] for d in plan.rekeyed]
-    rewrite = _replace_periods(con, incoming, since, state_rows)
-    rewritten = set(rewrite)
-    return KeyUpdate(rewrite, [d for d in plan.periods if d not in rewritten], plan.rekeyed, plan.reused)
+    update = KeyUpdate([], [], [], [])
+    for series in series_of(con):
+        plan = plan_keys(con, series)
+        if plan.first_to_rekey is None:
+            update.kept += plan.periods
+            update.reused += plan.periods
+            continue
+        since = plan.first_to_rekey
+        history = seed_history(con, since, series) if plan.reused else KeyHistory()
+        history.published = load_published(con, since, series)
+        following = dict(itertools.pairwise(plan.periods))
+        tables = [
+            _to_table(history.key_period(records, following.get(d)))
+            for d, records in _periods_of_records(con, plan.rekeyed, series)
+            if records
+        ]
+        incoming = pa.concat_tables(tables) if tables else EVENT_KEYS_SCHEMA.empty_table()
+        matcher = matcher_fingerprint()
+        state_rows = [
+            [*series, d, plan.fingerprints[d], matcher, int(plan.fingerprints[d].split(":", 1)[0])]
+            for d in plan.rekeyed
+        ]
+        rewrite = _replace_periods(con, incoming, series, since, state_rows)
+        rewritten = set(rewrite)
+        update.rewritten += rewrite
+        update.kept += [d for d in plan.periods if d not in rewritten]
+        update.rekeyed += plan.rekeyed
+        update.reused += plan.reused
+    return KeyUpdate(*(sorted(x) for x in (update.rewritten, update.kept, update.rekeyed, update.reused)))
 
 
 # ---------------------------------------------------------------- what the table holds
 
 
 def continuity(keyed: list[KeyedActivity]) -> dict[str, float]:
-    """Per pair of consecutive periods: share of the earlier period's keys found again in the later one."""
-    keys: dict[dt.date, set[str]] = defaultdict(set)
+    """Per pair of consecutive periods of one municipality and term: share of the earlier period's keys
+    found again in the later one."""
+    keys: dict[tuple, set[str]] = defaultdict(set)
     for k in keyed:
-        keys[k.report_date].add(k.event_key)
+        keys[(k.municipality, k.term, k.report_date)].add(k.event_key)
     periods = sorted(keys)
     return {
-        f"{a} -> {b}": round(len(keys[a] & keys[b]) / len(keys[a]), 4) for a, b in zip(periods, periods[1:]) if keys[a]
+        _pair_name(a, b): round(len(keys[a] & keys[b]) / len(keys[a]), 4)
+        for a, b in zip(periods, periods[1:])
+        if keys[a] and a[:2] == b[:2]
     }
+
+
+def _pair_name(a: tuple, b: tuple) -> str:
+    """`2019-12-31 -> 2020-12-31`, prefixed by the municipality and term when they are named."""
+    pair = f"{a[2]} -> {b[2]}"
+    return f"{a[0]} 민선{a[1]}기 {pair}" if a[0] else pair
 
 
 def stored_continuity(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     """`continuity` of the keys in `staging.event_keys`, computed in SQL."""
     rows = con.execute(f"""
-        with periods as (select distinct report_date from {TABLE}),
-        pairs as (select report_date as a, lead(report_date) over (order by report_date) as b from periods)
-        select p.a, p.b, count(*) as n, count(k2.event_key) as n_again
+        with periods as (select distinct municipality, term, report_date from {TABLE}),
+        pairs as (select municipality, term, report_date as a,
+                         lead(report_date) over (partition by municipality, term order by report_date) as b
+                  from periods)
+        select p.municipality, p.term, p.a, p.b, count(*) as n, count(k2.event_key) as n_again
         from pairs p
-        join {TABLE} k1 on k1.report_date = p.a
+        join {TABLE} k1 on k1.report_date = p.a and k1.municipality is not distinct from p.municipality
+                        and k1.term is not distinct from p.term
         left join {TABLE} k2 on k2.report_date = p.b and k2.event_key = k1.event_key
         where p.b is not null
-        group by 1, 2 order by 1""").fetchall()
-    return {f"{a} -> {b}": round(n_again / n, 4) for a, b, n, n_again in rows}
+        group by all order by 1, 2, 3""").fetchall()
+    return {_pair_name((m, t, a), (m, t, b)): round(n_again / n, 4) for m, t, a, b, n, n_again in rows}
 
 
 def stored_methods(con: duckdb.DuckDBPyConnection) -> dict[str, Counter]:
-    """Period -> match method -> activities, from `staging.event_keys`."""
+    """Period (its date; the municipalities of one date summed) -> match method -> activities."""
     per_period: dict[str, Counter] = defaultdict(Counter)
     for d, method, n in con.execute(
         f"select report_date, match_method, count(*) from {TABLE} group by 1, 2 order by 1, 2"
@@ -497,6 +624,7 @@ def unkeyed_activities(con: duckdb.DuckDBPyConnection) -> int:
         return 0
     return con.execute(f"""
         select count(*) from {SCHEMA}.events e
-        left join (select report_date, pledge_code, event_seq, count(event_key) as n, count(*) as n_rows
-                   from {TABLE} group by all) k using (report_date, pledge_code, event_seq)
+        left join (select municipality, term, report_date, pledge_code, event_seq, count(event_key) as n,
+                          count(*) as n_rows
+                   from {TABLE} group by all) k on {_same_period("e", "k")}
         where k.n is distinct from 1 or k.n_rows is distinct from 1""").fetchone()[0]

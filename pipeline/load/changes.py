@@ -131,29 +131,38 @@ def built_dbt_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     return row[0] if row else None
 
 
-def retract(con: duckdb.DuckDBPyConnection, periods: Iterable[dt.date]) -> list[dt.date]:
-    """Remove these periods from every staging table and record them, with their files, in this build's
-    row; the incremental facts then drop their rows. Returns the periods that were there to retract."""
-    from pipeline.load.staging import SCHEMA, STAGING_TABLES
+def retract(con: duckdb.DuckDBPyConnection, periods: Iterable[str]) -> list[str]:
+    """Remove these periods (`전주시/2020-12-31`) from every staging table and record them, with their files,
+    in this build's row; the incremental facts then drop their rows (rebuilding the other municipalities'
+    of those dates). Returns the periods that were there to retract."""
+    from pipeline.load.staging import PERIOD_KEY_SQL, SCHEMA, STAGING_TABLES
 
-    dates = sorted(set(periods))
-    if not dates:
+    keys = sorted(set(periods))
+    if not keys:
         return []
     held = {
         r[0]: r[1:]
         for r in con.execute(
-            f"select report_date, source_file, sha256 from {SCHEMA}.report_files where report_date in "
-            "(select unnest(?::date[]))",
-            [dates],
+            f"select {PERIOD_KEY_SQL}, report_date, source_file, sha256 from {SCHEMA}.report_files "
+            f"where {PERIOD_KEY_SQL} in (select unnest(?::varchar[]))",
+            [keys],
         ).fetchall()
     }
+    dates = sorted({held[k][0] for k in keys if k in held})
     files = [
-        {"report_date": str(d), "source_file": held[d][0], "source_sha256": held[d][1]} for d in dates if d in held
+        {
+            "report_date": str(held[k][0]),
+            "municipality": k.rpartition("/")[0],
+            "source_file": held[k][1],
+            "source_sha256": held[k][2],
+        }
+        for k in keys
+        if k in held
     ]
     con.execute("begin transaction")
     try:
         for table in STAGING_TABLES:
-            con.execute(f"delete from {SCHEMA}.{table} where report_date in (select unnest(?::date[]))", [dates])
+            con.execute(f"delete from {SCHEMA}.{table} where {PERIOD_KEY_SQL} in (select unnest(?::varchar[]))", [keys])
         con.execute(
             f"update {HISTORY_TABLE} set retracted = ? "
             f"where recorded_at = (select max(recorded_at) from {HISTORY_TABLE})",
@@ -164,4 +173,4 @@ def retract(con: duckdb.DuckDBPyConnection, periods: Iterable[dt.date]) -> list[
         con.execute("rollback")
         raise
     add(con, dates, "retracted")
-    return [d for d in dates if d in held]
+    return [k for k in keys if k in held]

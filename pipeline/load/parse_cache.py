@@ -92,6 +92,7 @@ def parse_one(info: RawReport, snapshot: Path, accept_truncated: bool = False, r
     summary = {
         "input_sha256": info.sha256,
         "report_date": info.report_date.isoformat(),
+        "period": info.period_key,
         "file_name": info.file_name,
         "n_rows": len(parsed.rows),
         "n_pledges": len(pledge_codes),
@@ -175,12 +176,12 @@ def totals(summaries: list[dict]) -> ParseTotals:
     )
 
 
-def periods_to_load(keys, held: dict, full: bool) -> dict[dt.date, Path]:
+def periods_to_load(keys, held: dict, full: bool) -> dict[str, Path]:
     """The parsed cache folder of each period whose staging rows must be (re)loaded: every period with
     a parse (not refused) whose (sha256, parser) differs from what staging holds, or all with `full`."""
     from pipeline.parse.fingerprint import parser_fingerprint
 
-    to_load: dict[dt.date, Path] = {}
+    to_load: dict[str, Path] = {}
     for key in keys:
         try:
             info, _ = load_snapshot(key)
@@ -189,6 +190,6 @@ def periods_to_load(keys, held: dict, full: bool) -> dict[dt.date, Path]:
         folder = cache_folder(info)
         if not (folder / "summary.json").exists():
             continue  # refused at parsing, or not parsed with this parser yet
-        if full or held.get(info.report_date) != (info.sha256, parser_fingerprint(), info.file_name):
-            to_load[info.report_date] = folder
+        if full or held.get(info.period_key) != (info.sha256, parser_fingerprint(), info.file_name):
+            to_load[info.period_key] = folder
     return to_load

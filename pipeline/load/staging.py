@@ -42,7 +42,15 @@ from pipeline.raw.report_file import RawReport
 
 SCHEMA = "staging"
 
-_PERIOD_COLUMNS = [pa.field("report_date", pa.date32(), nullable=False), pa.field("source_file", pa.string())]
+# A period is a municipality's report of one date (its term is the report's): every row carries all three
+_PERIOD_COLUMNS = [
+    pa.field("municipality", pa.string()),
+    pa.field("term", pa.int64()),
+    pa.field("report_date", pa.date32(), nullable=False),
+    pa.field("source_file", pa.string()),
+]
+# the period key of a row (`전주시/2020-12-31`, RawReport.period_key) in SQL
+PERIOD_KEY_SQL = "municipality || '/' || strftime(report_date, '%Y-%m-%d')"
 _EVENT_REF = [pa.field("pledge_code", pa.string()), pa.field("event_seq", pa.int64())]
 _NESTED = {"details", "attendees", "dates"}  # Event fields that become their own tables
 
@@ -74,7 +82,7 @@ def _schema(*parts: list[pa.Field]) -> pa.Schema:
 
 REPORT_FILES_SCHEMA = _schema(
     _PERIOD_COLUMNS,
-    _model_fields(RawReport, skip={"report_date", "file_name"}),
+    _model_fields(RawReport, skip={"report_date", "file_name", "municipality", "term"}),
     [
         pa.field("ingested_at", pa.timestamp("us")),
         pa.field("parser_fingerprint", pa.string()),
@@ -178,7 +186,12 @@ def _nested(events: list[Event], kind: str) -> tuple[list[BaseModel], dict[str, 
 def to_arrow(raw: RawReport, parsed: ParsedReport, ingested_at: dt.datetime) -> dict[str, pa.Table]:
     """One parsed report -> one Arrow table per staging table, column by column from the records' fields
     (dumping each record to a dict first took twice as long)."""
-    period = {"report_date": parsed.report_date, "source_file": raw.file_name}
+    period = {
+        "municipality": raw.municipality,
+        "term": raw.term,
+        "report_date": parsed.report_date,
+        "source_file": raw.file_name,
+    }
     details, of_detail = _nested(parsed.events, "details")
     figures, of_figure = _nested(parsed.events, "attendees")
     dates, of_date = _nested(parsed.events, "dates")
@@ -324,22 +337,25 @@ def write_cached_tables(tables: dict[str, pa.Table], folder: Path, summary: dict
         shutil.rmtree(tmp)
 
 
-def loaded_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[dt.date, tuple[str, str, str]]:
-    """period -> (file sha256, parser fingerprint, file name) of what staging holds now (read-only safe):
-    a file renamed is loaded again, so that every table names the file as it is in raw/."""
+def loaded_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str]]:
+    """period key -> (file sha256, parser fingerprint, file name) of what staging holds now (read-only
+    safe): a file renamed is loaded again, so that every table names the file as it is in raw/. Rows of a
+    layout before municipalities are not held: they are loaded again."""
     exists = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = 'report_files'",
+        "select count(*) from information_schema.columns where table_schema = ? and table_name = 'report_files' "
+        "and column_name = 'municipality'",
         [SCHEMA],
     ).fetchone()[0]
     if not exists:
         return {}
     rows = con.execute(
-        f"select report_date, sha256, parser_fingerprint, source_file from {SCHEMA}.report_files"
+        f"select {PERIOD_KEY_SQL}, sha256, parser_fingerprint, source_file from {SCHEMA}.report_files "
+        "where municipality is not null"
     ).fetchall()
-    return {d: (sha, fp, name) for d, sha, fp, name in rows}
+    return {key: (sha, fp, name) for key, sha, fp, name in rows}
 
 
-def load_periods(con: duckdb.DuckDBPyConnection, folders: dict[dt.date, Path]) -> dict[str, int]:
+def load_periods(con: duckdb.DuckDBPyConnection, folders: dict[str, Path]) -> dict[str, int]:
     """Replace the given periods' rows in every staging table with their cached Arrow tables, in one
     transaction: per table one DELETE and one bulk INSERT per LOAD_BATCH periods.
 
@@ -349,16 +365,21 @@ def load_periods(con: duckdb.DuckDBPyConnection, folders: dict[dt.date, Path]) -
     loaded = {t: 0 for t in TABLE_SCHEMAS}
     if not folders:
         return loaded
-    dates = sorted(folders)
+    keys = sorted(folders)
     con.execute("BEGIN TRANSACTION")
     try:
         for table, schema in TABLE_SCHEMAS.items():
             columns = ", ".join(f'"{c}"' for c in schema.names)
-            con.execute(f"DELETE FROM {SCHEMA}.{table} WHERE report_date IN (SELECT unnest(?::DATE[]))", [dates])
-            for start in range(0, len(dates), LOAD_BATCH):
+            # rows of a layout before municipalities (null) go too: every period of theirs is loaded again
+            con.execute(
+                f"DELETE FROM {SCHEMA}.{table} WHERE municipality IS NULL "
+                f"OR {PERIOD_KEY_SQL} IN (SELECT unnest(?::VARCHAR[]))",
+                [keys],
+            )
+            for start in range(0, len(keys), LOAD_BATCH):
                 # one chunk: DuckDB scans an Arrow table of many small chunks (a period each) slowly
                 incoming = pa.concat_tables(
-                    [read_cached_table(folders[d], table) for d in dates[start : start + LOAD_BATCH]]
+                    [read_cached_table(folders[k], table) for k in keys[start : start + LOAD_BATCH]]
                 ).combine_chunks()
                 con.register("incoming_rows", incoming)
                 try:  # DuckDB answers an INSERT with the number of rows it inserted
@@ -385,8 +406,11 @@ def contract_violations(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         f"{t}.report_date is null": f"select count(*) from {SCHEMA}.{t} where report_date is null"
         for t in STAGING_TABLES
     }
-    rules["report_files.report_date repeated"] = (
-        f"select count(*) - count(distinct report_date) from {SCHEMA}.report_files"
+    rules["report_files.period repeated"] = (
+        f"select count(*) - count(distinct (municipality, report_date)) from {SCHEMA}.report_files"
+    )
+    rules["report_files.municipality is null"] = (
+        f"select count(*) from {SCHEMA}.report_files where municipality is null"
     )
     rules["report_files.sha256 is null"] = f"select count(*) from {SCHEMA}.report_files where sha256 is null"
     return {rule: con.execute(sql).fetchone()[0] for rule, sql in rules.items()}

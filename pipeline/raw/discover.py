@@ -24,7 +24,8 @@ class Discovery:
 
 
 def partition_key(report: RawReport) -> str:
-    return report.report_date.isoformat()
+    # a municipality's periods: two cities' reports of one date are two periods, one city's two are refused
+    return report.period_key
 
 
 def _not_a_regular_file(path: Path) -> str | None:
@@ -114,6 +115,6 @@ def discover_reports(raw_dir: Path) -> Discovery:
         for r in reports:
             found.refused[r.file_name] = (
                 f"{r.file_name}: period {key} is also claimed by another file ({names}); "
-                "keep one file per period in raw/"
+                "keep one file per municipality and period in raw/"
             )
     return found

@@ -81,6 +81,12 @@ class RawReport(BaseModel):
         return f"{self.municipality}/{self.report_date.isoformat()}"
 
 
+def split_period_key(key: str) -> tuple[str, dt.date]:
+    """`전주시/2020-12-31` -> ("전주시", 2020-12-31)."""
+    municipality, _, day = key.rpartition("/")
+    return municipality, dt.date.fromisoformat(day)
+
+
 def decode_report(data: bytes, file_name: str) -> tuple[str, str]:
     """Bytes -> (text with '\\n' line ends, encoding used)."""
     if not data.strip():

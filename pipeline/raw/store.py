@@ -17,7 +17,7 @@ def snapshot_dir() -> Path:
 
 
 def _info_path(partition_key: str) -> Path:
-    return snapshot_dir() / f"{partition_key}.json"
+    return snapshot_dir() / f"{partition_key}.json"  # `전주시/2020-12-31`: a folder per municipality
 
 
 def save_snapshot(partition_key: str, info: RawReport) -> Path:
@@ -38,6 +38,7 @@ def save_snapshot(partition_key: str, info: RawReport) -> Path:
             tmp.replace(snapshot)
         finally:
             tmp.unlink(missing_ok=True)
+    _info_path(partition_key).parent.mkdir(parents=True, exist_ok=True)
     _info_path(partition_key).write_text(info.model_dump_json(indent=2))
     return snapshot
 
@@ -60,7 +61,7 @@ def _refusals_dir() -> Path:
 
 def record_refusal(partition_key: str, reason: str) -> None:
     """A period this run could not ingest: its previously published rows stay as they were."""
-    _refusals_dir().mkdir(parents=True, exist_ok=True)
+    (_refusals_dir() / f"{partition_key}.txt").parent.mkdir(parents=True, exist_ok=True)
     (_refusals_dir() / f"{partition_key}.txt").write_text(reason)
 
 

@@ -92,8 +92,7 @@ def parsed_activities(context: AssetExecutionContext, config: ParseConfig):
     )
     t = parse_cache.totals(summaries)
     per_period = {
-        s["report_date"]: {k: s[k] for k in ("n_events", "n_list_items", "n_items_as_issue", "cached")}
-        for s in summaries
+        s["period"]: {k: s[k] for k in ("n_events", "n_list_items", "n_items_as_issue", "cached")} for s in summaries
     }
 
     yield MaterializeResult(

@@ -1,6 +1,5 @@
 """The staging tables of the run's working database: every period's parsed rows (pipeline/load/staging.py)."""
 
-import datetime as dt
 import json
 
 from dagster import (
@@ -20,6 +19,7 @@ from pipeline.defs.partitions import reporting_periods
 from pipeline.defs.warehouse_resource import WarehouseResource
 from pipeline.load import changes, parse_cache, staging
 from pipeline.plan import PLAN_TAG
+from pipeline.raw.report_file import split_period_key
 
 STAGING_KEYS = {table: AssetKey(["staging", table]) for table in staging.STAGING_TABLES}
 
@@ -28,7 +28,9 @@ class StagingConfig(Config):
     """Run configuration of the staging load (`make run ARGS=--full`, `--retract PERIOD`)."""
 
     full_refresh: bool = False  # reload every period, whether or not it changed
-    retract: list[str] = []  # periods (YYYY-MM-DD) to remove from the warehouse, recorded in staging.run_history
+    retract: list[
+        str
+    ] = []  # periods (`전주시/2020-12-31`) to remove from the warehouse, recorded in staging.run_history
 
 
 @multi_asset(
@@ -61,12 +63,14 @@ def staging_tables(context: AssetExecutionContext, config: StagingConfig, wareho
     loads (a partitioned asset writes events per partition, which dominated runs of hundreds of
     reports). What to load comes from comparing the parse cache with `staging.report_files`."""
     periods = context.instance.get_dynamic_partitions(reporting_periods.name)
-    retract = [dt.date.fromisoformat(p) for p in config.retract]
+    retract = list(config.retract)
     with warehouse.connect_build() as con:
         to_load = parse_cache.periods_to_load(periods, staging.loaded_fingerprints(con), config.full_refresh)
         loaded = staging.load_periods(con, to_load)
         # this build's row of staging.run_history, read by the incremental dbt facts
-        changes.start(con, context.run.run_id, to_load, context.run.tags.get(PLAN_TAG))
+        changes.start(
+            con, context.run.run_id, [split_period_key(k)[1] for k in to_load], context.run.tags.get(PLAN_TAG)
+        )
         retracted = changes.retract(con, retract)
         if retracted:
             context.log.info(f"retracted {', '.join(map(str, retracted))}")
