@@ -1,7 +1,8 @@
 -- The venue of each activity, keyed so that every name of one place shares one key: spelling
 -- and spacing variants (`한옥마을` / `전주한옥마을`, `팔복문화예술공장` / `팔복예술공장`) are
 -- mapped onto the place's canonical name by the seed `venue_aliases`, spacing and case are
--- normalised, and the key is the hash of the canonical name. Online activities without a
+-- normalised, and the key is the hash of the municipality and the canonical name (two cities' 시청 are
+-- two places). Online activities without a
 -- named place get `online`.
 with events as (
     select * from {{ ref('stg_events') }}
@@ -16,6 +17,7 @@ aliases as (
 
 named as (
     select
+        events.municipality,
         events.report_date,
         events.pledge_code,
         events.event_seq,
@@ -30,6 +32,7 @@ named as (
 )
 
 select
+    municipality,
     report_date,
     pledge_code,
     event_seq,
@@ -37,7 +40,7 @@ select
     canonical_venue_name,
     is_online,
     case
-        when canonical_venue_name is not null then md5({{ normalise_text('canonical_venue_name') }})
+        when canonical_venue_name is not null then md5(municipality || '|' || {{ normalise_text('canonical_venue_name') }})
         when is_online then 'online'
     end as venue_key,
     case

@@ -17,6 +17,9 @@ versions as (
 
 select
     event_key,
+    pledge_key,
+    municipality,
+    term_number,
     pledge_code,
     field_code,
     event_seq,

@@ -3,21 +3,21 @@ with files as (
 ),
 
 pledge_counts as (
-    select report_date, count(*) as n_pledges
+    select municipality, report_date, count(*) as n_pledges
     from {{ ref('int_pledges_by_period') }}
-    group by report_date
+    group by municipality, report_date
 ),
 
 event_counts as (
-    select report_date, count(*) as n_events
+    select municipality, report_date, count(*) as n_events
     from {{ ref('stg_events') }}
-    group by report_date
+    group by municipality, report_date
 ),
 
 issue_counts as (
-    select report_date, count(*) as n_parse_issues, bool_or(issue_kind = 'truncated') as is_truncated
+    select municipality, report_date, count(*) as n_parse_issues, bool_or(issue_kind = 'truncated') as is_truncated
     from {{ ref('stg_parse_issues') }}
-    group by report_date
+    group by municipality, report_date
 )
 
 select
@@ -36,6 +36,9 @@ select
     files.n_items_as_detail,
     files.n_items_as_issue
 from files
-left join pledge_counts on files.report_date = pledge_counts.report_date
-left join event_counts on files.report_date = event_counts.report_date
-left join issue_counts on files.report_date = issue_counts.report_date
+left join pledge_counts
+    on files.municipality = pledge_counts.municipality and files.report_date = pledge_counts.report_date
+left join event_counts
+    on files.municipality = event_counts.municipality and files.report_date = event_counts.report_date
+left join issue_counts
+    on files.municipality = issue_counts.municipality and files.report_date = issue_counts.report_date

@@ -13,12 +13,14 @@ with figures as (
 ),
 
 events as (
-    select event_key, report_date, pledge_code, event_seq from {{ ref('int_events_keyed') }}
+    select event_key, municipality, term_number, report_date, pledge_code, event_seq from {{ ref('int_events_keyed') }}
     where {{ in_changed_periods('report_date') }}
 )
 
 select
     events.event_key,
+    events.municipality,
+    events.term_number,
     figures.report_date,
     figures.figure_seq,
     figures.group_label,
@@ -34,6 +36,7 @@ select
     figures.source_line
 from figures
 inner join events
-    on figures.report_date = events.report_date
+    on figures.municipality = events.municipality
+    and figures.report_date = events.report_date
     and figures.pledge_code = events.pledge_code
     and figures.event_seq = events.event_seq

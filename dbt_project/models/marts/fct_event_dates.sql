@@ -13,12 +13,14 @@ with dates as (
 ),
 
 events as (
-    select event_key, report_date, pledge_code, event_seq from {{ ref('int_events_keyed') }}
+    select event_key, municipality, term_number, report_date, pledge_code, event_seq from {{ ref('int_events_keyed') }}
     where {{ in_changed_periods('report_date') }}
 )
 
 select
     events.event_key,
+    events.municipality,
+    events.term_number,
     dates.report_date,
     dates.date_seq,
     dates.date_value,
@@ -30,6 +32,7 @@ select
     dates.source_line
 from dates
 inner join events
-    on dates.report_date = events.report_date
+    on dates.municipality = events.municipality
+    and dates.report_date = events.report_date
     and dates.pledge_code = events.pledge_code
     and dates.event_seq = events.event_seq

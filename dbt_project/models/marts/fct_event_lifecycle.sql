@@ -1,6 +1,9 @@
 -- What happened to each activity from one report to the next. One row per activity per report it
 -- is printed in (new / carried / changed), plus one `dropped` row at the first report after its
 -- last appearance that no longer prints it (records no longer seen are marked, never deleted).
+-- Reports are compared within one municipality and term: an activity of a term's last report gets one
+-- `term_ended` row at the municipality's first report of the next term (the term ended; the city did
+-- not drop it), and a new term's first report is all `new`.
 -- A present activity is compared with the activity it was matched to (stg_event_keys), usually
 -- the previous report's.
 with events as (
@@ -8,25 +11,31 @@ with events as (
 ),
 
 keys as (
-    select report_date, pledge_code, event_seq, matched_report_date
+    select municipality, report_date, pledge_code, event_seq, matched_report_date
     from {{ ref('stg_event_keys') }}
 ),
 
 pledges as (
-    select report_date, pledge_code, field_code
+    select municipality, report_date, pledge_code, field_code
     from {{ ref('int_pledges_by_period') }}
 ),
 
 periods as (
     select
+        municipality,
+        term_number,
         report_date,
-        lead(report_date) over (order by report_date) as next_report_date
+        lead(report_date) over (partition by municipality order by report_date) as next_report_date,
+        lead(term_number) over (partition by municipality order by report_date) as next_term_number
     from {{ ref('stg_report_files') }}
 ),
 
 present as (
     select
         events.event_key,
+        events.pledge_key,
+        events.municipality,
+        events.term_number,
         events.report_date,
         events.pledge_code,
         pledges.field_code,
@@ -41,17 +50,22 @@ present as (
         events.attendee_count
     from events
     left join keys
-        on events.report_date = keys.report_date
+        on events.municipality = keys.municipality
+        and events.report_date = keys.report_date
         and events.pledge_code = keys.pledge_code
         and events.event_seq = keys.event_seq
     left join pledges
-        on events.report_date = pledges.report_date
+        on events.municipality = pledges.municipality
+        and events.report_date = pledges.report_date
         and events.pledge_code = pledges.pledge_code
 ),
 
 compared as (
     select
         cur.event_key,
+        cur.pledge_key,
+        cur.municipality,
+        cur.term_number,
         cur.report_date,
         cur.pledge_code,
         cur.field_code,
@@ -78,6 +92,9 @@ compared as (
 present_statuses as (
     select
         event_key,
+        pledge_key,
+        municipality,
+        term_number,
         report_date,
         case
             when match_method = 'new' or previous_report_date is null then 'new'
@@ -97,11 +114,17 @@ present_statuses as (
     from compared
 ),
 
-dropped as (
+ended as (
+    -- the last report of an activity, followed by another report of its municipality that does not
+    -- print it: dropped within a term, or the end of the term
     select
         last_seen.event_key,
+        last_seen.pledge_key,
+        last_seen.municipality,
+        last_seen.term_number,
         periods.next_report_date as report_date,
-        'dropped' as status,
+        case when periods.next_term_number = last_seen.term_number then 'dropped' else 'term_ended' end
+            as status,
         last_seen.pledge_code,
         last_seen.field_code,
         cast(null as bigint) as event_seq,
@@ -111,7 +134,8 @@ dropped as (
         cast(null as boolean) as is_text_changed
     from present as last_seen
     inner join periods
-        on last_seen.report_date = periods.report_date
+        on last_seen.municipality = periods.municipality
+        and last_seen.report_date = periods.report_date
     where periods.next_report_date is not null
         and not exists (
             select 1
@@ -123,4 +147,4 @@ dropped as (
 
 select * from present_statuses
 union all
-select * from dropped
+select * from ended

@@ -4,6 +4,8 @@
 with activities as (
     select
         event_key,
+        municipality,
+        term_number,
         pledge_code,
         field_code,
         format_code,
@@ -32,6 +34,8 @@ select
     cast(row_number() over (partition by event_key order by activity_month) as integer) as month_seq,
     cast(date_diff('month', first_month, last_month) + 1 as integer) as n_months,
     span_precision,
+    municipality,
+    term_number,
     pledge_code,
     field_code,
     format_code

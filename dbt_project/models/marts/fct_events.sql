@@ -24,6 +24,9 @@ venues as (
 
 select
     events.event_key,
+    events.pledge_key,
+    events.municipality,
+    events.term_number,
     events.report_date,
     events.pledge_code,
     pledges.field_code,
@@ -50,9 +53,11 @@ select
     events.source_line
 from events
 left join pledges
-    on events.report_date = pledges.report_date
+    on events.municipality = pledges.municipality
+    and events.report_date = pledges.report_date
     and events.pledge_code = pledges.pledge_code
 left join venues
-    on events.report_date = venues.report_date
+    on events.municipality = venues.municipality
+    and events.report_date = venues.report_date
     and events.pledge_code = venues.pledge_code
     and events.event_seq = venues.event_seq

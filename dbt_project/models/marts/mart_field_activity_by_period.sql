@@ -1,5 +1,5 @@
 -- Activity per policy field (분야) per reporting period, with the change in activities and people
--- since the previous report: the pledge mart summed by field.
+-- since the previous report of the municipality's term: the pledge mart summed by field.
 with by_pledge as (
     select * from {{ ref('mart_pledge_activity_by_period') }}
 ),
@@ -10,6 +10,8 @@ fields as (
 
 by_field as (
     select
+        municipality,
+        term_number,
         report_date,
         field_code,
         cast(sum(case when is_in_report then 1 else 0 end) as bigint) as n_pledges,
@@ -22,10 +24,12 @@ by_field as (
         cast(sum(n_attendees) as bigint) as n_attendees,
         cast(sum(n_new_attendees) as bigint) as n_new_attendees
     from by_pledge
-    group by report_date, field_code
+    group by municipality, term_number, report_date, field_code
 )
 
 select
+    by_field.municipality,
+    by_field.term_number,
     by_field.report_date,
     by_field.field_code,
     fields.field_name_ko,
@@ -40,10 +44,16 @@ select
     by_field.n_attendees,
     by_field.n_new_attendees,
     by_field.n_events
-        - lag(by_field.n_events) over (partition by by_field.field_code order by by_field.report_date)
+        - lag(by_field.n_events) over (
+            partition by by_field.municipality, by_field.term_number, by_field.field_code
+            order by by_field.report_date
+        )
         as n_events_change,
     by_field.n_attendees
-        - lag(by_field.n_attendees) over (partition by by_field.field_code order by by_field.report_date)
+        - lag(by_field.n_attendees) over (
+            partition by by_field.municipality, by_field.term_number, by_field.field_code
+            order by by_field.report_date
+        )
         as n_attendees_change
 from by_field
 left join fields

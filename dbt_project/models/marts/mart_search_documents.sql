@@ -11,6 +11,7 @@ tokens as (
 
 fields as (
     select
+        municipality,
         report_date,
         pledge_code,
         event_seq,
@@ -19,11 +20,13 @@ fields as (
         string_agg(token, ' ' order by token_seq) filter (where text_field = 'venue') as venue_tokens,
         string_agg(token, ' ' order by token_seq) filter (where text_field = 'detail') as detail_tokens
     from tokens
-    group by report_date, pledge_code, event_seq
+    group by municipality, report_date, pledge_code, event_seq
 )
 
 select
     events.event_key,
+    events.municipality,
+    events.term_number,
     events.last_report_date as report_date,
     events.pledge_code,
     events.event_seq,
@@ -33,6 +36,7 @@ select
     coalesce(fields.detail_tokens, '') as detail_tokens
 from events
 left join fields
-    on fields.report_date = events.last_report_date
+    on fields.municipality = events.municipality
+    and fields.report_date = events.last_report_date
     and fields.pledge_code = events.pledge_code
     and fields.event_seq = events.event_seq

@@ -4,6 +4,8 @@ with source as (
 
 renamed as (
     select
+        municipality,
+        term as term_number,
         report_date,
         source_file,
         source_line,
