@@ -376,11 +376,11 @@ def console_fd() -> int:
 
 
 _PERIOD_SUMMARY = """
-    select p.report_date, p.source_file, p.n_pledges, p.n_events,
+    select p.municipality, p.term_number, p.report_date, p.source_file, p.n_pledges, p.n_events,
            count(*) filter (where l.status = 'new'), count(*) filter (where l.status = 'changed'),
            count(*) filter (where l.status = 'carried'), count(*) filter (where l.status = 'dropped')
-    from marts.dim_period p left join marts.fct_event_lifecycle l using (report_date)
-    group by all order by p.report_date desc
+    from marts.dim_period p left join marts.fct_event_lifecycle l using (municipality, term_number, report_date)
+    group by all order by p.report_date desc, p.municipality
 """
 
 
@@ -403,10 +403,10 @@ def print_summary(refused: dict[str, str], warnings: dict[str, str] | None = Non
         with con:
             rows = con.execute(_PERIOD_SUMMARY).fetchall()
             print(f"periods: {len(rows)} (activities of each report: new / changed / carried / dropped)")
-            for d, source, n_pledges, n_events, new, changed, carried, dropped in rows[:PERIODS_LISTED]:
+            for city, term, d, source, n_pledges, n_events, new, changed, carried, dropped in rows[:PERIODS_LISTED]:
                 print(
-                    f"  {d}  {source}: {n_pledges} pledges, {n_events} activities: {new} new, {changed} changed, "
-                    f"{carried} carried, {dropped} dropped"
+                    f"  {d}  {city} 민선{term}기  {source}: {n_pledges} pledges, {n_events} activities: "
+                    f"{new} new, {changed} changed, {carried} carried, {dropped} dropped"
                 )
             if len(rows) > PERIODS_LISTED:
                 print(f"  ... and {len(rows) - PERIODS_LISTED} earlier: select * from marts.dim_period")
