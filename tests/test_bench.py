@@ -21,7 +21,7 @@ def test_synthetic_reports_are_labelled_dated_and_outside_raw(tmp_path):
         assert "SYNTHETIC TEST DATA" in p.read_text(encoding="utf-8")
     found = discover_reports(tmp_path / "raw")
     assert not found.refused
-    assert sorted(found.reports) == [synthetic.report_date(k).isoformat() for k in range(4)]
+    assert sorted(found.reports) == [f"전주시/{synthetic.report_date(k).isoformat()}" for k in range(4)]
     assert synthetic.synthetic_text(2) == synthetic.synthetic_text(2)  # deterministic
     assert synthetic.synthetic_text(2) != synthetic.synthetic_text(3)
 
