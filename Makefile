@@ -44,7 +44,8 @@ help:
 	@echo "make sql    - DuckDB shell on the warehouse, read-only; make sql Q=\"select count(*) from dim_event\""
 	@echo "make search - find activities: make search Q=\"어르신 일자리\" (FORMAT=json for a JSON array)"
 	@echo "make mf     - ask for a metric (MetricFlow); make mf ARGS=\"query --metrics people_attended --group-by field\""
-	@echo "make bench  - benchmark on synthetic reports (SIZE=200 adds a cold run; SHARED=0 leaves the shared one out)"
+	@echo "make bench  - benchmark on synthetic reports (SIZE=200 adds a cold run; CITIES=10 for a small multi-city run;"
+	@echo "              SHARED=0 leaves the shared one out; SHARED_CITIES=1 adds the multi-city run to it)"
 	@echo "make clean  - remove the build folders, dbt's target and logs (the published warehouse stays)"
 	@echo "make shared-up / shared-down - a local Postgres for the shared deployment (prints the three exports)"
 	@echo "make shared-status           - the shared deployment's state"
@@ -130,10 +131,13 @@ docs-serve: $(STAMP)
 # Benchmark on synthetic reports (see bench/run_bench.py): prints a table, writes warehouse/bench.json;
 # then the shared deployment beside the embedded one at 21 reports (bench/shared_bench.py, its own Postgres:
 # warehouse/bench_shared.json). `make bench SIZE=200` adds a cold run at 200 reports for peak memory;
-# SHARED=0 leaves the shared deployment out.
+# SHARED=0 leaves the shared deployment out. The multi-city run is CITIES cities x CITY_REPORTS yearly
+# reports (250 x 4; CITIES=0 leaves it out); SHARED_CITIES=1 runs it in the shared deployment too.
 bench: $(MANIFEST)
-	$(BIN)/python -m bench.run_bench --size $(or $(SIZE),21) $(BENCH_ARGS)
-	test "$(SHARED)" = 0 || $(BIN)/python -m bench.shared_bench --size 21 --repeat $(or $(SHARED_REPEAT),1)
+	$(BIN)/python -m bench.run_bench --size $(or $(SIZE),21) \
+	  --cities $(or $(CITIES),250) --city-reports $(or $(CITY_REPORTS),4) $(BENCH_ARGS)
+	test "$(SHARED)" = 0 || $(BIN)/python -m bench.shared_bench --size 21 --repeat $(or $(SHARED_REPEAT),1) \
+	  $(if $(filter 1,$(SHARED_CITIES)),--cities $(or $(CITIES),250) --city-reports $(or $(CITY_REPORTS),4))
 
 clean:
 	rm -rf warehouse/.build warehouse/.cache dbt_project/target dbt_project/logs

@@ -16,7 +16,11 @@ reports derived from the real one (testkit/bench_reports.py; never written to ra
 4. peak RSS of each run (the child and its children, e.g. the dbt subprocess: `os.wait4`), and with
    SIZE > 21 a cold run at SIZE reports;
 5. latency of each example query of dbt_project/analyses/ on the 21-report warehouse;
-6. the workbook export alone, of the real report and of the 21 reports.
+6. the workbook export alone, of the real report and of the 21 reports;
+7. many cities (`--cities`, `--city-reports`; 250 x 4 by default): the real report and CITIES x
+   CITY_REPORTS synthetic ones, each the real report under a benchmark city's name, date and term
+   (testkit/cities.py), cold (T1000 at the default size), then the run after a new city's first report
+   is added (Tcity), each against T1; the peak RSS of the cold run.
 
 Prints a table, writes `warehouse/bench.json` (per-step Dagster durations and the dbt timings of
 every run included). Timings are wall-clock on a shared machine: compare the ratios of one run.
@@ -29,6 +33,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import time
@@ -41,14 +46,16 @@ sys.path.insert(0, str(REPO))
 from bench.measure import ChildRun, Workspace, fresh_workspace, run_breakdown_or_error, synthetic  # noqa: E402
 from bench.phases import bare_dbt_build, parse_throughput, query_latency, trivial_dagster  # noqa: E402
 from bench.table import render_table, targets  # noqa: E402
+from testkit import cities  # noqa: E402
 
 MAIN_SIZE = 21  # T21 and Tinc are measured at this size (or at SIZE when smaller)
+CITIES, CITY_REPORTS = 250, 4  # the multi-city run: the real report and 250 cities x 4 yearly reports
 PARSE_SAMPLE = 10  # reports timed for parse throughput
 
 # --------------------------------------------------------------------------------------------------
 
 
-PHASES = ("parse", "runs", "floors", "queries", "workbook", "big")
+PHASES = ("parse", "runs", "floors", "queries", "workbook", "cities", "big")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         default=REPO / "warehouse" / "bench",
         help="folder for the synthetic workspaces (emptied first)",
     )
+    parser.add_argument("--cities", type=int, default=CITIES, help="cities of the multi-city run (0: none)")
+    parser.add_argument("--city-reports", type=int, default=CITY_REPORTS, help="yearly reports of each city")
     parser.add_argument("--out", type=Path, default=REPO / "warehouse" / "bench.json")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of the short measurements (median)")
     parser.add_argument("--parse-sample", type=int, default=PARSE_SAMPLE)
@@ -83,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         "config": {
             "size": args.size,
             "main_size": main_size,
+            "cities": args.cities,
+            "city_reports": args.city_reports,
             "repeat": args.repeat,
             "phases": sorted(phases),
             "started": dt.datetime.now().isoformat(timespec="seconds"),
@@ -209,6 +220,23 @@ def main(argv: list[str] | None = None) -> int:
                 note(f"workbook export, {key}")
                 result["workbook"][key] = workbook_export(work, ws.warehouse, args.repeat)
         save()
+
+    if "cities" in phases and args.cities > 0:
+        if "T1" not in result["runs"]:  # the runs phase left out: one T1 to compare with
+            t1_ws = fresh_workspace(work, "run_1", 1)
+            note("T1: the real report alone")
+            record("T1", "T1   real report alone", t1_ws, t1_ws.run("T1"), 1)
+        n_synthetic = args.cities * args.city_reports
+        cities_ws = Workspace(work / "run_cities")
+        shutil.rmtree(cities_ws.root, ignore_errors=True)
+        cities.write_bench_cities(cities_ws.raw_dir, args.cities, args.city_reports)
+        note(f"T{n_synthetic}: the real report and {args.cities} cities x {args.city_reports} reports, cold cache")
+        label = f"T{n_synthetic} {args.cities} cities x {args.city_reports}, cold"
+        record("Tcities", label, cities_ws, cities_ws.run("Tcities"), n_synthetic + 1)
+        cities.write_new_bench_city(cities_ws.raw_dir, args.cities)
+        note("Tcity: a new city's first report added")
+        label = f"Tcity a new city, +1 to {n_synthetic + 1}"
+        record("Tcity", label, cities_ws, cities_ws.run("Tcity"), n_synthetic + 2)
 
     if "big" in phases and args.size > MAIN_SIZE:
         big_ws = fresh_workspace(work, f"run_{args.size}", args.size)

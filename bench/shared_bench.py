@@ -7,6 +7,9 @@ in fresh workspaces, `python -m pipeline.run` (the `make run` of both deployment
   run on a fresh database and lake (its first publish);
 - with `--size N`: a cold run of N reports (the real one and N-1 synthetic, testkit/bench_reports.py) and the run
   after adding one more report (Tinc), in each deployment;
+- with `--cities N`: the multi-city run of bench/run_bench.py (the real report and N cities x `--city-reports`
+  synthetic ones, testkit/cities.py) cold, and the run after a new city's first report is added, in each
+  deployment;
 - per run: wall time, peak RSS (dbt included), Dagster's per-step durations (the publish step holds the lake
   transaction and the exports), the time outside the Dagster run (imports, instance, plan, summary);
 - the lake's own operations on the largest embedded build: its first publish into a new lake, a second
@@ -38,6 +41,7 @@ from bench.measure import Workspace, run_breakdown_or_error  # noqa: E402
 from pipeline.shared.cluster import Cluster, free_port  # noqa: E402
 from pipeline.shared.config import LAKE_DATA_PATH_ENV, POSTGRES_DSN_ENV, SharedConfig  # noqa: E402
 from testkit import bench_reports as synthetic  # noqa: E402
+from testkit import cities  # noqa: E402
 
 
 class SharedWorkspace(Workspace):
@@ -74,20 +78,27 @@ def measured(ws: Workspace, label: str) -> dict:
     }
 
 
-def new_embedded(work: Path, name: str, n: int) -> Workspace:
+def new_embedded(work: Path, name: str, n: int, write=None) -> Workspace:
+    """A fresh workspace with reports 0..n-1 of testkit/bench_reports.py, or what `write(raw_dir)` writes."""
     ws = Workspace(work / name)
     shutil.rmtree(ws.root, ignore_errors=True)
-    synthetic.write_reports(ws.raw_dir, 0, n - 1)
+    if write:
+        write(ws.raw_dir)
+    else:
+        synthetic.write_reports(ws.raw_dir, 0, n - 1)
     return ws
 
 
-def new_shared(work: Path, name: str, n: int, cluster: Cluster) -> SharedWorkspace:
+def new_shared(work: Path, name: str, n: int, cluster: Cluster, write=None) -> SharedWorkspace:
     cluster.create_database(name)
     lake_dir = work / f"{name}-lake"
     shutil.rmtree(lake_dir, ignore_errors=True)
     ws = SharedWorkspace(work / name, SharedConfig(cluster.dsn(name), str(lake_dir) + "/"))
     shutil.rmtree(ws.root, ignore_errors=True)
-    synthetic.write_reports(ws.raw_dir, 0, n - 1)
+    if write:
+        write(ws.raw_dir)
+    else:
+        synthetic.write_reports(ws.raw_dir, 0, n - 1)
     return ws
 
 
@@ -154,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="T1 runs per deployment (medians)")
     parser.add_argument("--size", type=int, default=0, help="also a cold run of SIZE reports and Tinc (+1)")
+    parser.add_argument(
+        "--cities", type=int, default=0, help="also the multi-city run of CITIES cities, cold, and +1 city"
+    )
+    parser.add_argument("--city-reports", type=int, default=4, help="yearly reports of each city")
     parser.add_argument("--out", default=str(REPO / "warehouse" / "bench_shared.json"))
     args = parser.parse_args(argv)
 
@@ -190,6 +205,25 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
             largest = {"embedded": emb, "shared": shr}
+        if args.cities > 0:
+            result["cities"] = {"cities": args.cities, "city_reports": args.city_reports}
+
+            def write(raw_dir: Path):
+                cities.write_bench_cities(raw_dir, args.cities, args.city_reports)
+
+            emb = new_embedded(work, "emb_cities", 0, write)
+            shr = new_shared(work, "shared_cities", 0, cluster, write)
+            n = args.cities * args.city_reports
+            for name, ws in (("embedded", emb), ("shared", shr)):
+                result[f"cities_cold_{name}"] = measured(ws, f"{name} T{n} cities")
+                cities.write_new_bench_city(ws.raw_dir, args.cities)
+                result[f"cities_new_{name}"] = measured(ws, f"{name} Tcity")
+                print(
+                    f"T{n} {name}: {result[f'cities_cold_{name}']['wall_s']} s; "
+                    f"Tcity {result[f'cities_new_{name}']['wall_s']} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
         if largest["shared"] is None:
             largest["shared"] = SharedWorkspace(
                 work / "shared_t1_0", SharedConfig(cluster.dsn("shared_t1_0"), str(work / "shared_t1_0-lake") + "/")
@@ -239,6 +273,20 @@ def render(r: dict) -> str:
         for kind, label in (("cold", f"T{r['size']} cold"), ("inc", "Tinc (+1)")):
             e, s = r[f"{kind}_embedded"], r[f"{kind}_shared"]
             row(f"{label} wall (s)", e["wall_s"], s["wall_s"])
+            row(
+                f"{label} publish step (s)",
+                e["steps_s"].get("published_warehouse", 0),
+                s["steps_s"].get("published_warehouse", 0),
+            )
+            row(f"{label} peak RSS (MB)", e["max_rss_mb"], s["max_rss_mb"])
+    if "cities" in r:
+        c = r["cities"]
+        t1_emb, t1_shr = _median(emb, lambda x: x["wall_s"]), _median(shr, lambda x: x["wall_s"])
+        n = c["cities"] * c["city_reports"]
+        for kind, label in (("cold", f"T{n} ({c['cities']} cities x {c['city_reports']}) cold"), ("new", "Tcity (+1)")):
+            e, s = r[f"cities_{kind}_embedded"], r[f"cities_{kind}_shared"]
+            row(f"{label} wall (s)", e["wall_s"], s["wall_s"])
+            row(f"{label} wall / T1 of its deployment", round(e["wall_s"] / t1_emb, 2), round(s["wall_s"] / t1_shr, 2))
             row(
                 f"{label} publish step (s)",
                 e["steps_s"].get("published_warehouse", 0),

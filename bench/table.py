@@ -47,6 +47,17 @@ def targets(r: dict) -> list[Target]:
     if t1 and "dagster" in floors and "dbt" in floors:
         base = floors["dagster"]["wall_s"] + floors["dbt"]["wall_s"]
         out.append(Target("T1 <= 1.3 x (Dagster + dbt floors)", f"{t1 / base:.2f} x", "1.30", t1 / base <= 1.3))
+    cold, new_city = runs.get("Tcities"), runs.get("Tcity")
+    if cold:
+        n_cold = cold["n_reports"] - 1  # the synthetic reports; the real one besides them
+        if t1:
+            ratio = cold["wall_s"] / t1
+            out.append(Target(f"T{n_cold} cold <= 5 x T1", f"{ratio:.2f} x T1", "5.00", ratio <= 5))
+        rss = cold["max_rss_bytes"] / GB
+        out.append(Target(f"peak RSS of T{n_cold} cold <= 3 GB", f"{rss:.2f} GB", "3.00 GB", rss <= 3))
+    if t1 and new_city:
+        ratio = new_city["wall_s"] / t1
+        out.append(Target("a new city's first report <= 1.2 x T1", f"{ratio:.2f} x T1", "1.20", ratio <= 1.2))
     big = runs.get("Tbig")
     if big:
         out.append(

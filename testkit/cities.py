@@ -11,8 +11,10 @@ to the folder the caller gives.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
+from pipeline import vocab
 from testkit.reports import SEED_REPORT, SYNTHETIC_LABEL
 
 REAL_DATE_LINE = "【2020. 12. 31.】"
@@ -68,3 +70,51 @@ def write_four_series(folder: Path) -> dict[str, Path]:
         "term8_later": write_report(folder, dt.date(2024, 12, 31), "전주시", None, "Jeonju, no term printed"),
         "other_city": write_report(folder, dt.date(2020, 12, 31), "군산시", 7, "another city's name"),
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# The multi-city benchmark (bench/run_bench.py): many cities, each with a few yearly reports
+
+# Syllables of Korean place names; two distinct ones and 시, 군 or 구 make a plausible, made-up name.
+# Neither 전 nor 주 is among them: no benchmark city is named 전주시, the real report's city.
+_NAME_SYLLABLES = "가강고광금남단대동명보부서성송안양영용청"
+BENCH_FIRST_REPORT = dt.date(2020, 12, 31)
+
+
+def bench_city_names(n: int) -> list[str]:
+    """`n` distinct synthetic municipality names (`가강시`, `가고군`, ...), always the same ones in the
+    same order: the first `n` of a fixed list of 1,140."""
+    pairs = [a + b for a in _NAME_SYLLABLES for b in _NAME_SYLLABLES if a != b]
+    names = [pair + "시군구"[(i + j) % 3] for j in range(3) for i, pair in enumerate(pairs)]
+    if n > len(names):
+        raise ValueError(f"at most {len(names)} benchmark city names, not {n}")
+    return names[:n]
+
+
+def bench_report_dates(n: int) -> list[dt.date]:
+    """A benchmark city's `n` yearly reports: 2020-12-31, 2021-12-31, ..."""
+    return [BENCH_FIRST_REPORT.replace(year=BENCH_FIRST_REPORT.year + k) for k in range(n)]
+
+
+def _term_in_office(day: dt.date) -> int:
+    """The term a report of `day` prints: the one in office on that date (민선8기 from 2022-07-01)."""
+    return vocab.term_of_date(day).number
+
+
+def write_bench_cities(folder: Path, n_cities: int, n_reports: int = 4) -> list[Path]:
+    """The real report and `n_cities` x `n_reports` synthetic ones: each benchmark city's yearly reports, each
+    the real report under that city's name, its date and the term in office on that date."""
+    folder.mkdir(parents=True, exist_ok=True)
+    real = folder / SEED_REPORT.name
+    shutil.copyfile(SEED_REPORT, real)
+    return [real] + [
+        write_report(folder, day, city, _term_in_office(day), "benchmark city")
+        for city in bench_city_names(n_cities)
+        for day in bench_report_dates(n_reports)
+    ]
+
+
+def write_new_bench_city(folder: Path, n_cities: int) -> Path:
+    """The first report of the city after the first `n_cities` (a city new to the warehouse)."""
+    city = bench_city_names(n_cities + 1)[-1]
+    return write_report(folder, BENCH_FIRST_REPORT, city, _term_in_office(BENCH_FIRST_REPORT), "a new city")

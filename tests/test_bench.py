@@ -10,6 +10,7 @@ from bench import measure, phases, run_bench
 from bench import table as bench_table
 from pipeline.raw.discover import discover_reports
 from testkit import bench_reports as synthetic
+from testkit import cities
 
 
 def test_synthetic_reports_are_labelled_dated_and_outside_raw(tmp_path):
@@ -20,9 +21,28 @@ def test_synthetic_reports_are_labelled_dated_and_outside_raw(tmp_path):
         assert "SYNTHETIC TEST DATA" in p.read_text(encoding="utf-8")
     found = discover_reports(tmp_path / "raw")
     assert not found.refused
-    assert sorted(found.reports) == [synthetic.report_date(k).isoformat() for k in range(4)]
+    assert sorted(found.reports) == [f"전주시/{synthetic.report_date(k).isoformat()}" for k in range(4)]
     assert synthetic.synthetic_text(2) == synthetic.synthetic_text(2)  # deterministic
     assert synthetic.synthetic_text(2) != synthetic.synthetic_text(3)
+
+
+def test_benchmark_cities_are_distinct_labelled_and_under_the_term_of_their_date(tmp_path):
+    names = cities.bench_city_names(250)
+    assert len(set(names)) == 250 and "전주시" not in names and all(n[-1] in "시군구" for n in names)
+    assert cities.bench_city_names(3) == names[:3]  # deterministic: a size is a prefix of a larger one
+    paths = cities.write_bench_cities(tmp_path / "raw", 3, 4)
+    new_city = cities.write_new_bench_city(tmp_path / "raw", 3)
+    assert paths[0].name == cities.SEED_REPORT.name and len(paths) == 13
+    assert all("SYNTHETIC TEST DATA" in p.read_text(encoding="utf-8") for p in [*paths[1:], new_city])
+    found = discover_reports(tmp_path / "raw")
+    assert not found.refused and not found.warnings
+    days = ["2020-12-31", "2021-12-31", "2022-12-31", "2023-12-31"]
+    expected = {"전주시/2020-12-31"} | {f"{c}/{d}" for c in names[:3] for d in days} | {f"{names[3]}/2020-12-31"}
+    assert set(found.reports) == expected
+    # the term printed is the one in office on the report's date: 민선8기 from 2022-07-01
+    assert {k: r.term_printed for k, r in found.reports.items() if k.startswith(names[0])} == {
+        f"{names[0]}/{d}": term for d, term in zip(days, (7, 7, 8, 8), strict=True)
+    }
 
 
 def test_parse_phase_writes_json_and_table(tmp_path, capsys):
@@ -112,6 +132,22 @@ def test_table_and_targets_from_a_result():
                 "cpu_s": 3.0,
                 "max_rss_bytes": 100 * 2**20,
             },
+            "Tcities": {
+                "label": "T1000 250 cities x 4, cold",
+                "n_reports": 1001,
+                "n_activities": 405_405,
+                "wall_s": 140.0,
+                "cpu_s": 200.0,
+                "max_rss_bytes": 3.5 * 2**30,
+            },
+            "Tcity": {
+                "label": "Tcity a new city, +1 to 1001",
+                "n_reports": 1002,
+                "n_activities": 405_810,
+                "wall_s": 33.0,
+                "cpu_s": 30.0,
+                "max_rss_bytes": 900 * 2**20,
+            },
             "Tbig": {
                 "label": "T200",
                 "n_reports": 200,
@@ -137,6 +173,10 @@ def test_table_and_targets_from_a_result():
     assert verdicts["workbook export, real report < 1 s"] is True
     assert verdicts["workbook export, 21 reports < 1 s"] is False
     assert verdicts["peak RSS at 200 reports (informative)"] is None
+    assert verdicts["T1000 cold <= 5 x T1"] is True
+    assert verdicts["peak RSS of T1000 cold <= 3 GB"] is False
+    assert verdicts["a new city's first report <= 1.2 x T1"] is True
     result["targets"] = [t.__dict__ for t in bench_table.targets(result)]
     table = bench_table.render_table(result)
     assert "FAIL" in table and "PASS" in table and "T200" in table and "workbook export, 21 reports" in table
+    assert "T1000 250 cities x 4, cold" in table and "Tcity a new city" in table
