@@ -1,8 +1,9 @@
 """Controlled vocabularies, read from the dbt seeds (their one source of truth).
 
 The parser needs the same field and format vocabularies the warehouse publishes as
-`dim_field` / `dim_format`, and the reader of report headers the mayoral terms of `dim_term`;
-reading the seed CSVs keeps one copy of each list.
+`dim_field` / `dim_format` (and how each city's printed field labels map onto the fields), and the
+reader of report headers the mayoral terms of `dim_term`; reading the seed CSVs keeps one copy of
+each list.
 """
 
 from __future__ import annotations
@@ -22,16 +23,25 @@ def read_seed(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+OTHER_FIELD = "other"  # the shared field of a label that maps to no other (fields seed)
+
+
+def field_label_key(label: str) -> str:
+    """A printed field label as the seed `field_labels` lists it, spaces and a trailing 분야 removed:
+    '경 제 분 야' -> '경제', '일자리 경제' -> '일자리경제'."""
+    return re.sub(r"\s+", "", label).removesuffix("분야")
+
+
 @cache
-def field_codes_by_name() -> dict[str, str]:
-    return {row["field_name_ko"]: row["field_code"] for row in read_seed("fields")}
+def field_codes_by_label() -> dict[str, str]:
+    """Every label of the seed `field_labels` -> its shared field code."""
+    return {row["label"]: row["field_code"] for row in read_seed("field_labels")}
 
 
 def field_code_for_label(label: str) -> str | None:
-    """'경 제 분 야', '경제분야', '경제' -> 'economy'; None for an unknown label."""
-    compact = re.sub(r"\s+", "", label)
-    compact = compact.removesuffix("분야")
-    return field_codes_by_name().get(compact)
+    """'경 제 분 야', '경제분야', '일자리 경제' -> 'economy'; None for a label the seed does not map
+    (the parser reads it as OTHER_FIELD and says so)."""
+    return field_codes_by_label().get(field_label_key(label))
 
 
 @dataclass(frozen=True)

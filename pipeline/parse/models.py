@@ -35,7 +35,7 @@ class ReportRow(_Record):
     source_line: int = Field(description="1-based line number in the source file")
     serial_no: int
     field_label: str = Field(description="분야 as printed, e.g. '경 제 분 야'")
-    field_code: str | None = Field(description="normalised field code; None when unknown")
+    field_code: str = Field(description="shared field code (seed field_labels); 'other' when the label maps to none")
     pledge_code: str = Field(description="관리번호 as printed, e.g. '5-1'")
     pledge_name: str = Field(description="공약사업명 as printed; '' on some continued rows")
     is_continuation: bool = Field(description="same serial as the previous data row (page break)")

@@ -12,6 +12,10 @@ continuation of that pledge, with a `continuation_out_of_order` warning. A pledg
 code printed under two serials cannot be numbered (two activities would share a
 position): the file is refused by name (ReportFileError), and the others load.
 
+A city prints its fields its own way (`일자리 경제`, `문화관광`): the seed field_labels maps each
+label onto the shared fields; a label it does not map is read as the field `other`, its rows kept,
+with one `unknown_field` warning per label and report.
+
 Nothing is dropped silently: every `<li>` / boxed `<p>` ends up as an event, a
 detail, or a ParseIssue, and the counts on `ParsedReport` add up.
 """
@@ -25,7 +29,7 @@ from pipeline.parse.events import EventDraft, build_events
 from pipeline.parse.models import ParsedReport, ParseIssue, ReportRow
 from pipeline.parse.segment import cell_items, classify, uses_glyphs
 from pipeline.raw.report_file import ReportFileError
-from pipeline.vocab import field_code_for_label
+from pipeline.vocab import OTHER_FIELD, field_code_for_label, field_label_key
 
 HEADER_FIRST_CELL = "연번"
 N_COLUMNS = 5
@@ -90,6 +94,7 @@ def parse_report_text(
     begun: dict[tuple[int, str], tuple[int, EventDraft | None]] = {}
     serial_of_code: dict[str, int] = {}
     last_begun: int | None = None  # serial of the last pledge begun (a late continued row does not count)
+    unmapped_labels: dict[str, list] = {}  # field label the seed does not map -> [its issue, rows]
 
     cut_off: str | None = None  # how the last data row ends, if it is cut off
     for line_no, line in enumerate(text.split("\n"), start=1):
@@ -156,38 +161,45 @@ def parse_report_text(
             continue
         serial = int(serial_cell)
         continued = serial == prev_serial
-        field_code = field_code_for_label(field_label)
-        # A row whose pledge cannot be placed (unknown field, malformed code) is
-        # quarantined whole: its items become issues, nothing of it is half-loaded.
-        quarantine = None
-        if field_code is None:
-            quarantine = (
-                "unknown_field",
-                f"field label {field_label!r} is not in the fields vocabulary; row quarantined",
-                field_label,
-            )
-        elif not _PLEDGE_CODE.match(pledge_code):
-            quarantine = (
-                "bad_pledge_code",
-                f"pledge code {pledge_code!r} is not of the form N or N-M; row quarantined",
-                pledge_code,
-            )
-        if quarantine:
-            kind, message, offending = quarantine
+        # A row whose pledge cannot be placed (malformed code) is quarantined whole:
+        # its items become issues, nothing of it is half-loaded.
+        if not _PLEDGE_CODE.match(pledge_code):
             n_issue_items += len(items)
             issues.append(
                 ParseIssue(
                     source_line=line_no,
                     serial_no=serial,
                     pledge_code=pledge_code,
-                    kind=kind,
+                    kind="bad_pledge_code",
                     severity="error",
-                    message=message,
-                    text=offending,
+                    message=f"pledge code {pledge_code!r} is not of the form N or N-M; row quarantined",
+                    text=pledge_code,
                 )
             )
             prev_serial, prev_code, current, seq, last_begun = None, None, None, 0, None
             continue
+        field_code = field_code_for_label(field_label)
+        if field_code is None:
+            # A field this city prints that the seed field_labels does not map: its pledges are the
+            # city's all the same, so the row is kept under the shared field `other`, and the label is
+            # named once per report (one warning, not one per row of a city that prints it throughout).
+            field_code = OTHER_FIELD
+            key = field_label_key(field_label)
+            if key not in unmapped_labels:
+                unmapped_labels[key] = [
+                    ParseIssue(
+                        source_line=line_no,
+                        serial_no=serial,
+                        pledge_code=pledge_code,
+                        kind="unknown_field",
+                        severity="warning",
+                        message="",  # says how many rows once the report is read
+                        text=field_label,
+                    ),
+                    0,
+                ]
+                issues.append(unmapped_labels[key][0])
+            unmapped_labels[key][1] += 1
         if not _balanced_html(html):
             cut_off = f"ends inside row {serial}'s list (line {line_no})"
             issues.append(
@@ -316,6 +328,13 @@ def parse_report_text(
                 )
         begun[(serial, pledge_code)] = (seq, current)
         prev_serial, prev_code = serial, pledge_code
+
+    for issue, n_rows in unmapped_labels.values():
+        issue.message = (
+            f"field label {issue.text!r} maps to none of the shared fields (seed field_labels): its {n_rows} "
+            f"row(s) from line {issue.source_line} on are read under field {OTHER_FIELD!r}; to map it, add it to "
+            "dbt_project/seeds/field_labels.csv"
+        )
 
     events = []
     for event, event_issues in build_events(drafts, report_date):

@@ -112,10 +112,41 @@ def test_bad_rows_become_issues_never_crashes():
     kinds = Counter(i.kind for i in r.issues)
     assert kinds["unknown_field"] == 1 and kinds["bad_pledge_code"] == 1
     assert kinds["missing_columns"] == 1 and kinds["orphan_detail"] == 1
-    # rows with an unknown field or a malformed code are quarantined whole
-    assert [row.serial_no for row in r.rows] == [4] and r.events == []
+    # a row with a malformed code is quarantined whole; a field the seed does not map is kept as `other`
+    assert [(row.serial_no, row.field_code) for row in r.rows] == [(1, "other"), (4, "economy")]
+    assert [e.title for e in r.events] == ["간담회"]
     assert all(i.source_line for i in r.issues)
-    assert r.n_items_as_issue == 3 and balanced(r)
+    assert r.n_items_as_issue == 2 and balanced(r)
+
+
+def test_a_city_s_own_field_labels_map_onto_the_shared_fields_and_the_rest_read_as_other():
+    r = parse(
+        f"1\t일자리 경제\t1\t이름\t{ul('• 간담회')}",
+        f"2\t문화관광 분야\t2\t이름\t{ul('• 설명회')}",
+        f"3\t행 정 분 야\t3\t이름\t{ul('• 토론회', '- 시민 30명 참석')}",
+        "",
+        HEADER,
+        f"3\t행 정 분 야\t3\t\t{ul('• 포럼')}",
+        f"4\t행정\t4\t이름\t{ul('• 공청회')}",
+    )
+    assert [(row.field_label, row.field_code) for row in r.rows] == [
+        ("일자리 경제", "economy"),
+        ("문화관광 분야", "culture"),
+        ("행 정 분 야", "other"),
+        ("행 정 분 야", "other"),
+        ("행정", "other"),
+    ]
+    # nothing of the unmapped rows is lost: every activity is read, numbered across the page break
+    assert [(e.serial_no, e.event_seq, e.title) for e in r.events][2:] == [
+        (3, 1, "토론회"),
+        (3, 2, "포럼"),
+        (4, 1, "공청회"),
+    ]
+    assert r.events[2].attendee_count == 30 and r.n_items_as_issue == 0 and balanced(r)
+    # one warning per label (however it is spaced), at its first row, naming it and its rows
+    (issue,) = [i for i in r.issues if i.kind == "unknown_field"]
+    assert (issue.severity, issue.text, issue.source_line, issue.serial_no) == ("warning", "행 정 분 야", 12, 3)
+    assert "'행 정 분 야'" in issue.message and "its 3 row(s)" in issue.message and "'other'" in issue.message
 
 
 CUT_OFF = "1\t경제분야\t1\t이름\t<ul> <li>• 간담회 개최('19. 3. 4.)</li> <li>• 설명회 개"
