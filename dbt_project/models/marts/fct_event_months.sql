@@ -4,6 +4,7 @@
 with activities as (
     select
         event_key,
+        pledge_key,
         municipality,
         term_number,
         pledge_code,
@@ -34,6 +35,7 @@ select
     cast(row_number() over (partition by event_key order by activity_month) as integer) as month_seq,
     cast(date_diff('month', first_month, last_month) + 1 as integer) as n_months,
     span_precision,
+    pledge_key,
     municipality,
     term_number,
     pledge_code,
