@@ -21,6 +21,11 @@ MF = REPO / "dbt_project" / "bin" / "mf"
 DBT_PYTHON = Path(settings.dbt_executable()).parent / "python"
 
 
+def period_date(period: str) -> str:
+    """The date of a period entity (`전주시/2020-12-31`: a municipality's report of one date)."""
+    return period.rpartition("/")[2][:10]
+
+
 def mf(warehouse: Path, *args: str, python: list[str] | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PLEDGE_WAREHOUSE": str(warehouse)}
     return subprocess.run(
@@ -160,7 +165,7 @@ def test_per_period_and_monthly_metrics(warehouse, reader, tmp_path):
         warehouse, tmp_path, ["activities_per_period", "people_per_period", "online_share_per_period"], ["period"]
     )
     got = {
-        r["period"][:10]: (
+        period_date(r["period"]): (
             number(r["activities_per_period"]),
             number(r["people_per_period"]),
             number(r["online_share_per_period"]),
@@ -269,15 +274,16 @@ def test_every_output_that_counts_attendance_agrees_with_people_attended(warehou
     from pipeline.report import data as report_data
     from pipeline.report import plain_sql
 
+    code_of = dict(reader.execute("select pledge_key, pledge_code from marts.dim_pledge").fetchall())
     per_pledge = {
-        r["pledge"]: number(r["people_attended"])
+        code_of[r["pledge"]]: number(r["people_attended"])
         for r in mf_query(warehouse, tmp_path, ["people_attended"], ["pledge"])
     }
     per_field = {
         r["field"]: number(r["people_attended"]) for r in mf_query(warehouse, tmp_path, ["people_attended"], ["field"])
     }
     per_period_field = {
-        (r["period"][:10], r["field"]): number(r["people_attended_per_period"])
+        (period_date(r["period"]), r["field"]): number(r["people_attended_per_period"])
         for r in mf_query(warehouse, tmp_path, ["people_attended_per_period"], ["period", "field"])
     }
     total = sum(v for v in per_pledge.values() if v)
