@@ -1,11 +1,12 @@
--- Activities per policy field (분야) per reporting period (기준일).
--- One row per period and field; a field with no activity in a period shows 0.
+-- Activities per policy field (분야) per reporting period: one municipality's report of one date
+-- (municipality, 기준일), with its mayoral term. One row per period and field; a field with no
+-- activity in a period shows 0. Two cities' reports of one date are two periods, never added up.
 -- people_attended = people who attended (attendee_kind = 'attended'), as the metric
 -- people_attended_per_period counts them; figures of other kinds (surveyed, trained, served,
 -- appointed, mixed) count other things and stand apart in people_other_kinds. Activities that state
 -- no figure are unknown, not 0: both are null where no activity of the field states one.
 with periods as (
-    select report_date from {{ ref('dim_period') }}
+    select municipality, term_number, report_date from {{ ref('dim_period') }}
 ),
 
 fields as (
@@ -13,26 +14,29 @@ fields as (
 ),
 
 events as (
-    select report_date, field_code, pledge_code, attendee_count, attendee_kind, attendee_is_approx
+    select municipality, report_date, field_code, pledge_key, attendee_count, attendee_kind, attendee_is_approx
     from {{ ref('fct_events') }}
 ),
 
 per_field as (
     select
+        municipality,
         report_date,
         field_code,
         count(*) as n_activities,
-        count(distinct pledge_code) as n_pledges,
+        count(distinct pledge_key) as n_pledges,
         count(attendee_count) as n_with_figure,
         sum(case when attendee_kind = 'attended' then 1 else 0 end) as n_attended_figure,
         sum(case when attendee_kind = 'attended' then attendee_count end) as people_attended,
         sum(case when attendee_kind = 'attended' and attendee_is_approx then 1 else 0 end) as n_attended_approx,
         sum(case when attendee_kind <> 'attended' then attendee_count end) as people_other_kinds
     from events
-    group by report_date, field_code
+    group by municipality, report_date, field_code
 )
 
 select
+    periods.municipality,
+    periods.term_number,
     periods.report_date,
     fields.field_code,
     fields.field_name_ko,
@@ -47,6 +51,7 @@ select
 from periods
 cross join fields
 left join per_field
-    on periods.report_date = per_field.report_date
+    on periods.municipality = per_field.municipality
+    and periods.report_date = per_field.report_date
     and fields.field_code = per_field.field_code
-order by periods.report_date, fields.sort_order
+order by periods.municipality, periods.report_date, fields.sort_order
