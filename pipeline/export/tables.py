@@ -24,7 +24,11 @@ PLEDGE_ORDER = (
     "try_cast(split_part(pledge_code, '-', 1) as integer), "
     "try_cast(split_part(pledge_code, '-', 2) as integer), pledge_code"
 )
-LATEST_REPORT = "report_date = (select max(report_date) from marts.dim_period)"
+# each municipality's latest report: two cities publish on their own dates, and a city's latest report is
+# what its staff read as "now", whatever another city published since
+LATEST_REPORT = (
+    "(municipality, report_date) in (select municipality, max(report_date) from marts.dim_period group by municipality)"
+)
 
 
 @dataclass(frozen=True)
@@ -52,17 +56,25 @@ TABLES: tuple[Table, ...] = (
         "활동",
         "marts",
         "dim_event",
-        f"{PLEDGE_ORDER}, start_date nulls last, event_key",
+        f"municipality, term_number, {PLEDGE_ORDER}, start_date nulls last, event_key",
         "활동 (보고서마다 한 번)",
         "activities, each counted once across reports",
         sheet="활동",
     ),
-    Table("공약사업", "marts", "dim_pledge", PLEDGE_ORDER, "공약사업", "pledges", sheet="공약사업"),
+    Table(
+        "공약사업",
+        "marts",
+        "dim_pledge",
+        f"municipality, term_number, {PLEDGE_ORDER}",
+        "공약사업",
+        "pledges",
+        sheet="공약사업",
+    ),
     Table(
         "참여인원",
         "marts",
         "fct_attendees",
-        f"report_date, {PLEDGE_ORDER}, event_seq, event_key, figure_seq",
+        f"municipality, report_date, {PLEDGE_ORDER}, event_seq, event_key, figure_seq",
         "인원 문구 (최근 보고서, 모든 유형: 참석·설문·교육·지원·위촉)",
         "people figures of the latest report, every kind: attendance is attendee_kind = attended",
         sheet="참여인원",
@@ -72,7 +84,7 @@ TABLES: tuple[Table, ...] = (
         "활동이력",
         "marts",
         "fct_event_lifecycle",
-        f"report_date, {PLEDGE_ORDER}, event_seq nulls last, event_key",
+        f"municipality, report_date, {PLEDGE_ORDER}, event_seq nulls last, event_key",
         "최근 보고서의 변경 (신규, 변경, 유지, 중단)",
         "what changed in the latest report: new, changed, carried, dropped",
         sheet="최근변경",
@@ -82,7 +94,7 @@ TABLES: tuple[Table, ...] = (
         "파싱문제",
         "staging",
         "stg_parse_issues",
-        "report_date, issue_seq",
+        "municipality, report_date, issue_seq",
         "파싱 문제",
         "parse issues: what the parser could not read cleanly",
         sheet="파싱문제",
@@ -91,7 +103,7 @@ TABLES: tuple[Table, ...] = (
         "기간별활동",
         "marts",
         "fct_events",
-        f"report_date, {PLEDGE_ORDER}, event_seq, event_key",
+        f"municipality, report_date, {PLEDGE_ORDER}, event_seq, event_key",
         "보고서별 활동 (전체 이력)",
         "activities per report: the full history",
     ),

@@ -119,7 +119,14 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
     tmp = out_dir / f".{WORKBOOK_NAME}.tmp"
     tmp.unlink(missing_ok=True)
     with connect_published(warehouse_path) as con:
-        periods = [r[0] for r in con.execute("select report_date from marts.dim_period order by 1").fetchall()]
+        # each municipality's reports: two cities may publish on the same date
+        periods = [
+            f"{city} {', '.join(str(d) for d in dates)}"
+            for city, dates in con.execute(
+                "select municipality, list(report_date order by report_date) from marts.dim_period "
+                "group by 1 order by 1"
+            ).fetchall()
+        ]
         layouts = {s.sheet: sheet_columns(_columns(con, s)) for s in SHEETS}
         counts = {
             s.sheet: con.execute(f"select count(*) from {s.relation} {s.sheet_where}").fetchone()[0] for s in SHEETS
@@ -267,11 +274,10 @@ def _write_readme(
     docs: Mapping[str, ModelDocs],
     layouts,
     counts,
-    periods: Iterable,
+    periods: Iterable[str],
     warehouse_name: str,
     manifest_path: Path,
 ) -> None:
-    periods = [p.isoformat() if hasattr(p, "isoformat") else str(p) for p in periods]
     ws.set_column(0, 0, 14)
     ws.set_column(1, 1, 34)
     ws.set_column(2, 2, 20)
@@ -293,7 +299,7 @@ def _write_readme(
     ws.write_string(
         row,
         0,
-        f"보고 기간 (reporting periods): {', '.join(periods) or '-'}  ·  원본 (source): {warehouse_name}",
+        f"보고 기간 (reporting periods): {'; '.join(periods) or '-'}  ·  원본 (source): {warehouse_name}",
         styles["code"],
     )
     row += 2
