@@ -246,3 +246,53 @@ order by
     try_cast(split_part(pledges.pledge_code, '-', 1) as integer),
     try_cast(split_part(pledges.pledge_code, '-', 2) as integer) nulls first,
     pledges.pledge_code;
+
+-- figure: municipalities
+-- The index page comparing municipalities: one row per municipality, the figures of its latest report
+-- (marts.mart_municipality_comparison). A report lists every activity of its term so far, so a city's
+-- latest report is what it has done in its current term.
+with latest as (
+    select municipality, max(report_date) as report_date, count(*) as n_reports
+    from marts.dim_period
+    group by municipality
+)
+
+select
+    comparison.municipality,
+    comparison.term_number,
+    comparison.report_date,
+    latest.n_reports,
+    comparison.n_pledges,
+    comparison.n_active_pledges,
+    comparison.n_events,
+    comparison.events_per_pledge,
+    comparison.share_with_attendees,
+    comparison.n_people_attended,
+    comparison.online_share,
+    comparison.main_format_code,
+    formats.format_name_ko as main_format_name_ko,
+    formats.format_name_en as main_format_name_en
+from marts.mart_municipality_comparison as comparison
+inner join latest
+    on comparison.municipality = latest.municipality
+    and comparison.report_date = latest.report_date
+left join marts.dim_format as formats on comparison.main_format_code = formats.format_code
+order by comparison.municipality;
+
+-- figure: municipality_reports
+-- Every report of every municipality, with its figures: to compare reports of one date, or a city's terms.
+select
+    comparison.municipality,
+    comparison.term_number,
+    comparison.report_date,
+    comparison.n_pledges,
+    comparison.n_active_pledges,
+    comparison.n_events,
+    comparison.events_per_pledge,
+    comparison.share_with_attendees,
+    comparison.n_people_attended,
+    comparison.online_share,
+    formats.format_name_ko as main_format_name_ko
+from marts.mart_municipality_comparison as comparison
+left join marts.dim_format as formats on comparison.main_format_code = formats.format_code
+order by comparison.report_date, comparison.municipality;
