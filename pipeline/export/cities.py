@@ -64,7 +64,7 @@ def city_warehouse(published: Path, municipality: str) -> Iterator[Path]:
                     params = [municipality]
                 else:
                     where, params = "", []
-                dst.register("city_rows", src.execute(f"select * from {relation} {where}", params).fetch_arrow_table())
+                dst.register("city_rows", src.execute(f"select * from {relation} {where}", params).to_arrow_table())
                 dst.execute(f"create schema if not exists {ident(schema)}")
                 dst.execute(f"create table {relation} as select * from city_rows")
                 dst.unregister("city_rows")

@@ -23,6 +23,8 @@ from pipeline.report.page import CSS, _csp_hash, write_report
 from pipeline.shared import connect_published
 
 INDEX_CHART_ID = "chart-municipalities"
+# the city pages' style, and the comparison table's short cells (name, term, date) kept on one line
+INDEX_CSS = CSS + "#municipalities td:nth-child(-n+3) { white-space: nowrap; }\n"
 
 
 def write_reports(published: Path, out_path: Path, export_dir: Path) -> list[Path]:
@@ -166,7 +168,7 @@ def render_index(
         )
         + "</table></details>"
     )
-    csp = f"default-src 'none'; style-src {_csp_hash(CSS)}; img-src data:; base-uri 'none'; form-action 'none'"
+    csp = f"default-src 'none'; style-src {_csp_hash(INDEX_CSS)}; img-src data:; base-uri 'none'; form-action 'none'"
     return f"""<!DOCTYPE html>
 <html lang="ko">
 <head>
@@ -174,7 +176,7 @@ def render_index(
 <meta http-equiv="Content-Security-Policy" content="{escape(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>지자체별 공약사업 주민소통 활동 — pledge activity by municipality</title>
-<style>{CSS}</style>
+<style>{INDEX_CSS}</style>
 </head>
 <body>
 <main>

@@ -14,11 +14,14 @@
 -- figure: headline
 -- One row: the tiles at the top of the report, and whose report it is (municipality, mayoral terms).
 -- n_activities counts every activity ever reported; the tiles show those of the latest report and, apart,
--- those a later report no longer prints (dropped), so that a dropped activity is not read as a current one.
+-- those a later report of the same term no longer prints (dropped), so that a dropped activity is not read
+-- as a current one, and those of earlier terms (their term ended: not dropped by anyone).
 -- "Latest" is each municipality's own latest report; a pledge is a municipality's pledge of one term
 -- (pledge_key), as two terms, or two cities, number their pledges alike.
 with latest as (
-    select municipality, max(report_date) as report_date from marts.dim_period group by municipality
+    select municipality, max(report_date) as report_date, arg_max(term_number, report_date) as term_number
+    from marts.dim_period
+    group by municipality
 )
 
 select
@@ -28,7 +31,10 @@ select
     (select list(distinct term_number order by term_number) from marts.dim_period) as term_numbers,
     count(*) as n_activities,
     count(*) filter (where activities.last_report_date = latest.report_date) as n_in_latest_report,
-    count(*) filter (where activities.last_report_date < latest.report_date) as n_no_longer_reported,
+    count(*) filter (
+        where activities.last_report_date < latest.report_date and activities.term_number = latest.term_number
+    ) as n_no_longer_reported,
+    count(*) filter (where activities.term_number <> latest.term_number) as n_earlier_terms,
     count(distinct activities.pledge_key) as n_pledges,
     count(activities.attendee_count) as n_with_figure,
     count(*) filter (where activities.attendee_kind = 'attended') as n_attended_figure,

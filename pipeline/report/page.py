@@ -890,6 +890,11 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
             f"활동 distinct activities in the latest report ({h['latest_report_date']})",
         ),
         ("n_no_longer_reported", f"{h['n_no_longer_reported']:,}", "중단 dropped: no longer in the latest report"),
+        *(
+            [("n_earlier_terms", f"{h['n_earlier_terms']:,}", "이전 임기 of earlier terms (their term ended)")]
+            if h["n_earlier_terms"]
+            else []
+        ),
         ("n_online", f"{h['n_online']:,}", "온라인 online activities"),
     ]
     headline_tile = (
