@@ -348,7 +348,7 @@ def expected(con, *, query: str = "", period=None, field=None, pledge=None, form
     if query:
         params.append(searched(con, query))
         where.append(f"e.event_key in ${len(params)}")
-    for column, value in (("field_code", field), ("pledge_code", pledge), ("format_code", format)):
+    for column, value in (("field_code", field), ("pledge_key", pledge), ("format_code", format)):
         if value is not None:
             params.append(value)
             where.append(f"e.{column} = ${len(params)}")
@@ -410,7 +410,7 @@ def test_choosing_a_filter_filters_the_rows_and_the_counts_match_the_warehouse(t
             assert_table_shows(table, expected(con, field=field))
         choose(table, "f-field", "")
         pledge, format_code = con.execute("""
-            select (select pledge_code from marts.dim_event group by 1 order by count(*) desc, 1 limit 1),
+            select (select pledge_key from marts.dim_event group by 1 order by count(*) desc, 1 limit 1),
                    (select format_code from marts.dim_event group by 1 order by count(*) desc, 1 limit 1)""").fetchone()
         choose(table, "f-pledge", pledge)
         assert_table_shows(table, expected(con, pledge=pledge))

@@ -60,6 +60,8 @@ def test_the_run_writes_the_workbook_and_one_csv_per_table(export_dir):
         "stg_parse_issues",
     }
     assert not list(export_dir.rglob("*.tmp"))
+    # one municipality: no folder per municipality (tests/test_city_exports.py has several)
+    assert [p.name for p in export_dir.iterdir() if p.is_dir()] == [CSV_DIR]
 
 
 def test_sheets_are_the_readme_then_what_a_person_reads(workbook):

@@ -24,7 +24,11 @@ PLEDGE_ORDER = (
     "try_cast(split_part(pledge_code, '-', 1) as integer), "
     "try_cast(split_part(pledge_code, '-', 2) as integer), pledge_code"
 )
-LATEST_REPORT = "report_date = (select max(report_date) from marts.dim_period)"
+# each municipality's latest report: two cities publish on their own dates, and a city's latest report is
+# what its staff read as "now", whatever another city published since
+LATEST_REPORT = (
+    "(municipality, report_date) in (select municipality, max(report_date) from marts.dim_period group by municipality)"
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,15 @@ class Table:
 
     @property
     def sheet_where(self) -> str:
-        return f"where {self.sheet_rows}" if self.sheet_rows else ""
+        return self.where(sheet=True)
+
+    def where(self, municipality: str | None = None, *, sheet: bool = False) -> str:
+        """The SQL `where` of the rows an export shows: the sheet's rows (`sheet`), of one municipality only
+        (every table an export holds has its `municipality`); empty for every row."""
+        conditions = [self.sheet_rows] if sheet and self.sheet_rows else []
+        if municipality is not None:
+            conditions.append(f"municipality = {sql_text(municipality)}")
+        return "where " + " and ".join(f"({c})" for c in conditions) if conditions else ""
 
 
 TABLES: tuple[Table, ...] = (
@@ -52,17 +64,25 @@ TABLES: tuple[Table, ...] = (
         "활동",
         "marts",
         "dim_event",
-        f"{PLEDGE_ORDER}, start_date nulls last, event_key",
+        f"municipality, term_number, {PLEDGE_ORDER}, start_date nulls last, event_key",
         "활동 (보고서마다 한 번)",
         "activities, each counted once across reports",
         sheet="활동",
     ),
-    Table("공약사업", "marts", "dim_pledge", PLEDGE_ORDER, "공약사업", "pledges", sheet="공약사업"),
+    Table(
+        "공약사업",
+        "marts",
+        "dim_pledge",
+        f"municipality, term_number, {PLEDGE_ORDER}",
+        "공약사업",
+        "pledges",
+        sheet="공약사업",
+    ),
     Table(
         "참여인원",
         "marts",
         "fct_attendees",
-        f"report_date, {PLEDGE_ORDER}, event_seq, event_key, figure_seq",
+        f"municipality, report_date, {PLEDGE_ORDER}, event_seq, event_key, figure_seq",
         "인원 문구 (최근 보고서, 모든 유형: 참석·설문·교육·지원·위촉)",
         "people figures of the latest report, every kind: attendance is attendee_kind = attended",
         sheet="참여인원",
@@ -72,7 +92,7 @@ TABLES: tuple[Table, ...] = (
         "활동이력",
         "marts",
         "fct_event_lifecycle",
-        f"report_date, {PLEDGE_ORDER}, event_seq nulls last, event_key",
+        f"municipality, report_date, {PLEDGE_ORDER}, event_seq nulls last, event_key",
         "최근 보고서의 변경 (신규, 변경, 유지, 중단)",
         "what changed in the latest report: new, changed, carried, dropped",
         sheet="최근변경",
@@ -82,7 +102,7 @@ TABLES: tuple[Table, ...] = (
         "파싱문제",
         "staging",
         "stg_parse_issues",
-        "report_date, issue_seq",
+        "municipality, report_date, issue_seq",
         "파싱 문제",
         "parse issues: what the parser could not read cleanly",
         sheet="파싱문제",
@@ -91,7 +111,7 @@ TABLES: tuple[Table, ...] = (
         "기간별활동",
         "marts",
         "fct_events",
-        f"report_date, {PLEDGE_ORDER}, event_seq, event_key",
+        f"municipality, report_date, {PLEDGE_ORDER}, event_seq, event_key",
         "보고서별 활동 (전체 이력)",
         "activities per report: the full history",
     ),
@@ -184,6 +204,11 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def sql_text(value: str) -> str:
+    """A string literal (DuckDB's COPY takes no parameters)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _csv_sql(column: str, duck_type: str) -> str:
     """The column as its CSV field, in SQL (DuckDB's CSV writer writes a sheet's 80,000 rows in a tenth of
     the time Python's csv module takes): flags TRUE/FALSE, dates yyyy-mm-dd, timestamps in UTC without a
@@ -226,8 +251,11 @@ def _write_csv(con: duckdb.DuckDBPyConnection, select: str, final: Path) -> None
         tmp.unlink(missing_ok=True)
 
 
-def export_csv(warehouse_path: Path, out_dir: Path, *, manifest_path: Path | None = None) -> dict[str, int]:
-    """One CSV file per table of TABLES, every row, in out_dir; returns {file name: rows}."""
+def export_csv(
+    warehouse_path: Path, out_dir: Path, *, manifest_path: Path | None = None, municipality: str | None = None
+) -> dict[str, int]:
+    """One CSV file per table of TABLES, every row (or every row of `municipality`), in out_dir; returns
+    {file name: rows}."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = Path(manifest_path) if manifest_path else default_manifest_path()
@@ -241,8 +269,11 @@ def export_csv(warehouse_path: Path, out_dir: Path, *, manifest_path: Path | Non
                 f"{_csv_sql(c, kind)} as {ident(header(c, model.columns.get(c, '') if model else ''))}"
                 for c, kind in columns
             )
-            _write_csv(con, f"select {select} from {t.relation} order by {t.order_by}", out_dir / f"{t.name}.csv")
-            rows[t.name] = con.execute(f"select count(*) from {t.relation}").fetchone()[0]
+            where = t.where(municipality)
+            _write_csv(
+                con, f"select {select} from {t.relation} {where} order by {t.order_by}", out_dir / f"{t.name}.csv"
+            )
+            rows[t.name] = con.execute(f"select count(*) from {t.relation} {where}").fetchone()[0]
     for stale in out_dir.glob("*.csv"):
         if stale.stem not in rows:
             stale.unlink()

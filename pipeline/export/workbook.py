@@ -37,6 +37,7 @@ from pipeline.export.tables import (
     ident,
     load_docs,
     plain_text,
+    sql_text,
 )
 from pipeline.shared import connect_published
 
@@ -108,8 +109,11 @@ def _type_label(duck_type: str) -> str:
 # --- the export ---
 
 
-def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path | None = None) -> dict:
-    """Write out_dir/pledge_activity.xlsx from the published warehouse (opened read-only).
+def export_workbook(
+    warehouse_path: Path, out_dir: Path, *, manifest_path: Path | None = None, municipality: str | None = None
+) -> dict:
+    """Write out_dir/pledge_activity.xlsx from the published warehouse (opened read-only): every
+    municipality's rows, or `municipality`'s only.
     Returns {"workbook": path, "rows": {sheet: rows}, "tables": {sheet: "schema.table"}}."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -119,10 +123,19 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
     tmp = out_dir / f".{WORKBOOK_NAME}.tmp"
     tmp.unlink(missing_ok=True)
     with connect_published(warehouse_path) as con:
-        periods = [r[0] for r in con.execute("select report_date from marts.dim_period order by 1").fetchall()]
+        # each municipality's reports: two cities may publish on the same date
+        periods = [
+            f"{city} {', '.join(str(d) for d in dates)}"
+            for city, dates in con.execute(
+                "select municipality, list(report_date order by report_date) from marts.dim_period "
+                f"{'' if municipality is None else f'where municipality = {sql_text(municipality)}'} "
+                "group by 1 order by 1"
+            ).fetchall()
+        ]
         layouts = {s.sheet: sheet_columns(_columns(con, s)) for s in SHEETS}
+        wheres = {s.sheet: s.where(municipality, sheet=True) for s in SHEETS}
         counts = {
-            s.sheet: con.execute(f"select count(*) from {s.relation} {s.sheet_where}").fetchone()[0] for s in SHEETS
+            s.sheet: con.execute(f"select count(*) from {s.relation} {wheres[s.sheet]}").fetchone()[0] for s in SHEETS
         }
         book = xlsxwriter.Workbook(
             str(tmp),
@@ -137,7 +150,11 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
         try:
             book.set_properties(
                 {
-                    "title": "공약사업 주민소통 활동내역 (pledge citizen-communication activities)",
+                    "title": " ".join(
+                        filter(
+                            None, (municipality, "공약사업 주민소통 활동내역 (pledge citizen-communication activities)")
+                        )
+                    ),
                     "comments": f"Exported from {Path(warehouse_path).name}",
                 }
             )
@@ -145,7 +162,9 @@ def export_workbook(warehouse_path: Path, out_dir: Path, *, manifest_path: Path 
             readme = book.add_worksheet(README_SHEET)
             _write_readme(readme, styles, docs, layouts, counts, periods, Path(warehouse_path).name, manifest_path)
             for sheet in SHEETS:
-                _write_sheet(con, book, styles, sheet, layouts[sheet.sheet], counts[sheet.sheet], docs)
+                _write_sheet(
+                    con, book, styles, sheet, wheres[sheet.sheet], layouts[sheet.sheet], counts[sheet.sheet], docs
+                )
             readme.activate()
         finally:
             book.close()
@@ -190,7 +209,7 @@ def _styles(book: xlsxwriter.Workbook) -> dict[str, Any]:
     }
 
 
-def _write_sheet(con, book, styles, sheet: Table, columns: list[tuple[str, str]], n: int, docs) -> None:
+def _write_sheet(con, book, styles, sheet: Table, where: str, columns: list[tuple[str, str]], n: int, docs) -> None:
     """One data sheet: a header of Korean terms and English names, the rows in the sheet's order, the
     layout a reader and a printer need."""
     ws = book.add_worksheet(sheet.sheet)
@@ -198,7 +217,7 @@ def _write_sheet(con, book, styles, sheet: Table, columns: list[tuple[str, str]]
     headers = [header(c, model.columns.get(c, "") if model else "") for c, _ in columns]
     kinds = [column_kind(t) for _, t in columns]
     select = ", ".join(ident(c) for c, _ in columns)
-    query = f"select {select} from {sheet.relation} {sheet.sheet_where} order by {sheet.order_by}"
+    query = f"select {select} from {sheet.relation} {where} order by {sheet.order_by}"
     ws.set_row(0, 30)  # two lines of header
     for col, text in enumerate(headers):
         ws.write_string(0, col, text, styles["header"])
@@ -267,11 +286,10 @@ def _write_readme(
     docs: Mapping[str, ModelDocs],
     layouts,
     counts,
-    periods: Iterable,
+    periods: Iterable[str],
     warehouse_name: str,
     manifest_path: Path,
 ) -> None:
-    periods = [p.isoformat() if hasattr(p, "isoformat") else str(p) for p in periods]
     ws.set_column(0, 0, 14)
     ws.set_column(1, 1, 34)
     ws.set_column(2, 2, 20)
@@ -293,7 +311,7 @@ def _write_readme(
     ws.write_string(
         row,
         0,
-        f"보고 기간 (reporting periods): {', '.join(periods) or '-'}  ·  원본 (source): {warehouse_name}",
+        f"보고 기간 (reporting periods): {'; '.join(periods) or '-'}  ·  원본 (source): {warehouse_name}",
         styles["code"],
     )
     row += 2
@@ -303,9 +321,10 @@ def _write_readme(
         "Each sheet is one table of the warehouse; each header is the column's Korean term followed by its "
         "English name. Dates are real dates (yyyy-mm-dd), counts are numbers, flags are TRUE/FALSE, and an "
         "empty cell means no value. The first row of every sheet is frozen and has a filter.",
-        "모든 보고서에 걸친 전체 이력은 csv/ 폴더(UTF-8, BOM)와 parquet/ 폴더에 있습니다. "
+        "모든 보고서에 걸친 전체 이력은 csv/ 폴더(UTF-8, BOM)와 웨어하우스의 parquet/ 폴더(모든 지자체)에 있습니다. "
         "The full history over every report (every table, every period) is in the folder csv/ beside this "
-        "workbook (UTF-8 with a byte-order mark, so that Excel shows Hangul) and in ../parquet/. "
+        "workbook (UTF-8 with a byte-order mark, so that Excel shows Hangul) and in the warehouse folder "
+        "parquet/ (every municipality). "
         "The descriptions below are those of the dbt docs site (make docs).",
         "설명은 한국어가 먼저이고 영어 설명이 옆 칸에 있습니다. 참석 인원은 인원 유형이 attended(참석)인 인원만 "
         "더한 값입니다: 설문 응답, 교육 수강, 지원 수혜, 위촉 인원은 다른 것을 센 것이니 더하지 마십시오. "

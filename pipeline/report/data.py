@@ -24,7 +24,6 @@ _FIGURE_MARK = re.compile(r"^-- figure: (\w+)[ \t]*$", re.M)
 # the figures the report takes from an example query, by the query's file name
 QUERY_FIGURES = (
     "activities_per_field_per_period",
-    "pledges_ranked_by_attendance",
     "format_mix_per_field",
     "monthly_activity_timeline",
     "data_quality_overview",
@@ -74,13 +73,18 @@ class ReportData:
     outside_timeline: dict
     format_mix: list[dict]
     attendance_per_field: list[dict]
-    pledges: list[dict]  # every pledge with an activity, ranked by people who attended
+    pledges: list[dict]  # every pledge (of a term) with an activity, ranked by people who attended
     issues: list[dict]
     activities: list[dict] = field(default_factory=list)
     latest_changes: list[dict] = field(default_factory=list)  # per pledge: new, changed, dropped, carried
     latest_changed: list[dict] = field(default_factory=list)  # the changed and dropped activities
     top_n: int = 15
     search: dict = field(default_factory=dict)  # the search box's index (pipeline/search/index.py page_index)
+
+    @property
+    def terms(self) -> list[int]:
+        """The mayoral terms (민선N기) the reports are of."""
+        return list(self.headline.get("term_numbers") or [])
 
     @property
     def fields(self) -> list[dict]:
@@ -119,7 +123,7 @@ def load(con: duckdb.DuckDBPyConnection, top_n: int = 15) -> ReportData:
         outside_timeline=figure(con, "outside_the_timeline")[0],
         format_mix=figure(con, "format_mix_per_field"),
         attendance_per_field=figure(con, "attendance_per_field"),
-        pledges=figure(con, "pledges_ranked_by_attendance"),
+        pledges=figure(con, "pledge_attendance"),
         # data_quality_overview has one row per period and issue kind, and one row with no kind for a
         # period without issues
         issues=[r for r in quality if r["issue_kind"] is not None and r["n_issues"] > 0],

@@ -12,21 +12,37 @@
 --     in n_with_figure's complement.
 
 -- figure: headline
--- One row: the tiles at the top of the report.
+-- One row: the tiles at the top of the report, and whose report it is (municipality, mayoral terms).
 -- n_activities counts every activity ever reported; the tiles show those of the latest report and, apart,
--- those a later report no longer prints (dropped), so that a dropped activity is not read as a current one.
+-- those a later report of the same term no longer prints (dropped), so that a dropped activity is not read
+-- as a current one, and those of earlier terms (their term ended: not dropped by anyone).
+-- "Latest" is each municipality's own latest report; a pledge is a municipality's pledge of one term
+-- (pledge_key), as two terms, or two cities, number their pledges alike.
+with latest as (
+    select municipality, max(report_date) as report_date, arg_max(term_number, report_date) as term_number
+    from marts.dim_period
+    group by municipality
+)
+
 select
     (select count(*) from marts.dim_period) as n_periods,
-    (select max(report_date) from marts.dim_period) as latest_report_date,
+    (select max(report_date) from latest) as latest_report_date,
+    (select string_agg(distinct municipality, ', ' order by municipality) from marts.dim_period) as municipalities,
+    (select list(distinct term_number order by term_number) from marts.dim_period) as term_numbers,
     count(*) as n_activities,
-    count(*) filter (where last_report_date = (select max(report_date) from marts.dim_period)) as n_in_latest_report,
-    count(*) filter (where last_report_date < (select max(report_date) from marts.dim_period)) as n_no_longer_reported,
-    count(distinct pledge_code) as n_pledges,
-    count(attendee_count) as n_with_figure,
-    count(*) filter (where attendee_kind = 'attended') as n_attended_figure,
-    coalesce(sum(attendee_count) filter (where attendee_kind = 'attended'), 0) as people_attended,
-    count(*) filter (where is_online) as n_online
-from marts.dim_event;
+    count(*) filter (where activities.last_report_date = latest.report_date) as n_in_latest_report,
+    count(*) filter (
+        where activities.last_report_date < latest.report_date and activities.term_number = latest.term_number
+    ) as n_no_longer_reported,
+    count(*) filter (where activities.term_number <> latest.term_number) as n_earlier_terms,
+    count(distinct activities.pledge_key) as n_pledges,
+    count(activities.attendee_count) as n_with_figure,
+    count(*) filter (where activities.attendee_kind = 'attended') as n_attended_figure,
+    coalesce(sum(activities.attendee_count) filter (where activities.attendee_kind = 'attended'), 0)
+        as people_attended,
+    count(*) filter (where activities.is_online) as n_online
+from marts.dim_event as activities
+left join latest on activities.municipality = latest.municipality;
 
 -- figure: people_by_kind
 -- People per kind of figure (dim_attendee_kind), attended first: shown beside the headline, never summed into it.
@@ -62,15 +78,20 @@ group by fields.field_code, fields.field_name_ko, fields.field_name_en, fields.s
 order by fields.sort_order;
 
 -- figure: latest_changes_per_pledge
--- What changed in the latest report, per pledge (marts.fct_event_lifecycle): activities new, changed
--- (dates, people or title), dropped (printed by the report before, not by this one) and carried. Only
--- pledges with something new, changed or dropped.
+-- What changed in each municipality's latest report, per pledge (marts.fct_event_lifecycle): activities
+-- new, changed (dates, people or title), dropped (printed by the report before, not by this one) and
+-- carried. Only pledges with something new, changed or dropped.
 with changes as (
     select * from marts.fct_event_lifecycle
-    where report_date = (select max(report_date) from marts.dim_period)
+    where (municipality, report_date) in (
+        select municipality, max(report_date) from marts.dim_period group by municipality
+    )
 )
 
 select
+    pledges.municipality,
+    pledges.term_number,
+    changes.pledge_key,
     changes.pledge_code,
     pledges.pledge_name_ko,
     pledges.field_code,
@@ -79,17 +100,25 @@ select
     count(*) filter (where changes.status = 'dropped') as n_dropped,
     count(*) filter (where changes.status = 'carried') as n_carried
 from changes
-inner join marts.dim_pledge as pledges on changes.pledge_code = pledges.pledge_code
-group by changes.pledge_code, pledges.pledge_name_ko, pledges.field_code
+inner join marts.dim_pledge as pledges on changes.pledge_key = pledges.pledge_key
+group by
+    pledges.municipality,
+    pledges.term_number,
+    changes.pledge_key,
+    changes.pledge_code,
+    pledges.pledge_name_ko,
+    pledges.field_code
 having count(*) filter (where changes.status in ('new', 'changed', 'dropped')) > 0
 order by
+    pledges.municipality,
+    pledges.term_number,
     try_cast(split_part(changes.pledge_code, '-', 1) as integer),
     try_cast(split_part(changes.pledge_code, '-', 2) as integer) nulls first,
     changes.pledge_code;
 
 -- figure: latest_changed_activities
--- The activities the latest report changed or dropped, with what changed; the title is the activity's
--- latest version (for a dropped one, as the last report that printed it).
+-- The activities each municipality's latest report changed or dropped, with what changed; the title is
+-- the activity's latest version (for a dropped one, as the last report that printed it).
 select
     changes.pledge_code,
     changes.status,
@@ -100,9 +129,12 @@ select
     changes.previous_report_date
 from marts.fct_event_lifecycle as changes
 inner join marts.dim_event as activities on changes.event_key = activities.event_key
-where changes.report_date = (select max(report_date) from marts.dim_period)
+where (changes.municipality, changes.report_date) in (
+        select municipality, max(report_date) from marts.dim_period group by municipality
+    )
     and changes.status in ('changed', 'dropped')
 order by
+    changes.municipality,
     try_cast(split_part(changes.pledge_code, '-', 1) as integer),
     try_cast(split_part(changes.pledge_code, '-', 2) as integer) nulls first,
     changes.pledge_code,
@@ -113,6 +145,8 @@ order by
 -- figure: periods
 -- The reporting periods, with how each report's list items were read.
 select
+    municipality,
+    term_number,
     report_date,
     source_file,
     n_pledges,
@@ -123,7 +157,7 @@ select
     n_items_as_detail,
     n_items_as_issue
 from marts.dim_period
-order by report_date;
+order by municipality, report_date;
 
 -- figure: outside_the_timeline
 -- Activities the monthly timeline cannot place: no date at all, or a span known only to the year.
@@ -149,7 +183,9 @@ with listed as (
 
 select
     activities.event_key,
+    activities.pledge_key,
     activities.pledge_code,
+    activities.term_number,
     pledges.pledge_name_ko,
     activities.field_code,
     activities.format_code,
@@ -167,11 +203,102 @@ select
     activities.is_online,
     listed.report_dates
 from marts.dim_event as activities
-inner join marts.dim_pledge as pledges on activities.pledge_code = pledges.pledge_code
+inner join marts.dim_pledge as pledges on activities.pledge_key = pledges.pledge_key
 left join listed on listed.event_key = activities.event_key
 order by
+    activities.municipality,
+    activities.term_number,
     try_cast(split_part(activities.pledge_code, '-', 1) as integer),
     try_cast(split_part(activities.pledge_code, '-', 2) as integer),
     activities.pledge_code,
     activities.reference_date nulls last,
     activities.event_key;
+
+-- figure: pledge_attendance
+-- Pledges ranked by the people who attended their activities, each activity once, as the example query
+-- pledges_ranked_by_attendance ranks them, but per pledge of a municipality's term (pledge_key): that
+-- query groups by pledge_code, which two terms of one city number alike.
+with per_pledge as (
+    select
+        pledge_key,
+        count(*) as n_activities,
+        count(attendee_count) as n_with_figure,
+        count(*) filter (where attendee_kind = 'attended') as n_attended_figure,
+        coalesce(sum(attendee_count) filter (where attendee_kind = 'attended'), 0) as people_attended,
+        coalesce(sum(attendee_count) filter (where attendee_kind <> 'attended'), 0) as people_other_kinds
+    from marts.dim_event
+    group by pledge_key
+)
+
+select
+    rank() over (order by per_pledge.people_attended desc) as attendance_rank,
+    pledges.pledge_key,
+    pledges.pledge_code,
+    pledges.term_number,
+    pledges.pledge_name_ko,
+    pledges.field_code,
+    per_pledge.people_attended,
+    per_pledge.n_attended_figure,
+    per_pledge.people_other_kinds,
+    per_pledge.n_activities,
+    per_pledge.n_with_figure
+from per_pledge
+inner join marts.dim_pledge as pledges on per_pledge.pledge_key = pledges.pledge_key
+order by
+    attendance_rank,
+    per_pledge.n_activities desc,
+    pledges.municipality,
+    pledges.term_number,
+    try_cast(split_part(pledges.pledge_code, '-', 1) as integer),
+    try_cast(split_part(pledges.pledge_code, '-', 2) as integer) nulls first,
+    pledges.pledge_code;
+
+-- figure: municipalities
+-- The index page comparing municipalities: one row per municipality, the figures of its latest report
+-- (marts.mart_municipality_comparison). A report lists every activity of its term so far, so a city's
+-- latest report is what it has done in its current term.
+with latest as (
+    select municipality, max(report_date) as report_date, count(*) as n_reports
+    from marts.dim_period
+    group by municipality
+)
+
+select
+    comparison.municipality,
+    comparison.term_number,
+    comparison.report_date,
+    latest.n_reports,
+    comparison.n_pledges,
+    comparison.n_active_pledges,
+    comparison.n_events,
+    comparison.events_per_pledge,
+    comparison.share_with_attendees,
+    comparison.n_people_attended,
+    comparison.online_share,
+    comparison.main_format_code,
+    formats.format_name_ko as main_format_name_ko,
+    formats.format_name_en as main_format_name_en
+from marts.mart_municipality_comparison as comparison
+inner join latest
+    on comparison.municipality = latest.municipality
+    and comparison.report_date = latest.report_date
+left join marts.dim_format as formats on comparison.main_format_code = formats.format_code
+order by comparison.municipality;
+
+-- figure: municipality_reports
+-- Every report of every municipality, with its figures: to compare reports of one date, or a city's terms.
+select
+    comparison.municipality,
+    comparison.term_number,
+    comparison.report_date,
+    comparison.n_pledges,
+    comparison.n_active_pledges,
+    comparison.n_events,
+    comparison.events_per_pledge,
+    comparison.share_with_attendees,
+    comparison.n_people_attended,
+    comparison.online_share,
+    formats.format_name_ko as main_format_name_ko
+from marts.mart_municipality_comparison as comparison
+left join marts.dim_format as formats on comparison.main_format_code = formats.format_code
+order by comparison.report_date, comparison.municipality;

@@ -116,7 +116,7 @@ SCRIPT = r"""
   var fmt = function (n) { return n.toLocaleString("en-US"); };
   var names = { field: {}, pledge: {}, format: {} };
   data.fields.forEach(function (f) { names.field[f[0]] = f[1]; });
-  data.pledges.forEach(function (p) { names.pledge[p[0]] = p[1]; });
+  data.pledges.forEach(function (p) { names.pledge[p[0]] = p[1]; });  // key -> "code  name"
   data.formats.forEach(function (f) { names.format[f[0]] = f[1]; });
 
 
@@ -131,7 +131,7 @@ SCRIPT = r"""
   data.fields.forEach(function (f) {
     var g = document.createElement("optgroup"); g.label = f[1]; groups[f[0]] = g; controls.pledge.appendChild(g);
   });
-  data.pledges.forEach(function (p) { option(groups[p[2]] || controls.pledge, p[0], p[0] + "  " + p[1] + " (" + fmt(p[3]) + ")"); });
+  data.pledges.forEach(function (p) { option(groups[p[2]] || controls.pledge, p[0], p[1] + " (" + fmt(p[3]) + ")"); });
 
   var matches = [], shown = 0;
 
@@ -258,7 +258,7 @@ SCRIPT = r"""
   function row(i) {
     var r = data.rows[i], tr = document.createElement("tr");
     tr.dataset.key = r[C.key];
-    var p = cell(tr, r[C.pledge] + "  " + (names.pledge[r[C.pledge]] || ""), "pledge");
+    var p = cell(tr, names.pledge[r[C.pledge]] || "", "pledge");
     small(p, names.field[r[C.field]] || "");
     var a = cell(tr, r[C.title], "title");
     if (r[C.online]) tag(a, "온라인 online");
@@ -403,6 +403,13 @@ def date_text(
     return s
 
 
+def pledge_label(pledge: dict, several_terms: bool) -> str:
+    """`5-1  name`: a pledge as the report prints it, with its term when the page holds several terms (each
+    term numbers its pledges anew)."""
+    label = f"{pledge['pledge_code']}  {pledge['pledge_name_ko']}"
+    return f"{label} · 민선{pledge['term_number']}기" if several_terms else label
+
+
 def json_for_script(value) -> str:
     """JSON that is safe as the text of a <script> element: no `<`, `>` or `&` (so no `</script>`, no
     `<!--`), and no U+2028/2029, each written as its \\u escape, which JSON.parse reads back unchanged."""
@@ -416,9 +423,11 @@ def activity_payload(d: ReportData) -> dict:
     """The activity table's data: one array per activity (`columns` names the positions), the menus'
     options with their counts, and the kind labels."""
     period_index = {str(p["report_date"]): i for i, p in enumerate(d.periods)}
+    several_terms = len(d.terms) > 1
     per_pledge: dict[str, list] = {}
     for a in d.activities:
-        entry = per_pledge.setdefault(a["pledge_code"], [a["pledge_code"], a["pledge_name_ko"], a["field_code"], 0])
+        label = pledge_label(a, several_terms)
+        entry = per_pledge.setdefault(a["pledge_key"], [a["pledge_key"], label, a["field_code"], 0])
         entry[3] += 1
     formats = d.formats
     columns = [
@@ -439,7 +448,7 @@ def activity_payload(d: ReportData) -> dict:
     rows = [
         [
             a["event_key"],
-            a["pledge_code"],
+            a["pledge_key"],
             a["field_code"],
             a["format_code"],
             a["title"],
@@ -791,7 +800,7 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
         "참석 인원 상위 공약사업 — pledges with the most people who attended",
         [
             (
-                f"{r['pledge_code']}  {r['pledge_name_ko']}",
+                pledge_label(r, len(d.terms) > 1),
                 r["people_attended"],
                 f"({r['n_with_figure']:,} of {r['n_activities']:,} state a figure)",
             )
@@ -801,7 +810,7 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
         y_title="공약사업 pledge",
         colors=[field_colors.get(r["field_code"], svg.PALETTE[0]) for r in top],
         label_width=380,
-        links=[filter_link(pledge=r["pledge_code"]) for r in top],
+        links=[filter_link(pledge=r["pledge_key"]) for r in top],
     )
     sections.append(
         _section(
@@ -881,6 +890,11 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
             f"활동 distinct activities in the latest report ({h['latest_report_date']})",
         ),
         ("n_no_longer_reported", f"{h['n_no_longer_reported']:,}", "중단 dropped: no longer in the latest report"),
+        *(
+            [("n_earlier_terms", f"{h['n_earlier_terms']:,}", "이전 임기 of earlier terms (their term ended)")]
+            if h["n_earlier_terms"]
+            else []
+        ),
         ("n_online", f"{h['n_online']:,}", "온라인 online activities"),
     ]
     headline_tile = (
@@ -902,6 +916,8 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
         "</ul></div>"
     )
     periods_text = ", ".join(period_keys) or "none yet"
+    city = h.get("municipalities") or ""
+    terms = "·".join(f"민선{t}기" for t in d.terms)
     script = SCRIPT
     csp = (
         f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(CSS)}; img-src data:; "
@@ -913,14 +929,14 @@ def render(d: ReportData, *, generated_at: dt.datetime | None = None, source: st
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{escape(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>전주시 공약사업 주민소통 활동 보고서 — Jeonju pledge activity report</title>
+<title>{escape(city)} 공약사업 주민소통 활동 보고서 — pledge activity report</title>
 <style>{CSS}</style>
 </head>
 <body>
 <main>
 <header>
-<h1>전주시 민선7기 공약사업 주민소통 활동</h1>
-<p>Jeonju mayoral pledges: citizen-communication activities, as reported by the city.</p>
+<h1>{escape(city)} {escape(terms)} 공약사업 주민소통 활동</h1>
+<p>Mayoral pledges of {escape(city)}: citizen-communication activities, as reported by the city.</p>
 <p>기준일 reporting periods: {escape(periods_text)}</p>
 </header>
 <div class="kpis">{headline_tile}{

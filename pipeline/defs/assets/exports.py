@@ -10,10 +10,12 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from pipeline import settings
 from pipeline.defs.assets.publish import PUBLISHED_WAREHOUSE
 from pipeline.export import freshness
+from pipeline.export.cities import each_city
 from pipeline.export.parquet import export_parquet
 from pipeline.export.tables import CSV_DIR, export_csv
-from pipeline.export.workbook import export_workbook
-from pipeline.report import CHART_IDS, markdown_preview, row_counts, write_report
+from pipeline.export.workbook import WORKBOOK_NAME, export_workbook
+from pipeline.report import CHART_IDS, markdown_preview, row_counts
+from pipeline.report.cities import write_reports
 from pipeline.shared import connect_published
 
 EXPORT_KEYS = {
@@ -41,13 +43,22 @@ def _made(name: str, make: Callable[[Path], tuple[list[Path], dict]]) -> Materia
     deps=[PUBLISHED_WAREHOUSE],
     group_name="exports",
     description="워크북 — `warehouse/export/pledge_activity.xlsx`: each activity once, pledges, people figures "
-    "and what changed in the latest report, parse issues, and a read-me sheet.",
+    "and what changed in the latest report, parse issues, and a read-me sheet; with several municipalities, "
+    "also each one's own in `warehouse/export/<municipality>/`.",
 )
 def workbook_export(context: AssetExecutionContext) -> MaterializeResult:
     def make(published: Path):
         made = export_workbook(published, settings.export_dir())
         context.log.info(f"wrote {made['workbook']}: {made['rows']}")
-        return [Path(made["workbook"])], {"rows": MetadataValue.json(made["rows"])}
+        cities = each_city(
+            published,
+            settings.export_dir(),
+            lambda city, folder: [Path(export_workbook(published, folder, municipality=city)["workbook"])],
+            stale=(WORKBOOK_NAME,),
+        )
+        if cities:
+            context.log.info(f"wrote {len(cities)} municipalities' workbooks in {settings.export_dir()}")
+        return [Path(made["workbook"]), *cities], {"rows": MetadataValue.json(made["rows"]), "cities": len(cities)}
 
     return _made("workbook", make)
 
@@ -57,14 +68,23 @@ def workbook_export(context: AssetExecutionContext) -> MaterializeResult:
     deps=[PUBLISHED_WAREHOUSE],
     group_name="exports",
     description="CSV — `warehouse/export/csv/<table>.csv`: every analyst table over every report, UTF-8 with a "
-    "byte-order mark (Excel reads Hangul), headers in Korean and English.",
+    "byte-order mark (Excel reads Hangul), headers in Korean and English; with several municipalities, also "
+    "each one's own in `warehouse/export/<municipality>/csv/`.",
 )
 def csv_export(context: AssetExecutionContext) -> MaterializeResult:
     def make(published: Path):
         folder = settings.export_dir() / CSV_DIR
         rows = export_csv(published, folder)
         context.log.info(f"wrote {len(rows)} CSV file(s) in {folder}")
-        return [folder / f"{name}.csv" for name in rows], {"rows": MetadataValue.json(rows)}
+        cities = each_city(
+            published,
+            settings.export_dir(),
+            lambda city, folder: [
+                folder / CSV_DIR / f"{name}.csv" for name in export_csv(published, folder / CSV_DIR, municipality=city)
+            ],
+            stale=(f"{CSV_DIR}/*.csv",),
+        )
+        return [folder / f"{name}.csv" for name in rows] + cities, {"rows": MetadataValue.json(rows)}
 
     return _made("csv", make)
 
@@ -90,17 +110,21 @@ def parquet_export(context: AssetExecutionContext) -> MaterializeResult:
     group_name="exports",
     description="보고서 — `warehouse/report/index.html`, a static page (no server, no internet) with charts: "
     "activities per field per period, monthly timeline, format mix, attendance per field, top "
-    "pledges, parse coverage. Rendered from the published warehouse, opened read-only.",
+    "pledges, parse coverage. With several municipalities, one such page each "
+    "(`warehouse/report/<municipality>/index.html`) and an index page comparing them. Rendered from the "
+    "published warehouse, opened read-only.",
 )
 def analyst_report(context: AssetExecutionContext) -> MaterializeResult:
     def make(published: Path):
-        path = write_report(published, settings.report_path())
+        paths = write_reports(published, settings.report_path(), settings.export_dir())
+        path = paths[0]
         with connect_published(published) as con:
             counts = row_counts(con, "marts")
             previews = {table: markdown_preview(con, table, 5) for table in PREVIEW_TABLES}
         context.log.info(f"wrote {path} ({path.stat().st_size:,} bytes)")
-        return [path], {
+        return paths, {
             "n_charts": len(CHART_IDS),
+            "pages": len(paths),
             "bytes": path.stat().st_size,
             "dagster/row_count": counts.get("fct_events", 0),
             "row_counts": MetadataValue.md(
