@@ -146,7 +146,7 @@ def test_report_metadata_has_row_counts_and_previews(report, built_warehouse):
     assert metadata["dagster/row_count"].value == n_events
     assert f"| `marts.fct_events` | {n_events:,} |" in metadata["row_counts"].value
     preview = metadata["preview_fct_events"].value
-    assert preview.splitlines()[0].startswith("| event_key | report_date |")
+    assert preview.splitlines()[0].startswith("| event_key | pledge_key | municipality | term_number | report_date |")
     assert len(preview.splitlines()) == 2 + min(5, n_events)
 
 
