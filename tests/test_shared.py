@@ -293,7 +293,7 @@ def test_the_first_run_publishes_one_snapshot_recorded_with_its_run_and_dagster_
     assert [s.kind for s in snaps] == ["publish"]
     snap = snaps[0]
     assert current(cfg).snapshot_id == snap.snapshot_id
-    assert snap.info["periods"] == ["2020-12-31"]
+    assert snap.info["periods"] == ["전주시/2020-12-31"]  # a period is its municipality's
     assert {p["report_date"] for p in snap.info["periods_changed"]} == {"2020-12-31"}
     # The run id in the snapshot is the Dagster run's, and that run is in Dagster's Postgres storage.
     import psycopg2
@@ -489,7 +489,7 @@ def test_rollback_restores_the_previous_publish_and_a_run_elsewhere_rebuilds_fro
     snap = current(cfg)
     assert snap.kind == "rollback" and snap.info["restored_snapshot"] == state["snap_a"]
     assert snap.snapshot_id > state["snap_b"]
-    assert sorted(snap.info["periods_changed"]) == ["2021-12-31", "2022-12-31"]
+    assert sorted(snap.info["periods_changed"]) == ["전주시/2021-12-31", "전주시/2022-12-31"]
     assert lake_marts(cfg) == state["marts_a"]
     assert lake_marts(cfg, version=state["snap_b"]) == state["marts_b"], "the rolled-back state stays reachable"
     history = ok(machine_a.shared("history")).stdout
