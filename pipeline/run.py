@@ -27,7 +27,7 @@ import duckdb
 
 from pipeline import settings
 from pipeline.plan import PlanError, make_plan
-from pipeline.publish.warehouse import BuildLockedError, holding_lock
+from pipeline.publish.warehouse import BuildLockedError, holding_lock, lock_wait
 from pipeline.raw.discover import Discovery, discover_reports
 
 # One "materialization planned" event per asset for the run's whole partition range, instead of
@@ -115,7 +115,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     warehouse = open_warehouse(settings.warehouse_path())
     try:
-        with holding_lock(warehouse):
+        wait = lock_wait(warehouse)
+    except ValueError as exc:
+        print(f"REFUSED: {exc}; nothing was started.", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        # The lock is taken (after waiting for it, if PLEDGE_LOCK_WAIT allows) before anything is read for the
+        # plan: a run that waited plans from what the run before it published.
+        with holding_lock(warehouse, wait, say=lambda line: print(line, file=sys.stderr, flush=True)):
             return _run(args, warehouse)
     except BuildLockedError as exc:  # one line, and no Dagster run for a run that never started
         print(f"REFUSED: {exc}; nothing was started.", file=sys.stderr)

@@ -69,6 +69,26 @@ def parse_workers() -> int:
     return int(os.environ.get("PLEDGE_PARSE_WORKERS") or 0)
 
 
+LOCK_WAIT_ENV = "PLEDGE_LOCK_WAIT"
+
+
+def lock_wait(default: float) -> float:
+    """PLEDGE_LOCK_WAIT: how many seconds a run that finds the build lock held waits for it before it is
+    refused (0: refused at once). `default` is the deployment's (see Warehouse.LOCK_WAIT_DEFAULT)."""
+    import math
+
+    text = (os.environ.get(LOCK_WAIT_ENV) or "").strip()
+    if not text:
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise ValueError(f"{LOCK_WAIT_ENV}={text!r} is not a number of seconds (0 or more; 0: refuse at once)")
+    return seconds
+
+
 def export_dir() -> Path:
     """The workbook and the CSV files (`csv/`), beside the published warehouse."""
     return warehouse_path().parent / "export"

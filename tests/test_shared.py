@@ -14,7 +14,8 @@ in order on one lake, each leaving it in the state the next one starts from:
 4. time travel to the previous run's snapshot (`AT (VERSION => n)`);
 5. rollback (the documented command) restores the previous publish as a new snapshot; a run on the other
    machine then restores its working copy from the lake and rebuilds the marts;
-6. two runs at once on two machines: one is refused by the advisory lock, nothing is lost;
+6. two runs at once on two machines, each with another city's reports: one waits for the other's advisory
+   lock, then both publish and the lake holds both cities' periods, nothing lost;
 7. SIGKILL in the middle of the publish transaction: the published snapshot is intact, the next run succeeds.
 
 If the Postgres server binaries are missing these tests fail (they are part of CI: .ci/run installs them).
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +64,7 @@ SETTINGS = (
     LAKE_DATA_PATH_ENV,
     READER_DSN_ENV,
     "PLEDGE_DAGSTER_POSTGRES_URL",
+    "PLEDGE_LOCK_WAIT",  # each deployment's default, unless a test sets it
 )
 
 
@@ -215,12 +218,20 @@ def marts_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     ]
 
 
-def marts_rows(con: duckdb.DuckDBPyConnection, catalog: str, version: int | None = None) -> dict[str, list[tuple]]:
-    """Every marts table's rows, fully ordered. `ingested_at` is when a period was parsed (a property of
-    the machine's parse cache, not of the data), so it is left out, as in tests/test_pipeline.py."""
+def marts_rows(
+    con: duckdb.DuckDBPyConnection,
+    catalog: str,
+    version: int | None = None,
+    tables: tuple[str, ...] | None = None,
+    where: str = "",
+) -> dict[str, list[tuple]]:
+    """Every marts table's rows (or those of `tables`, filtered by `where`), fully ordered. `ingested_at` is
+    when a period was parsed (a property of the machine's parse cache, not of the data), so it is left
+    out, as in tests/test_pipeline.py."""
     at = f" AT (VERSION => {version})" if version is not None else ""
+    where = f" where {where}" if where else ""
     out = {}
-    for table in marts_tables(con, catalog):
+    for table in tables or marts_tables(con, catalog):
         cols = [
             r[0]
             for r in con.execute(
@@ -230,7 +241,9 @@ def marts_rows(con: duckdb.DuckDBPyConnection, catalog: str, version: int | None
             ).fetchall()
         ]
         select = ", ".join(f'"{c}"' for c in cols if c != "ingested_at")
-        out[table] = con.execute(f'select {select} from "{catalog}".{MARTS}."{table}"{at} order by all').fetchall()
+        out[table] = con.execute(
+            f'select {select} from "{catalog}".{MARTS}."{table}"{at}{where} order by all'
+        ).fetchall()
     return out
 
 
@@ -293,7 +306,7 @@ def test_the_first_run_publishes_one_snapshot_recorded_with_its_run_and_dagster_
     assert [s.kind for s in snaps] == ["publish"]
     snap = snaps[0]
     assert current(cfg).snapshot_id == snap.snapshot_id
-    assert snap.info["periods"] == ["2020-12-31"]
+    assert snap.info["periods"] == ["전주시/2020-12-31"]  # a period is its municipality's
     assert {p["report_date"] for p in snap.info["periods_changed"]} == {"2020-12-31"}
     # The run id in the snapshot is the Dagster run's, and that run is in Dagster's Postgres storage.
     import psycopg2
@@ -489,7 +502,7 @@ def test_rollback_restores_the_previous_publish_and_a_run_elsewhere_rebuilds_fro
     snap = current(cfg)
     assert snap.kind == "rollback" and snap.info["restored_snapshot"] == state["snap_a"]
     assert snap.snapshot_id > state["snap_b"]
-    assert sorted(snap.info["periods_changed"]) == ["2021-12-31", "2022-12-31"]
+    assert sorted(snap.info["periods_changed"]) == ["전주시/2021-12-31", "전주시/2022-12-31"]
     assert lake_marts(cfg) == state["marts_a"]
     assert lake_marts(cfg, version=state["snap_b"]) == state["marts_b"], "the rolled-back state stays reachable"
     history = ok(machine_a.shared("history")).stdout
@@ -503,26 +516,60 @@ def test_rollback_restores_the_previous_publish_and_a_run_elsewhere_rebuilds_fro
 
 
 # 6 ------------------------------------------------------------------------------------------------------
-def test_two_runs_at_once_on_two_machines_one_is_refused_and_nothing_is_lost(cfg, machine_a, machine_b, state):
+JEONJU, GUNSAN = "전주시", "군산시"
+# marts tables keyed by municipality: a city's rows must not change when another city's reports arrive
+CITY_TABLES = ("dim_period", "dim_pledge", "fct_events", "fct_event_lifecycle")
+
+
+def test_two_cities_runs_at_once_on_two_machines_both_publish_and_nothing_is_lost(cfg, machine_a, machine_b, state):
+    import datetime as dt
+
+    from testkit import cities
+
+    # Machine B now holds another city's report only (a synthetic 군산시 report of the same date as the real
+    # one): its Jeonju files leave its raw/, and the lake keeps those periods (nothing goes without --retract).
+    for old in machine_b.raw_dir.iterdir():
+        old.unlink()
+    cities.write_report(machine_b.raw_dir, dt.date(2020, 12, 31), GUNSAN, 7, "another city, on machine B")
     before = current(cfg).snapshot_id
-    runs = [machine_a.start("--full"), machine_b.start("--full")]
-    results = []
-    for proc in runs:
-        out, err = proc.communicate(timeout=RUN_TIMEOUT)
-        results.append((proc.returncode, out, err))
-    codes = sorted(r[0] for r in results)
-    assert codes == [0, 2], results
-    refused = [r for r in results if r[0] == 2][0]
-    # refused before starting (the lock was already held) or when its execution began (both started at once)
-    assert "another run is building the shared warehouse" in refused[2], refused[2]
-    assert "the lock is held by pledge-run" in refused[2], "the message names the run that holds the lock"
-    after = ours(cfg)
-    assert [s.snapshot_id for s in after if s.snapshot_id > before and s.kind == "publish"] == [after[-1].snapshot_id]
-    assert lake_marts(cfg) == state["marts_b"]
-    # nothing lost: the next run on the refused machine only makes its own exports of the lake, then nothing
-    loser = machine_a if results[0][0] == 2 else machine_b
-    assert "no report changed; export(s) behind the published warehouse" in ok(loser.run()).stdout
-    assert "nothing to do" in ok(loser.run()).stdout
+    with reader(cfg) as con:
+        jeonju_before = marts_rows(con, lake.READER_ALIAS, tables=CITY_TABLES)
+    machines = {"a": machine_a, "b": machine_b}
+    runs = {name: m.start("--full") for name, m in machines.items()}
+    results = {name: (*proc.communicate(timeout=RUN_TIMEOUT), proc.returncode) for name, proc in runs.items()}
+    for out, err, code in results.values():
+        ok(subprocess.CompletedProcess([], code, out, err))
+    # the run that found the lock held said so once, naming the holder and its deadline, and waited for it
+    waited = [name for name, (_, err, _) in results.items() if "waiting for the run that holds the lock" in err]
+    assert len(waited) == 1, results
+    waiter, first = waited[0], "b" if waited[0] == "a" else "a"
+    line = [x for x in results[waiter][1].splitlines() if x.startswith("waiting for the run")]
+    assert len(line) == 1 and f"the lock: pledge-run build pid {runs[first].pid}@" in line[0], line
+    assert "; giving up at " in line[0] and line[0].endswith("(PLEDGE_LOCK_WAIT=600 s)"), line
+    # two publishes, one after the other: the second run planned from (and built on) the first one's
+    publishes = [s for s in ours(cfg) if s.snapshot_id > before and s.kind == "publish"]
+    assert len(publishes) == 2 and publishes[-1].snapshot_id == current(cfg).snapshot_id, publishes
+    # both cities' periods are in the lake
+    held = sorted(publishes[-1].info["periods"])
+    assert held == [f"{GUNSAN}/2020-12-31", *(f"{JEONJU}/{y}-12-31" for y in (2020, 2021, 2022))], held
+    with reader(cfg) as con:
+        periods = con.execute("select municipality, report_date::varchar from marts.dim_period order by all").fetchall()
+        events = dict(
+            con.execute(
+                "select municipality, count(*) from marts.fct_events where report_date = '2020-12-31' group by 1"
+            ).fetchall()
+        )
+        jeonju_after = marts_rows(con, lake.READER_ALIAS, tables=CITY_TABLES, where=f"municipality = '{JEONJU}'")
+    assert periods == [(GUNSAN, "2020-12-31"), *((JEONJU, f"{y}-12-31") for y in (2020, 2021, 2022))]
+    # nothing lost: Jeonju's rows are what they were, and 군산시's report (the real report's activities under
+    # another header) has as many activities as Jeonju's of that date
+    assert jeonju_after == jeonju_before
+    assert events[GUNSAN] == events[JEONJU] > 300, events
+    # and each machine's next run finds its reports held: the first makes its exports of the lake (the
+    # second publish moved it), the second has nothing to do
+    assert "no report changed; export(s) behind the published warehouse" in ok(machines[first].run()).stdout
+    assert "nothing to do" in ok(machines[waiter].run()).stdout
+    state["marts_b"] = lake_marts(cfg)
 
 
 # 7 ------------------------------------------------------------------------------------------------------
@@ -635,3 +682,97 @@ def test_asking_who_holds_the_lock_never_takes_it(cfg, tmp_path, monkeypatch):
     finally:
         local.release()
     assert wh.lock_holder() is None
+
+
+@pytest.mark.parametrize("deployment", ["embedded", "shared"])
+def test_a_run_that_finds_the_lock_held_waits_for_it_until_its_deadline_then_is_refused_naming_the_holder(
+    deployment, cfg, tmp_path, monkeypatch
+):
+    """The one waiting loop, on either lock: the embedded flock (another run on this machine) and the shared
+    advisory lock (another machine's run, a session of its own)."""
+    from pipeline.publish.warehouse import BuildLockedError, Warehouse, holding_lock, lock_wait, record_holder
+    from pipeline.shared import lock
+    from pipeline.shared.warehouse import SharedWarehouse
+
+    path = tmp_path / "warehouse" / "pledge_activity.duckdb"
+    if deployment == "embedded":
+        wh = Warehouse(path)
+
+        def other_run():
+            held = Warehouse(path).local_lock()
+            record_holder(path)
+            return held
+
+        holder = f"process {os.getpid()} on "
+    else:
+        wh = SharedWarehouse(path, cfg)
+
+        def other_run():
+            return lock.try_acquire(cfg.postgres_dsn, "build")
+
+        holder = f"pledge-run build pid {os.getpid()}@"
+    monkeypatch.delenv("PLEDGE_LOCK_WAIT", raising=False)
+    assert lock_wait(wh) == (0 if deployment == "embedded" else 600)
+    monkeypatch.setenv("PLEDGE_LOCK_WAIT", "2.5")
+    assert lock_wait(wh) == 2.5
+    monkeypatch.setenv("PLEDGE_LOCK_WAIT", "soon")
+    with pytest.raises(ValueError, match="PLEDGE_LOCK_WAIT='soon' is not a number of seconds"):
+        lock_wait(wh)
+
+    said: list[str] = []
+    held = other_run()
+    try:
+        with pytest.raises(BuildLockedError) as at_once, holding_lock(wh, 0, said.append):
+            pass
+        assert said == [] and holder in str(at_once.value)  # no wait: refused at once, as before
+        started = time.monotonic()
+        with pytest.raises(BuildLockedError) as refused, holding_lock(wh, 1.5, said.append):
+            pass
+        waited = time.monotonic() - started
+    finally:
+        held.release()
+    assert 1.5 <= waited < 5, waited
+    assert len(said) == 1 and said[0].startswith(f"waiting for the run that holds the lock: {holder}"), said
+    assert "; giving up at " in said[0] and said[0].endswith("(PLEDGE_LOCK_WAIT=1.5 s)"), said
+    assert str(refused.value) == str(at_once.value), "past the deadline, refused as without waiting"
+    # released while the run waits: it takes the lock soon after, and holds it
+    held, said = other_run(), []
+    threading.Timer(1.0, held.release).start()
+    started = time.monotonic()
+    with holding_lock(wh, 60, said.append):
+        assert 1.0 <= time.monotonic() - started < 5 and len(said) == 1
+        assert _refused(other_run), "the run that waited holds the lock now"
+
+
+def _refused(take) -> bool:
+    from pipeline.publish.warehouse import BuildLockedError
+    from pipeline.shared import lock
+
+    try:
+        take().release()
+    except (BuildLockedError, lock.LockHeldError):
+        return True
+    return False
+
+
+def test_make_run_past_the_deadline_is_refused_in_one_line_after_its_waiting_line(cfg, tmp_path):
+    from pipeline.shared import lock
+
+    m = Machine(tmp_path, cfg=cfg)
+    add_reports(m, 1)
+    env = {**m.env(), "PLEDGE_LOCK_WAIT": "1"}
+    held = lock.try_acquire(cfg.postgres_dsn, "build")  # another machine's run
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "pipeline.run"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+        )
+    finally:
+        held.release()
+    lines = done.stderr.splitlines()
+    assert done.returncode == 2 and len(lines) == 2, done.stderr
+    assert lines[0].startswith(f"waiting for the run that holds the lock: pledge-run build pid {os.getpid()}@")
+    assert lines[0].endswith("(PLEDGE_LOCK_WAIT=1 s)"), lines
+    assert lines[1].startswith("REFUSED: another run is building the shared warehouse"), lines
+    assert f"the lock is held by pledge-run build pid {os.getpid()}@" in lines[1]
+    assert lines[1].endswith("; nothing was started."), lines
+    assert "summary" not in done.stdout

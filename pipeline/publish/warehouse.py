@@ -10,6 +10,8 @@ backup, rotated only once the new file is in place and verified.
 The build lock is a kernel `flock` on the folder that holds the published file:
 a run never deletes or recreates that folder (it does delete `.build/`), and the
 kernel releases the lock when the process dies, so a killed run leaves none behind.
+A run that finds it held waits up to PLEDGE_LOCK_WAIT seconds (`holding_lock`), polling,
+then is refused naming the holder; the embedded default is not to wait.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import os
 import re
 import shutil
 import socket
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +43,11 @@ class WarehouseError(RuntimeError):
 
 
 class BuildLockedError(WarehouseError):
-    pass
+    """The build lock is held by another run; `holder` names it (process, host, since when)."""
+
+    def __init__(self, message: str, holder: str | None = None):
+        super().__init__(message)
+        self.holder = holder or "another run"
 
 
 class BuildLostError(WarehouseError):
@@ -68,10 +75,17 @@ class BuildLock:
             self.fd = None
 
 
+# How often a run waiting for the build lock tries it again: short, so the waiting run starts soon after
+# the holder is done; each try is a non-blocking flock (and, shared, one or two Postgres connections).
+LOCK_POLL_SECONDS = 1.0
+
+
 @contextlib.contextmanager
-def holding_lock(warehouse: Warehouse):
-    """The build lock of `warehouse` for the block (BuildLockedError, naming the holder, if another run has it)."""
-    lock = warehouse.acquire_lock()
+def holding_lock(warehouse: Warehouse, wait: float | None = None, say: Callable[[str], None] | None = None):
+    """The build lock of `warehouse` for the block. If another run has it, wait up to `wait` seconds
+    (None: PLEDGE_LOCK_WAIT, else the deployment's default) for it, trying again every LOCK_POLL_SECONDS,
+    after saying so once through `say`; past the deadline BuildLockedError names the holder as then."""
+    lock = acquire_waiting(warehouse, wait, say)
     _HELD[warehouse.path] = lock
     record_holder(warehouse.path)
     try:
@@ -79,6 +93,38 @@ def holding_lock(warehouse: Warehouse):
     finally:
         _HELD.pop(warehouse.path, None)
         lock.release()
+
+
+def lock_wait(warehouse: Warehouse) -> float:
+    """How long a run on `warehouse` waits for a held build lock (ValueError for a bad PLEDGE_LOCK_WAIT)."""
+    from pipeline import settings
+
+    return settings.lock_wait(warehouse.LOCK_WAIT_DEFAULT)
+
+
+def acquire_waiting(warehouse: Warehouse, wait: float | None = None, say: Callable[[str], None] | None = None):
+    """`warehouse.acquire_lock()`, waiting for a held lock as `holding_lock` says. One polling loop for
+    both deployments: the embedded `flock` and the shared advisory lock are both tried without blocking
+    (a blocking `flock` or `pg_advisory_lock` could not give up at a deadline, nor name the holder)."""
+    wait = lock_wait(warehouse) if wait is None else wait
+    deadline = time.monotonic() + wait
+    try:
+        return warehouse.acquire_lock()
+    except BuildLockedError as exc:
+        if wait <= 0:
+            raise
+        until = dt.datetime.now() + dt.timedelta(seconds=wait)
+        (say or print)(
+            f"waiting for the run that holds the lock: {exc.holder}; giving up at {until:%H:%M:%S} "
+            f"(PLEDGE_LOCK_WAIT={wait:g} s)"
+        )
+    while True:
+        time.sleep(max(0.0, min(LOCK_POLL_SECONDS, deadline - time.monotonic())))
+        try:
+            return warehouse.acquire_lock()
+        except BuildLockedError:
+            if time.monotonic() >= deadline:
+                raise  # names the holder as of this last try
 
 
 def held_by_this_process(path: Path) -> bool:
@@ -120,6 +166,10 @@ class Warehouse:
         self.build_db = self.build_dir / self.path.name
         self.previous = self.path.with_name(self.path.stem + ".previous" + self.path.suffix)
 
+    # Seconds a run waits for a held build lock unless PLEDGE_LOCK_WAIT says: on one machine both runs
+    # read the same raw/, so the run that holds the lock publishes what the other would; refuse at once.
+    LOCK_WAIT_DEFAULT = 0.0
+
     def __str__(self) -> str:
         return f"the warehouse {self.path}"
 
@@ -136,9 +186,10 @@ class Warehouse:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
+            holder = holder_of(self.path)
             raise BuildLockedError(
-                f"another run is building the warehouse {self.path} ({holder_of(self.path)}); "
-                "wait for it to finish and run again"
+                f"another run is building the warehouse {self.path} ({holder}); wait for it to finish and run again",
+                holder,
             ) from None
         return BuildLock(fd)
 

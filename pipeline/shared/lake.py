@@ -462,14 +462,20 @@ def restore_snapshot(cfg: SharedConfig, version: int | None, *, by: str) -> tupl
 
 
 def _periods(con: duckdb.DuckDBPyConnection, version: int | None) -> dict[str, tuple[str, str]]:
+    """period key (`전주시/2020-12-31`) -> (sha256, parser fingerprint) of the lake at `version`. Keyed by the
+    municipality too: two cities' reports of one date are two periods. A publish of the layout before
+    municipalities is keyed by its date alone."""
+    from pipeline.load.staging import PERIOD_KEY_SQL
+
     at = f" AT (VERSION => {int(version)})" if version is not None else ""
+    table = f"{_ident(LAKE)}.staging.report_files{at}"
     try:
-        rows = con.execute(
-            f"select report_date, sha256, parser_fingerprint from {_ident(LAKE)}.staging.report_files{at}"
-        ).fetchall()
+        rows = con.execute(f"select {PERIOD_KEY_SQL}, sha256, parser_fingerprint from {table}").fetchall()
+    except duckdb.BinderException:
+        rows = con.execute(f"select report_date, sha256, parser_fingerprint from {table}").fetchall()
     except duckdb.CatalogException:
         return {}
-    return {str(d): (sha, fp) for d, sha, fp in rows}
+    return {str(k): (sha, fp) for k, sha, fp in rows}
 
 
 def first_line(text: str) -> str:

@@ -3,7 +3,8 @@
 The embedded warehouse's `flock` only works on one machine. In the shared deployment the run that
 builds holds `pg_try_advisory_lock` on its own connection to the Postgres database that holds the
 DuckLake catalog, from the start of its execution to its publish. A second run, on any machine, is
-refused at once with the holder's name; nothing waits on a lock that may never be released. Postgres
+refused with the holder's name; `try_acquire` never blocks on a lock that may never be released (a run
+that waits for it polls until a deadline: `pipeline.publish.warehouse.acquire_waiting`). Postgres
 drops the lock when the holder's session ends: a killed process's socket closes and the server
 releases it at once; a machine that vanishes is noticed by TCP keepalives (set below), after about a
 minute. Before publishing, the run checks that its session still holds the lock (`still_held`), so a
@@ -40,7 +41,11 @@ def _split(key: int) -> tuple[int, int]:
 
 
 class LockHeldError(RuntimeError):
-    pass
+    """The lock is held; `holder` names the session that holds it."""
+
+    def __init__(self, holder: str):
+        super().__init__(f"the lock is held by {holder}")
+        self.holder = holder
 
 
 @dataclass
@@ -106,5 +111,5 @@ def try_acquire(dsn: str, what: str, *, key: int | None = None) -> AdvisoryLock:
         raise
     if not got:
         conn.close()
-        raise LockHeldError(f"the lock is held by {holder(dsn, key) or 'another session'}")
+        raise LockHeldError(holder(dsn, key) or "another session")
     return AdvisoryLock(dsn=dsn, key=key, conn=conn)

@@ -52,6 +52,11 @@ class SharedWarehouse(Warehouse):
         self.cache_meta = self.build_dir / f"{CACHE_NAME}.json"
         self._lock: lock.AdvisoryLock | None = None
 
+    # Several machines publish to one lake, each from its own raw/: a run refused because another holds
+    # the lock would leave its machine's reports out until that machine runs again. So it waits (a run
+    # takes about 20-35 s; ten minutes is a queue of many, or a stuck holder worth an exit 2).
+    LOCK_WAIT_DEFAULT = 600.0
+
     def __str__(self) -> str:
         return f"the shared warehouse ({lake.redact(self.cfg.lake_uri)}, data under {self.cfg.lake_data_path})"
 
@@ -65,7 +70,7 @@ class SharedWarehouse(Warehouse):
         except lock.LockHeldError as exc:
             local.release()
             raise BuildLockedError(
-                f"another run is building {self}: {exc}; wait for it to finish and run again"
+                f"another run is building {self}: {exc}; wait for it to finish and run again", exc.holder
             ) from None
         except BaseException:
             local.release()
