@@ -37,13 +37,23 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def record(name: str, build: str | None, outputs: list[Path]) -> None:
-    """Export `name` now holds build `build`, in these files."""
+def record(name: str, build: str | None, outputs: list[Path], cities: dict[str, str] | None = None) -> None:
+    """Export `name` now holds build `build`, in these files; `cities`: the fingerprint of each
+    municipality's rows its own files were made from (pipeline/export/cities.py)."""
     path = _stamp(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps({"build": build, "outputs": [_relative(p) for p in outputs]}))
+    stamp = {"build": build, "outputs": [_relative(p) for p in outputs], "cities": cities or {}}
+    tmp.write_text(json.dumps(stamp, ensure_ascii=False))
     os.replace(tmp, path)
+
+
+def made_from(name: str) -> dict[str, str]:
+    """municipality -> the fingerprint its files of export `name` were made from (empty: none known)."""
+    try:
+        return json.loads(_stamp(name).read_text()).get("cities") or {}
+    except (OSError, ValueError):
+        return {}
 
 
 def behind(build: str | None) -> list[str]:

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
 import duckdb
 
-from pipeline.export.cities import city_warehouse, each_city, folder_name
+from pipeline.export.cities import city_connection, each_city, folder_name
 from pipeline.export.workbook import WORKBOOK_NAME
 from pipeline.report import svg
 from pipeline.report.data import figure
-from pipeline.report.page import CSS, _csp_hash, write_report
+from pipeline.report.page import CSS, _csp_hash, render_report, write_html, write_report
 from pipeline.shared import connect_published
 
 INDEX_CHART_ID = "chart-municipalities"
@@ -27,24 +28,24 @@ INDEX_CHART_ID = "chart-municipalities"
 INDEX_CSS = CSS + "#municipalities td:nth-child(-n+3) { white-space: nowrap; }\n"
 
 
-def write_reports(published: Path, out_path: Path, export_dir: Path) -> list[Path]:
+def write_reports(
+    published: Path, out_path: Path, export_dir: Path, unchanged: Callable[[str], bool] = lambda city: False
+) -> list[Path]:
     """The report of the warehouse at `published`: one page for one municipality, else a page per
-    municipality and the index page at `out_path`. Returns the files written, the index first."""
+    municipality (but those `unchanged`) and the index page at `out_path`. Returns the files written, the
+    index first."""
     out_path = Path(out_path)
 
     def city_page(municipality: str, folder: Path) -> list[Path]:
-        with city_warehouse(published, municipality) as scoped:
-            return [write_report(scoped, folder / out_path.name)]
+        with city_connection(published, municipality) as con:
+            return [write_html(render_report(con, source=Path(published).name), folder / out_path.name)]
 
-    pages = each_city(published, out_path.parent, city_page, stale=(out_path.name,))
+    pages = each_city(published, out_path.parent, city_page, stale=(out_path.name,), unchanged=unchanged)
     if not pages:
         return [write_report(published, out_path)]
     with connect_published(published) as con:
         html = render_index(con, page_dir=out_path.parent, export_dir=Path(export_dir), source=Path(published).name)
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, out_path)
-    return [out_path, *pages]
+    return [write_html(html, out_path), *pages]
 
 
 def _href(target: Path, page_dir: Path) -> str:

@@ -983,7 +983,10 @@ def write_report(db_path: Path, out_path: Path) -> Path:
     from pipeline.shared import connect_published  # the file, or the DuckLake when shared
 
     with connect_published(db_path) as con:
-        html = render_report(con, source=db_path.name)
+        return write_html(render_report(con, source=db_path.name), out_path)
+
+
+def write_html(html: str, out_path: Path) -> Path:
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".tmp")
     tmp.write_text(html, encoding="utf-8")

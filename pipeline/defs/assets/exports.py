@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from pipeline import settings
 from pipeline.defs.assets.publish import PUBLISHED_WAREHOUSE
 from pipeline.export import freshness
-from pipeline.export.cities import each_city
+from pipeline.export.cities import each_city, fingerprints
 from pipeline.export.parquet import export_parquet
 from pipeline.export.tables import CSV_DIR, export_csv
 from pipeline.export.workbook import WORKBOOK_NAME, export_workbook
@@ -28,13 +28,16 @@ EXPORT_NAMES = {key: name for name, key in EXPORT_KEYS.items()}
 PREVIEW_TABLES = ("marts.fct_events", "marts.dim_pledge")
 
 
-def _made(name: str, make: Callable[[Path], tuple[list[Path], dict]]) -> MaterializeResult:
-    """Make export `name` from the published warehouse and stamp it with the build it holds."""
+def _made(name: str, make: Callable[[Path, Callable[[str], bool]], tuple[list[Path], dict]]) -> MaterializeResult:
+    """Make export `name` from the published warehouse and stamp it with the build it holds; `make` is
+    told which municipalities' own files are as their rows are (made again only if missing)."""
     published = settings.warehouse_path()
     with connect_published(published) as con:
         build = freshness.published_build(con)
-    outputs, metadata = make(published)
-    freshness.record(name, build, outputs)
+        now = fingerprints(con)
+    before = freshness.made_from(name)
+    outputs, metadata = make(published, lambda city: before.get(city) == now.get(city))
+    freshness.record(name, build, outputs, cities=now)
     return MaterializeResult(metadata={"path": MetadataValue.path(str(outputs[0])), "build": build or "", **metadata})
 
 
@@ -47,7 +50,7 @@ def _made(name: str, make: Callable[[Path], tuple[list[Path], dict]]) -> Materia
     "also each one's own in `warehouse/export/<municipality>/`.",
 )
 def workbook_export(context: AssetExecutionContext) -> MaterializeResult:
-    def make(published: Path):
+    def make(published: Path, unchanged: Callable[[str], bool]):
         made = export_workbook(published, settings.export_dir())
         context.log.info(f"wrote {made['workbook']}: {made['rows']}")
         cities = each_city(
@@ -55,6 +58,7 @@ def workbook_export(context: AssetExecutionContext) -> MaterializeResult:
             settings.export_dir(),
             lambda city, folder: [Path(export_workbook(published, folder, municipality=city)["workbook"])],
             stale=(WORKBOOK_NAME,),
+            unchanged=unchanged,
         )
         if cities:
             context.log.info(f"wrote {len(cities)} municipalities' workbooks in {settings.export_dir()}")
@@ -72,7 +76,7 @@ def workbook_export(context: AssetExecutionContext) -> MaterializeResult:
     "each one's own in `warehouse/export/<municipality>/csv/`.",
 )
 def csv_export(context: AssetExecutionContext) -> MaterializeResult:
-    def make(published: Path):
+    def make(published: Path, unchanged: Callable[[str], bool]):
         folder = settings.export_dir() / CSV_DIR
         rows = export_csv(published, folder)
         context.log.info(f"wrote {len(rows)} CSV file(s) in {folder}")
@@ -83,6 +87,7 @@ def csv_export(context: AssetExecutionContext) -> MaterializeResult:
                 folder / CSV_DIR / f"{name}.csv" for name in export_csv(published, folder / CSV_DIR, municipality=city)
             ],
             stale=(f"{CSV_DIR}/*.csv",),
+            unchanged=unchanged,
         )
         return [folder / f"{name}.csv" for name in rows] + cities, {"rows": MetadataValue.json(rows)}
 
@@ -96,7 +101,7 @@ def csv_export(context: AssetExecutionContext) -> MaterializeResult:
     description="Parquet — `warehouse/parquet/<table>.parquet`: every table of `marts`, for R, Spark, pandas.",
 )
 def parquet_export(context: AssetExecutionContext) -> MaterializeResult:
-    def make(published: Path):
+    def make(published: Path, unchanged: Callable[[str], bool]):
         rows = export_parquet(published, settings.parquet_dir())
         context.log.info(f"wrote {len(rows)} Parquet file(s) in {settings.parquet_dir()}")
         return [settings.parquet_dir() / f"{t}.parquet" for t in rows], {"rows": MetadataValue.json(rows)}
@@ -115,8 +120,8 @@ def parquet_export(context: AssetExecutionContext) -> MaterializeResult:
     "published warehouse, opened read-only.",
 )
 def analyst_report(context: AssetExecutionContext) -> MaterializeResult:
-    def make(published: Path):
-        paths = write_reports(published, settings.report_path(), settings.export_dir())
+    def make(published: Path, unchanged: Callable[[str], bool]):
+        paths = write_reports(published, settings.report_path(), settings.export_dir(), unchanged)
         path = paths[0]
         with connect_published(published) as con:
             counts = row_counts(con, "marts")
