@@ -69,12 +69,15 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             group by all
         ),
         stats as (select num_docs, avgdl from {FTS_SCHEMA}.stats)
-        select event_key, text_field, token,
+        select tf.event_key, d.municipality, d.term_number, text_field, token,
                log((num_docs - df + 0.5) / (df + 0.5) + 1)
                  * (tf * ({BM25_K} + 1) / (tf + {BM25_K} * (1 - {BM25_B} + {BM25_B} * len / avgdl))) as bm25,
                bm25 * ({_boost_sql()}) as weight
-        from tf, stats
-        order by token, event_key, text_field
+        from tf
+        -- each weight carries its activity's municipality and term, so a search limited to one city
+        -- or term filters the weights themselves rather than joining every match to the documents
+        join {DOCUMENTS} d on d.event_key = tf.event_key, stats
+        order by token, tf.event_key, text_field
     """)
     con.execute(f"""
         create or replace table marts.search_vocabulary as
@@ -90,7 +93,8 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""
-        create or replace macro marts.search_tokens(query_tokens) as table
+        create or replace macro marts.search_tokens(query_tokens, municipality := null, term_number := null) as table
+        -- (in this body an unqualified municipality or term_number is the parameter: columns are qualified)
         with asked as (select distinct unnest(query_tokens) as token),
         -- a lemma that is two known lemmas joined (마을버스) is asked as its parts, each also matching
         -- the whole; two lemmas asked whose join is known (마을 버스) also match the join
@@ -130,6 +134,10 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
                    bool_or(w.text_field = 'title') as in_title,
                    string_agg(w.text_field, ',' order by w.text_field) as fields
             from alternatives a join marts.search_weights w on w.token = a.term
+            -- the optional limits: a municipality as the reports name it (spaces dropped, 군 산 시 = 군산시)
+            -- and a term (민선 N기's N); the BM25 weights stay those of the whole warehouse
+            where (municipality is null or w.municipality = replace(municipality, ' ', ''))
+              and (term_number is null or w.term_number = term_number)
             group by all
         ),
         per_token as (
@@ -168,19 +176,28 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
         )
     """)
     con.execute("""
-        create or replace macro marts.search_activities(q) as table
-        select s.search_rank, s.event_key, e.pledge_code, e.event_seq, e.last_report_date as report_date,
-               e.title, p.pledge_name_ko, s.n_terms_matched, s.n_terms_in_title, s.score, s.matched
-        from marts.search_tokens(marts.search_query_tokens(q)) s
+        create or replace macro marts.search_activities(q, municipality := null, term_number := null) as table
+        select s.search_rank, s.event_key, e.municipality, e.term_number, e.pledge_code, e.event_seq,
+               e.last_report_date as report_date, e.title, p.pledge_name_ko, s.n_terms_matched,
+               s.n_terms_in_title, s.score, s.matched
+        from marts.search_tokens(marts.search_query_tokens(q), municipality := municipality,
+                                 term_number := term_number) s
         join marts.dim_event e using (event_key)
-        left join marts.dim_pledge p using (pledge_code)
+        -- pledge codes repeat across cities and terms: the pledge is the activity's own (pledge_key)
+        left join marts.dim_pledge p on p.pledge_key = e.pledge_key
         order by s.search_rank
     """)
 
 
-def search(con: duckdb.DuckDBPyConnection, query: str, limit: int | None = None) -> list[dict]:
+def search(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    limit: int | None = None,
+    municipality: str | None = None,
+    term_number: int | None = None,
+) -> list[dict]:
     """Activities for `query`, best first: the query analysed by the texts' analyser, then ranked by
-    `marts.search_tokens`."""
+    `marts.search_tokens`; only those of `municipality` and `term_number` when given."""
     from pipeline.search.analyse import lemmas, unique
 
     tokens = unique(lemmas(query))
@@ -188,16 +205,16 @@ def search(con: duckdb.DuckDBPyConnection, query: str, limit: int | None = None)
         return []
     cursor = con.execute(
         """
-        select s.search_rank, s.event_key, e.pledge_code, e.event_seq, e.last_report_date as report_date,
-               e.title, p.pledge_name_ko, e.start_date, s.n_terms_matched, s.n_terms_in_title,
-               round(s.score, 4) as score, s.matched
-        from marts.search_tokens(?::varchar[]) s
+        select s.search_rank, s.event_key, e.municipality, e.term_number, e.pledge_code, e.event_seq,
+               e.last_report_date as report_date, e.title, p.pledge_name_ko, e.start_date, s.n_terms_matched,
+               s.n_terms_in_title, round(s.score, 4) as score, s.matched
+        from marts.search_tokens(?::varchar[], municipality := ?::varchar, term_number := ?::integer) s
         join marts.dim_event e using (event_key)
-        left join marts.dim_pledge p using (pledge_code)
+        left join marts.dim_pledge p on p.pledge_key = e.pledge_key
         order by s.search_rank
         """
         + (f" limit {int(limit)}" if limit else ""),
-        [tokens],
+        [tokens, municipality, term_number],
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
