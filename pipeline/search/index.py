@@ -7,7 +7,8 @@ After dbt, `build()` makes, in the run's working database:
 - `marts.search_weights`: the index's BM25 weight of every (activity, text field, lemma), times the
   field's boost. It is the index in a form SQL, Python and the offline page read alike;
 - `marts.search_vocabulary`: every lemma that can match (the index's and the synonym seed's);
-- the macros `marts.search_tokens(tokens)` (ranking) and `marts.search_activities(q)` (a raw query).
+- the macros `marts.search_tokens(tokens)` (ranking) and `marts.search_activities(q)` (a raw query), each
+  with the optional limits `municipality :=` and `term_number :=`.
 
 Ranking (`search_tokens`): each query lemma is expanded through its synonym groups (seed
 `search_synonyms`); an activity scores, per query lemma, its best matching alternative (a synonym
