@@ -42,7 +42,7 @@ help:
 	@echo "make docs   - the dbt docs site into dbt_project/target/ (builds the warehouse first if there is none)"
 	@echo "make docs-serve - the dbt docs site on http://127.0.0.1:8080; PORT=8081 to change"
 	@echo "make sql    - DuckDB shell on the warehouse, read-only; make sql Q=\"select count(*) from dim_event\""
-	@echo "make search - find activities: make search Q=\"어르신 일자리\" (FORMAT=json for a JSON array)"
+	@echo "make search - find activities: make search Q=\"어르신 일자리\" (CITY=전주시 TERM=7 to limit it; FORMAT=json for a JSON array)"
 	@echo "make mf     - ask for a metric (MetricFlow); make mf ARGS=\"query --metrics people_attended --group-by field\""
 	@echo "make bench  - benchmark on synthetic reports (SIZE=200 adds a cold run; CITIES=10 for a small multi-city run;"
 	@echo "              SHARED=0 leaves the shared one out; SHARED_CITIES=1 adds the multi-city run to it)"
@@ -161,9 +161,13 @@ sql: $(CLI_STAMP)
 	@$(BIN)/python -m pipeline.sql_shell
 
 # Korean search over the published warehouse's activities (pipeline/search/, docs/search.md): best first,
-# with why each matched; FORMAT=json prints one JSON array. The query goes through the environment.
+# with why each matched; FORMAT=json prints one JSON array; CITY=군산시 and TERM=7 limit it to one
+# municipality and one mayoral term. The query and the limits go through the environment. TERM counts only
+# on make's command line: in the environment it is the terminal's (TERM=xterm), not a mayoral term.
 search: export PLEDGE_SEARCH_QUERY = $(value Q)
 search: export PLEDGE_SEARCH_FORMAT = $(FORMAT)
+search: export PLEDGE_SEARCH_CITY = $(value CITY)
+search: export PLEDGE_SEARCH_TERM = $(if $(filter command line,$(origin TERM)),$(value TERM))
 search: $(STAMP)
 	@$(BIN)/python -m pipeline.search
 

@@ -7,7 +7,8 @@ After dbt, `build()` makes, in the run's working database:
 - `marts.search_weights`: the index's BM25 weight of every (activity, text field, lemma), times the
   field's boost. It is the index in a form SQL, Python and the offline page read alike;
 - `marts.search_vocabulary`: every lemma that can match (the index's and the synonym seed's);
-- the macros `marts.search_tokens(tokens)` (ranking) and `marts.search_activities(q)` (a raw query).
+- the macros `marts.search_tokens(tokens)` (ranking) and `marts.search_activities(q)` (a raw query), each
+  with the optional limits `municipality :=` and `term_number :=`.
 
 Ranking (`search_tokens`): each query lemma is expanded through its synonym groups (seed
 `search_synonyms`); an activity scores, per query lemma, its best matching alternative (a synonym
@@ -69,12 +70,15 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             group by all
         ),
         stats as (select num_docs, avgdl from {FTS_SCHEMA}.stats)
-        select event_key, text_field, token,
+        select tf.event_key, d.municipality, d.term_number, text_field, token,
                log((num_docs - df + 0.5) / (df + 0.5) + 1)
                  * (tf * ({BM25_K} + 1) / (tf + {BM25_K} * (1 - {BM25_B} + {BM25_B} * len / avgdl))) as bm25,
                bm25 * ({_boost_sql()}) as weight
-        from tf, stats
-        order by token, event_key, text_field
+        from tf
+        -- each weight carries its activity's municipality and term, so a search limited to one city
+        -- or term filters the weights themselves rather than joining every match to the documents
+        join {DOCUMENTS} d on d.event_key = tf.event_key, stats
+        order by token, tf.event_key, text_field
     """)
     con.execute(f"""
         create or replace table marts.search_vocabulary as
@@ -90,7 +94,8 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def create_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""
-        create or replace macro marts.search_tokens(query_tokens) as table
+        create or replace macro marts.search_tokens(query_tokens, municipality := null, term_number := null) as table
+        -- (in this body an unqualified municipality or term_number is the parameter: columns are qualified)
         with asked as (select distinct unnest(query_tokens) as token),
         -- a lemma that is two known lemmas joined (마을버스) is asked as its parts, each also matching
         -- the whole; two lemmas asked whose join is known (마을 버스) also match the join
@@ -128,14 +133,23 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
         hits as (
             select a.query_token, w.event_key, a.term, sum(w.weight) * any_value(a.factor) as score,
                    bool_or(w.text_field = 'title') as in_title,
-                   string_agg(w.text_field, ',' order by w.text_field) as fields
+                   -- the lists are sorted after aggregating: an ordered aggregate (string_agg ... order by)
+                   -- sorts per group and was most of a search's time at 50 cities
+                   array_to_string(list_sort(list(w.text_field)), ',') as fields
             from alternatives a join marts.search_weights w on w.token = a.term
+            -- the optional limits: a municipality as the reports name it (spaces dropped, 군 산 시 = 군산시)
+            -- and a term (민선 N기's N); the BM25 weights stay those of the whole warehouse
+            where (municipality is null or w.municipality = replace(municipality, ' ', ''))
+              and (term_number is null or w.term_number = term_number)
             group by all
         ),
         per_token as (
             select event_key, query_token, max(score) as score, bool_or(in_title) as in_title,
-                   string_agg(case when term = query_token then term else query_token || '→' || term end
-                              || ' (' || fields || ')', ', ' order by score desc, term) as matched
+                   array_to_string(list_transform(list_sort(list({{
+                       'score': -score, 'term': term,
+                       'said': case when term = query_token then term else query_token || '→' || term end
+                               || ' (' || fields || ')'
+                   }})), x -> x.said), ', ') as matched
             from hits group by all
         ),
         per_activity as (
@@ -143,11 +157,14 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
                    count(*) as n_terms_matched,
                    count(*) filter (where in_title) as n_terms_in_title,
                    sum(score) as score,
-                   string_agg(matched, '; ' order by query_token) as matched
+                   array_to_string(list_transform(list_sort(list({{'token': query_token, 'said': matched}})),
+                                                  x -> x.said), '; ') as matched
             from per_token group by event_key
         )
+        -- the score rounded: a sum's last bits depend on the order a parallel aggregate adds in, and must
+        -- not decide between two cities' word-for-word identical activities (event_key does)
         select row_number() over (
-                   order by n_terms_matched desc, n_terms_in_title desc, score desc, event_key
+                   order by n_terms_matched desc, n_terms_in_title desc, round(score, 9) desc, event_key
                ) as search_rank, *
         from per_activity
     """)
@@ -168,36 +185,48 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
         )
     """)
     con.execute("""
-        create or replace macro marts.search_activities(q) as table
-        select s.search_rank, s.event_key, e.pledge_code, e.event_seq, e.last_report_date as report_date,
-               e.title, p.pledge_name_ko, s.n_terms_matched, s.n_terms_in_title, s.score, s.matched
-        from marts.search_tokens(marts.search_query_tokens(q)) s
+        create or replace macro marts.search_activities(q, municipality := null, term_number := null) as table
+        select s.search_rank, s.event_key, e.municipality, e.term_number, e.pledge_code, e.event_seq,
+               e.last_report_date as report_date, e.title, p.pledge_name_ko, s.n_terms_matched,
+               s.n_terms_in_title, s.score, s.matched
+        from marts.search_tokens(marts.search_query_tokens(q), municipality := municipality,
+                                 term_number := term_number) s
         join marts.dim_event e using (event_key)
-        left join marts.dim_pledge p using (pledge_code)
+        -- pledge codes repeat across cities and terms: the pledge is the activity's own (pledge_key)
+        left join marts.dim_pledge p on p.pledge_key = e.pledge_key
         order by s.search_rank
     """)
 
 
-def search(con: duckdb.DuckDBPyConnection, query: str, limit: int | None = None) -> list[dict]:
+def search(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    limit: int | None = None,
+    municipality: str | None = None,
+    term_number: int | None = None,
+) -> list[dict]:
     """Activities for `query`, best first: the query analysed by the texts' analyser, then ranked by
-    `marts.search_tokens`."""
+    `marts.search_tokens`; only those of `municipality` and `term_number` when given."""
     from pipeline.search.analyse import lemmas, unique
 
     tokens = unique(lemmas(query))
     if not tokens:
         return []
+    # the limit before the joins: with many cities a broad query matches thousands of activities
+    ranked = "select * from marts.search_tokens(?::varchar[], municipality := ?::varchar, term_number := ?::integer)"
+    if limit:
+        ranked += f" order by search_rank limit {int(limit)}"
     cursor = con.execute(
-        """
-        select s.search_rank, s.event_key, e.pledge_code, e.event_seq, e.last_report_date as report_date,
-               e.title, p.pledge_name_ko, e.start_date, s.n_terms_matched, s.n_terms_in_title,
-               round(s.score, 4) as score, s.matched
-        from marts.search_tokens(?::varchar[]) s
+        f"""
+        select s.search_rank, s.event_key, e.municipality, e.term_number, e.pledge_code, e.event_seq,
+               e.last_report_date as report_date, e.title, p.pledge_name_ko, e.start_date, s.n_terms_matched,
+               s.n_terms_in_title, round(s.score, 4) as score, s.matched
+        from ({ranked}) s
         join marts.dim_event e using (event_key)
-        left join marts.dim_pledge p using (pledge_code)
+        left join marts.dim_pledge p on p.pledge_key = e.pledge_key
         order by s.search_rank
-        """
-        + (f" limit {int(limit)}" if limit else ""),
-        [tokens],
+        """,
+        [tokens, municipality, term_number],
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
