@@ -68,14 +68,28 @@ def lemmas(text: str) -> list[str]:
     return lemmas_of([text])[0]
 
 
+# Lemmas of the texts analysed in this process. A city's yearly report reprints most of the activities of
+# the reports before it word for word, so a run over a city's reports analyses each text once; bounded, so
+# that a run over hundreds of cities' reports does not keep every text.
+_ANALYSED: dict[str, list[str]] = {}
+ANALYSED_KEPT = 200_000
+
+
 def lemmas_of(texts: Sequence[str]) -> list[list[str]]:
     """The lemmas of many texts at once (Kiwi analyses a batch on its worker threads); a long compound
-    noun is followed by its known parts."""
-    if not texts:
-        return []
-    analysed = [_lemmas(morphemes) for morphemes in analyser().tokenize(list(texts))]
-    parts = compound_parts({t for tokens in analysed for t, unknown in tokens if unknown and len(t) >= COMPOUND_MIN})
-    return [[p for t, _ in tokens for p in (t, *parts.get(t, ()))] for tokens in analysed]
+    noun is followed by its known parts. A text's lemmas do not depend on the other texts of the batch."""
+    known = {t: _ANALYSED[t] for t in dict.fromkeys(texts) if t in _ANALYSED}
+    new = [t for t in dict.fromkeys(texts) if t not in known]
+    if new:
+        analysed = [_lemmas(morphemes) for morphemes in analyser().tokenize(new)]
+        unknown = {t for tokens in analysed for t, is_unknown in tokens if is_unknown and len(t) >= COMPOUND_MIN}
+        parts = compound_parts(unknown)
+        fresh = {text: [p for t, _ in tokens for p in (t, *parts.get(t, ()))] for text, tokens in zip(new, analysed)}
+        if len(_ANALYSED) + len(fresh) > ANALYSED_KEPT:
+            _ANALYSED.clear()
+        _ANALYSED.update(fresh)
+        known.update(fresh)
+    return [list(known[t]) for t in texts]
 
 
 def compound_parts(words: set[str]) -> dict[str, list[str]]:
