@@ -78,7 +78,8 @@ class ChangePlan:
                 "retract": self.retract,
                 "exports_behind": self.exports_behind,
                 "accept_truncated": self.accept_truncated,
-            }
+            },
+            ensure_ascii=False,  # periods name their municipality in Hangul, read as such in the Dagster UI
         )
 
     @classmethod

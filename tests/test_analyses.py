@@ -283,7 +283,7 @@ def test_activities_per_field_per_period(warehouse, compiled, wh_events):
         assert (r["people_attended"] or 0) == attended.get(key, 0), key
         assert (r["people_other_kinds"] or 0) == other.get(key, 0), key
     assert sum(r["n_activities"] for r in rows) == len(wh_events)
-    assert {r["field_name_ko"] for r in rows} == {"경제", "문화", "도시", "공동체", "복지"}
+    assert {r["field_name_ko"] for r in rows} == {"경제", "문화", "도시", "공동체", "복지", "기타"}
     # each city's periods in date order, fields in their order, city after city
     order = [(r["municipality"], r["report_date"]) for r in rows]
     assert order == sorted(order)

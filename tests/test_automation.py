@@ -24,13 +24,13 @@ def test_sensor_registers_a_new_report_and_requests_its_run(tmp_path, monkeypatc
         result = raw_reports_sensor(context)
         assert isinstance(result, SensorResult)
         [request] = result.run_requests
-        assert request.tags["dagster/asset_partition_range_start"] == "2020-12-31"
-        assert request.tags["dagster/asset_partition_range_end"] == "2020-12-31"
-        assert '"new": ["2020-12-31"]' in request.tags["pledge/plan"]  # the change plan, with the run
-        assert [req.partition_keys for req in result.dynamic_partitions_requests] == [["2020-12-31"]]
+        assert request.tags["dagster/asset_partition_range_start"] == "전주시/2020-12-31"
+        assert request.tags["dagster/asset_partition_range_end"] == "전주시/2020-12-31"
+        assert '"new": ["전주시/2020-12-31"]' in request.tags["pledge/plan"]  # the change plan, with the run
+        assert [req.partition_keys for req in result.dynamic_partitions_requests] == [["전주시/2020-12-31"]]
 
         # the same file again, not yet published: the same request (Dagster starts a run_key once)
-        instance.add_dynamic_partitions("reporting_periods", ["2020-12-31"])
+        instance.add_dynamic_partitions("reporting_periods", ["전주시/2020-12-31"])
         again = raw_reports_sensor(build_sensor_context(instance=instance, definitions=defs))
         assert [r.run_key for r in again.run_requests] == [request.run_key]
         assert again.dynamic_partitions_requests == []
@@ -38,14 +38,14 @@ def test_sensor_registers_a_new_report_and_requests_its_run(tmp_path, monkeypatc
         (raw / "new report (final).txt").write_bytes(SEED_REPORT.read_bytes() + b"\n")
         changed = raw_reports_sensor(build_sensor_context(instance=instance, definitions=defs))
         assert [r.run_key for r in changed.run_requests] != [request.run_key]
-        assert changed.run_requests[0].tags["dagster/asset_partition_range_end"] == "2020-12-31"
+        assert changed.run_requests[0].tags["dagster/asset_partition_range_end"] == "전주시/2020-12-31"
 
 
 def test_sensor_does_nothing_when_the_published_warehouse_holds_raw(tmp_path, monkeypatch, built_warehouse):
     monkeypatch.setenv("PLEDGE_RAW_DIR", str(built_warehouse.raw_dir))
     monkeypatch.setenv("PLEDGE_WAREHOUSE", str(built_warehouse.warehouse))
     with DagsterInstance.ephemeral() as instance:
-        instance.add_dynamic_partitions("reporting_periods", ["2020-12-31"])
+        instance.add_dynamic_partitions("reporting_periods", ["전주시/2020-12-31"])
         result = raw_reports_sensor(build_sensor_context(instance=instance, definitions=defs))
     assert isinstance(result, SkipReason) and "nothing to do" in result.skip_message, result
 

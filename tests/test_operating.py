@@ -75,7 +75,7 @@ def test_two_files_for_one_period_are_both_refused(tmp_path, monkeypatch, capsys
     (ws.raw_dir / "copy of report.txt").write_bytes(SEED_REPORT.read_bytes())
     assert ws.run() == 1
     err = capsys.readouterr().err
-    assert "period 2020-12-31 is also claimed" in err
+    assert "period 전주시/2020-12-31 is also claimed" in err
     assert not ws.warehouse.exists()  # nothing good to publish
 
 

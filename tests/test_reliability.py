@@ -365,7 +365,7 @@ def test_a_missing_raw_folder_is_refused_and_keeps_every_partition(ws, capsys):
     assert ws.run() == 2
     assert "folder of input reports is missing" in capsys.readouterr().err
     instance = DagsterInstance.from_config(str(ws.dagster_home))
-    assert instance.get_dynamic_partitions("reporting_periods") == ["2020-12-31"]
+    assert instance.get_dynamic_partitions("reporting_periods") == ["전주시/2020-12-31"]
     assert_last_good_kept(ws, before, ["2020-12-31"])
 
 

@@ -73,7 +73,7 @@ def raw_report(context: AssetExecutionContext) -> MaterializeResult:
         rows.append(info)  # per-period details go in the metadata table: one log event per run, not per period
     context.log.info(f"{len(rows)} report file(s) snapshotted")
     files = "| period | file | bytes | encoding | sha256 |\n|---|---|---|---|---|\n" + "\n".join(
-        f"| {r.report_date} | {md_text(r.file_name)} | {r.n_bytes} | {r.encoding} | `{r.sha256[:12]}` |" for r in rows
+        f"| {r.period_key} | {md_text(r.file_name)} | {r.n_bytes} | {r.encoding} | `{r.sha256[:12]}` |" for r in rows
     )
     return MaterializeResult(
         metadata={
