@@ -40,7 +40,8 @@ def test_the_plan_is_recorded_with_the_run_and_in_the_warehouse(tmp_path, monkey
     ws = _published_copy(tmp_path, monkeypatch, built_warehouse)
     (ws.raw_dir / "second.txt").write_text(redated(SEED_TEXT, "2021-06-30"), encoding="utf-8")
     plan = make_plan(discover_reports(ws.raw_dir), ws.warehouse)
-    assert (plan.new, plan.changed, plan.unchanged, plan.removed) == (["전주시/2021-06-30"], [], ["전주시/2020-12-31"], [])
+    expected = (["전주시/2021-06-30"], [], ["전주시/2020-12-31"], [])
+    assert (plan.new, plan.changed, plan.unchanged, plan.removed) == expected
     assert ws.run() == 0
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         run_id, loaded, recorded = con.execute(
