@@ -34,6 +34,7 @@ import tempfile
 import textwrap
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -536,7 +537,11 @@ def test_two_cities_runs_at_once_on_two_machines_both_publish_and_nothing_is_los
         jeonju_before = marts_rows(con, lake.READER_ALIAS, tables=CITY_TABLES)
     machines = {"a": machine_a, "b": machine_b}
     runs = {name: m.start("--full") for name, m in machines.items()}
-    results = {name: (*proc.communicate(timeout=RUN_TIMEOUT), proc.returncode) for name, proc in runs.items()}
+    # both pipes read at once: the run that holds the lock would block on a full pipe that nobody reads while
+    # the test waited for the other run, itself waiting for that lock
+    with ThreadPoolExecutor(len(runs)) as pool:
+        outputs = {name: pool.submit(proc.communicate, timeout=RUN_TIMEOUT) for name, proc in runs.items()}
+        results = {name: (*out.result(), runs[name].returncode) for name, out in outputs.items()}
     for out, err, code in results.values():
         ok(subprocess.CompletedProcess([], code, out, err))
     # the run that found the lock held said so once, naming the holder and its deadline, and waited for it
