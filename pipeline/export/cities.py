@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -55,24 +56,30 @@ def city_connection(published: Path, municipality: str) -> Iterator[duckdb.DuckD
             "where table_catalog = ? group by 1, 2 order by 1, 2",
             [source],
         ).fetchall()
-        con.execute("attach ':memory:' as city_scope (read_write)")
-        con.execute("use city_scope")
-        city = _literal(municipality)
-        events = f"select event_key from {ident(source)}.marts.dim_event where municipality = {city}"
-        for schema in sorted({r[0] for r in relations}):
-            con.execute(f"create schema if not exists {ident(schema)}")
-        for schema, table, columns in relations:
-            if "municipality" in columns:
-                where = f"where municipality = {city}"
-            elif "event_key" in columns:
-                where = f"where event_key in ({events})"
-            else:
-                where = ""
-            con.execute(
-                f"create view {ident(schema)}.{ident(table)} as "
-                f"select * from {ident(source)}.{ident(schema)}.{ident(table)} {where}"
-            )
-        yield con
+        # a catalog of this call's own: the shared deployment's reader connection may be reused
+        scope = f"city_scope_{uuid.uuid4().hex[:12]}"
+        con.execute(f"attach ':memory:' as {scope} (read_write)")
+        con.execute(f"use {scope}")
+        try:
+            city = _literal(municipality)
+            events = f"select event_key from {ident(source)}.marts.dim_event where municipality = {city}"
+            for schema in sorted({r[0] for r in relations}):
+                con.execute(f"create schema if not exists {ident(schema)}")
+            for schema, table, columns in relations:
+                if "municipality" in columns:
+                    where = f"where municipality = {city}"
+                elif "event_key" in columns:
+                    where = f"where event_key in ({events})"
+                else:
+                    where = ""
+                con.execute(
+                    f"create view {ident(schema)}.{ident(table)} as "
+                    f"select * from {ident(source)}.{ident(schema)}.{ident(table)} {where}"
+                )
+            yield con
+        finally:
+            con.execute(f"use {ident(source)}")
+            con.execute(f"detach {scope}")
 
 
 def fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
