@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.export.tables import ident
+from pipeline.export.tables import ident, sql_text
 from pipeline.shared import connect_published
 
 _UNSAFE = re.compile(r"[/\\\x00-\x1f]")
@@ -36,10 +36,6 @@ def folder_name(municipality: str) -> str:
     if not municipality or municipality.strip(".") == "" or _UNSAFE.search(municipality):
         raise ValueError(f"municipality {municipality!r} cannot name a folder")
     return municipality
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 @contextmanager
@@ -61,7 +57,7 @@ def city_connection(published: Path, municipality: str) -> Iterator[duckdb.DuckD
         con.execute(f"attach ':memory:' as {scope} (read_write)")
         con.execute(f"use {scope}")
         try:
-            city = _literal(municipality)
+            city = sql_text(municipality)
             events = f"select event_key from {ident(source)}.marts.dim_event where municipality = {city}"
             for schema in sorted({r[0] for r in relations}):
                 con.execute(f"create schema if not exists {ident(schema)}")

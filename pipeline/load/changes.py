@@ -20,6 +20,8 @@ from collections.abc import Iterable
 
 import duckdb
 
+from pipeline.raw.report_file import split_period_key
+
 HISTORY_TABLE = "staging.run_history"
 TABLE = "staging.periods_changed"
 RETRACTED_TABLE = "staging.retracted_periods"
@@ -152,7 +154,7 @@ def retract(con: duckdb.DuckDBPyConnection, periods: Iterable[str]) -> list[str]
     files = [
         {
             "report_date": str(held[k][0]),
-            "municipality": k.rpartition("/")[0],
+            "municipality": split_period_key(k)[0],
             "source_file": held[k][1],
             "source_sha256": held[k][2],
         }
