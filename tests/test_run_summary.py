@@ -51,7 +51,7 @@ def test_a_run_prints_its_steps_and_a_summary_and_logs_the_rest(tmp_path, monkey
     log = Path(re.search(r"^log +(\S+)", done.stdout, re.M).group(1))
     text = log.read_text(encoding="utf-8")
     assert log.parent == ws.warehouse.parent / "logs"
-    assert re.search(r"\d+ of \d+ PASS not_null_fct_events_event_key", text)
+    assert re.search(r"\d+ of \d+ PASS not_null_columns_fct_events_event_key", text)
     assert "STEP_SUCCESS" in text and "pledge_dbt_models" in text
     assert not re.search(r"\d+ of \d+ (START|PASS|OK)", done.stdout + done.stderr)  # no dbt node line printed
 

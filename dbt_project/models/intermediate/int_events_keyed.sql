@@ -2,7 +2,7 @@
 -- Dagster asset staging/event_keys (pipeline/identity/match.py): each report's activities are
 -- matched one-to-one to the previous report's of the same municipality and term, pledge by pledge (same dates and normalised title,
 -- then title, then dates, then title similarity), so a reworded or moved activity keeps its key.
--- A left join: an activity without a key fails the not_null test instead of disappearing.
+-- A left join: an activity without a key fails the not-null test instead of disappearing.
 with events as (
     select * from {{ ref('stg_events') }}
 ),
