@@ -1,7 +1,9 @@
 """Write-audit-publish and bad input: the warehouse analysts read is never broken.
 
 Every test builds its inputs from the real report, runs the real pipeline
-(Dagster + dbt) and inspects real DuckDB files.
+(Dagster + dbt) and inspects real DuckDB files. The bad and odd input files that one run can
+judge side by side are in tests/test_bad_input.py, all in one run; here are the cases that need
+a run of their own.
 """
 
 from __future__ import annotations
@@ -52,24 +54,6 @@ def ws(tmp_path, monkeypatch, built_warehouse) -> Workspace:
     return ws
 
 
-def test_refused_files_are_named_and_good_periods_still_published(tmp_path, monkeypatch, capsys):
-    ws = make_workspace(tmp_path, monkeypatch)
-    (ws.raw_dir / "empty.txt").write_bytes(b"")
-    (ws.raw_dir / "junk.txt").write_bytes(os.urandom(2048) + b"\x00" * 16)
-    (ws.raw_dir / "no header.txt").write_text(SEED_TEXT.replace("【2020. 12. 31.】", ""), encoding="utf-8")
-    (ws.raw_dir / "undecodable.txt").write_bytes(bytes([0xFF, 0xFE, 0xFA, 0x80]) * 100)
-    assert ws.run() == 1
-    err = capsys.readouterr().err
-    for name, reason in [
-        ("empty.txt", "empty"),
-        ("junk.txt", "binary"),
-        ("no header.txt", "no report date header"),
-        ("undecodable.txt", "cannot be decoded"),
-    ]:
-        assert f"REFUSED {name}: " in err and reason in err, (name, err)
-    assert counts(ws.warehouse)["dim_period"] == 1
-
-
 def test_two_files_for_one_period_are_both_refused(tmp_path, monkeypatch, capsys):
     ws = make_workspace(tmp_path, monkeypatch)
     (ws.raw_dir / "copy of report.txt").write_bytes(SEED_REPORT.read_bytes())
@@ -77,86 +61,6 @@ def test_two_files_for_one_period_are_both_refused(tmp_path, monkeypatch, capsys
     err = capsys.readouterr().err
     assert "period 전주시/2020-12-31 is also claimed" in err
     assert not ws.warehouse.exists()  # nothing good to publish
-
-
-def test_encodings_bom_crlf_and_cp949_load_like_utf8(tmp_path, monkeypatch):
-    # CP949 has no '•', '◦', '↳': a CP949 export prints other glyphs of the same role.
-    swapped = SEED_TEXT.translate(str.maketrans("•◦↳", "○○※"))
-    ws = make_workspace(tmp_path, monkeypatch, reports=[])
-    (ws.raw_dir / "utf8.txt").write_text(redated(swapped, "2020-12-31"), encoding="utf-8")
-    (ws.raw_dir / "bom crlf.txt").write_bytes(
-        b"\xef\xbb\xbf" + redated(swapped, "2020-12-30").replace("\n", "\r\n").encode("utf-8")
-    )
-    (ws.raw_dir / "euc-kr 보고서.txt").write_bytes(redated(swapped, "2020-12-29").replace("\n", "\r\n").encode("cp949"))
-    assert ws.run() == 0
-    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
-        per_period = dict(con.execute("select report_date::varchar, n_events from marts.dim_period").fetchall())
-        titles = con.execute("""
-            select count(distinct report_date) from marts.fct_events
-            group by pledge_code, event_seq, title having count(distinct report_date) <> 3
-        """).fetchall()
-    assert len(per_period) == 3 and len(set(per_period.values())) == 1, per_period
-    assert titles == []  # the same activities, word for word, in all three encodings
-
-
-def test_file_names_with_spaces_quotes_and_korean(tmp_path, monkeypatch):
-    ws = make_workspace(tmp_path, monkeypatch, reports=[])
-    name = '전주 보고서 "최종" it\'s; drop table x.txt'
-    (ws.raw_dir / name).write_bytes(SEED_REPORT.read_bytes())
-    assert ws.run() == 0
-    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
-        assert con.execute("select source_file from marts.dim_period").fetchone()[0] == name
-
-
-def test_damaged_reports_are_quarantined_not_half_loaded(tmp_path, monkeypatch):
-    lines = SEED_TEXT.split("\n")
-    data_rows = [i for i, line in enumerate(lines) if line[:1].isdigit() and line.count("\t") == 4]
-    row = data_rows[5]
-    variants = {}
-    # cut mid-row: the last data row loses the end of its HTML
-    cut = "\n".join(lines[: data_rows[-1]] + [lines[data_rows[-1]][: len(lines[data_rows[-1]]) // 2]])
-    variants["2020-12-01"] = (cut, data_rows[-1] + 1)
-    damaged = list(lines)
-    damaged[row] = damaged[row].replace("</ul>", "", 1).replace("</li>", "", 2)  # unclosed tags
-    variants["2020-12-02"] = ("\n".join(damaged), None)
-    damaged = list(lines)
-    damaged[row] = "\t".join(damaged[row].split("\t")[:3])  # a row with missing columns
-    variants["2020-12-03"] = ("\n".join(damaged), row + 1)
-    damaged = list(lines)
-    damaged[row] = damaged[row].replace("경 제 분 야", "우 주 분 야", 1)  # an unknown field label
-    variants["2020-12-04"] = ("\n".join(damaged), row + 1)
-    damaged = list(lines)
-    parts = damaged[row].split("\t")
-    damaged[row] = "\t".join(parts[:2] + ["제5호?"] + parts[3:])  # a pledge code in an unexpected form
-    variants["2020-12-05"] = ("\n".join(damaged), row + 1)
-
-    ws = make_workspace(tmp_path, monkeypatch)
-    for date, (text, _) in variants.items():
-        (ws.raw_dir / f"damaged {date}.txt").write_text(redated(text, date), encoding="utf-8")
-    exit_code = ws.run()
-    assert exit_code in (0, 1, 3)  # 3: published, with error-level parse issues
-    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
-        published = {
-            str(r[0]): r[1] for r in con.execute("select report_date, n_events from marts.dim_period").fetchall()
-        }
-        issues = con.execute(
-            "select report_date::varchar, source_line, issue_kind, message from staging.stg_parse_issues"
-        ).fetchall()
-        accounted = con.execute(
-            "select count(*) from marts.dim_period "
-            "where n_items_as_event + n_items_as_detail + n_items_as_issue <> n_list_items"
-        ).fetchone()[0]
-    assert "2020-12-31" in published
-    assert accounted == 0
-    for date, (_, line) in variants.items():
-        if date not in published:
-            continue  # refused whole: allowed, and then make run exits 1
-        mine = [i for i in issues if i[0] == date and i[2] not in ("date_after_report",)]
-        assert mine, f"{date}: damage loaded without a parse issue"
-        if line is not None:
-            assert any(i[1] == line for i in mine), (date, line, mine)
-    if len(published) < 1 + len(variants):
-        assert exit_code == 1
 
 
 def test_failed_audit_publishes_nothing_and_names_the_test(ws, monkeypatch, capsys):

@@ -229,44 +229,11 @@ def test_error_level_parse_issues_show_in_the_exit_status_and_the_summary(ws, ca
 
 
 # 5 ---------------------------------------------------------------------------------------------
-def test_unreadable_and_odd_files_are_refused_by_name_while_good_periods_publish(tmp_path, monkeypatch, capsys):
-    ws = make_workspace(tmp_path, monkeypatch)
-    (ws.raw_dir / "folder.txt").mkdir()
-    os.mkfifo(ws.raw_dir / "pipe.txt")
-    (ws.raw_dir / "dangling.txt").symlink_to(tmp_path / "nowhere.txt")
-    (ws.raw_dir / "io error.txt").symlink_to("/proc/self/mem")  # read() fails with EIO, even as root
-    assert ws.run() == 1
-    err = capsys.readouterr().err
-    for name, reason in [
-        ("folder.txt", "a folder"),
-        ("pipe.txt", "named pipe"),
-        ("dangling.txt", "dangling link"),
-        ("io error.txt", "cannot be read"),
-    ]:
-        assert f"REFUSED {name}: " in err and reason in err, (name, err)
-    assert periods(ws.warehouse) == ["2020-12-31"]
+# Unreadable and odd files refused by name: tests/test_bad_input.py, in one run with every other kind of bad input.
 
 
 # 6 ---------------------------------------------------------------------------------------------
-def test_full_width_codes_dates_and_header_read_like_ascii(tmp_path, monkeypatch, built_warehouse):
-    ws = make_workspace(tmp_path, monkeypatch)
-    width = str.maketrans("0123456789.-", "０１２３４５６７８９．－")
-    lines = SEED_TEXT.replace("【2020. 12. 31.】", "【２０２０．１２．３１．】".replace("．", "． ")).split("\n")
-    for i, line in enumerate(lines):
-        cells = line.split("\t")
-        if len(cells) == 5 and cells[0].isdigit():
-            cells[2] = cells[2].translate(width)  # ５-１
-            lines[i] = "\t".join(cells)
-    (ws.raw_dir / SEED_REPORT.name).write_text("\n".join(lines), encoding="utf-8")
-    assert ws.run() == 0
-    query = "select pledge_code, event_seq, title, start_date, end_date from marts.fct_events order by all"
-    with (
-        duckdb.connect(str(ws.warehouse), read_only=True) as a,
-        duckdb.connect(str(built_warehouse.warehouse), read_only=True) as b,
-    ):
-        assert a.execute(query).fetchall() == b.execute(query).fetchall()
-
-
+# Full-width codes, dates and header in a whole run: tests/test_bad_input.py.
 def test_full_width_digits_and_dots_in_activity_dates_read_like_ascii():
     """Dates inside the activity lists (`'２０．５．１．`, `１１．２２．～１２．３．`), read through the raw
     boundary (decode_report) like the same text in ASCII: same dates, precisions and people figures."""
@@ -335,26 +302,7 @@ def test_items_nested_deeper_than_the_html_parser_reads_are_parse_errors():
 
 
 # 9 ---------------------------------------------------------------------------------------------
-def test_utf16_nul_bytes_and_two_header_dates(tmp_path, monkeypatch, capsys):
-    from pipeline.raw.report_file import ReportFileError, decode_report
-
-    ws = make_workspace(tmp_path, monkeypatch, reports=[])
-    (ws.raw_dir / "utf16.txt").write_bytes(SEED_TEXT.encode("utf-16"))  # with its BOM
-    late_nul = redated(SEED_TEXT, "2020-11-30")
-    (ws.raw_dir / "late nul.txt").write_text(late_nul[:-100] + "\x00" + late_nul[-100:], encoding="utf-8")
-    (ws.raw_dir / "two dates.txt").write_text(
-        redated(SEED_TEXT, "2020-10-31").replace("【2020. 10. 31.】", "【2020. 10. 31.】\n【2020. 9. 30.】", 1),
-        encoding="utf-8",
-    )
-    assert ws.run() == 1
-    err = capsys.readouterr().err
-    assert "REFUSED late nul.txt:" in err and "binary content (NUL bytes" in err
-    assert "REFUSED two dates.txt:" in err and "two header dates" in err
-    assert periods(ws.warehouse) == ["2020-12-31"]
-    with pytest.raises(ReportFileError, match="NUL"):
-        decode_report(b"\x00" + SEED_TEXT.encode("utf-8"), "early.txt")  # the same rule at any position
-
-
+# UTF-16, NUL bytes and two header dates in a whole run: tests/test_bad_input.py.
 def test_a_missing_raw_folder_is_refused_and_keeps_every_partition(ws, capsys):
     from dagster import DagsterInstance
 
@@ -415,7 +363,8 @@ def test_a_future_period_warns_and_can_be_retracted(ws, capsys):
 
 
 # the Dagster UI -----------------------------------------------------------------------------------
-def test_report_text_and_file_names_stay_text_in_dagster_markdown(tmp_path, monkeypatch):
+def test_report_text_stays_text_in_dagster_markdown():
+    """A file name in the same markup: tests/test_bad_input.py, on the RAW_REPORT materialization of a run."""
     from pipeline.report.preview import markdown_preview, md_text
 
     hostile = '<img src=x onerror="alert(1)"> [click](javascript:alert(2)) ![i](http://x/y.png) `code` **b**'
@@ -427,16 +376,3 @@ def test_report_text_and_file_names_stay_text_in_dagster_markdown(tmp_path, monk
         con.execute("create table t as select ? as title", [hostile])
         preview = markdown_preview(con, "t", 1, max_chars=500)
     assert preview.splitlines()[2] == f"| {cell} |"
-
-    ws = make_workspace(tmp_path, monkeypatch, reports=[])
-    name = '<b onmouseover="x">[a](javascript:b).txt'
-    (ws.raw_dir / name).write_bytes(SEED_REPORT.read_bytes())
-    from dagster import DagsterInstance
-
-    from pipeline.defs.assets.raw import RAW_REPORT
-
-    assert ws.run() == 0
-    instance = DagsterInstance.from_config(str(ws.dagster_home))
-    event = instance.get_latest_materialization_event(RAW_REPORT)
-    files = event.asset_materialization.metadata["files"].value
-    assert md_text(name) in files and "<b" not in files
