@@ -13,8 +13,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 import re
 import shutil
+import subprocess
 from html import unescape
 from pathlib import Path
 from urllib.parse import unquote
@@ -27,7 +29,10 @@ from pipeline.export.cities import city_connection, each_city, fingerprints
 from pipeline.export.tables import CSV_DIR, TABLES
 from pipeline.export.workbook import SHEETS, WORKBOOK_NAME
 from pipeline.report.cities import INDEX_CHART_ID
+from pipeline.search.__main__ import main
+from pipeline.search.index import search
 from testkit.cities import write_four_series
+from testkit.workspace import REPO
 
 from .analyst_fixtures import chromium
 from .conftest import use_workspace
@@ -36,15 +41,26 @@ CITIES = ("군산시", "전주시")
 JEONJU, GUNSAN = "전주시", "군산시"
 
 
+# Search: one activity of pledge 50 (2020 온두레공동체 사업 기자브리핑, '19. 12. 24), and the pledge as each
+# city names it. In the other city's report pledge 50 has a name of its own: the same code, the same
+# activities, so only a join on the pledge itself shows the right name.
+QUERY = "온두레 기자브리핑을"
+REAL_PLEDGE = "\t50\t전주 온두레 공동체 2.0\t"
+OTHER_PLEDGE = "\t50\t군산 온두레 공동체 2.0\t"
+
+
 @pytest.fixture(scope="module")
 def cities(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         ws = use_workspace(tmp_path_factory.mktemp("cities"), mp)
-        write_four_series(ws.raw_dir)
+        other = write_four_series(ws.raw_dir)["other_city"]
+        text = other.read_text(encoding="utf-8")
+        assert text.count(REAL_PLEDGE) == 3
+        other.write_text(text.replace(REAL_PLEDGE, OTHER_PLEDGE), encoding="utf-8")
         assert ws.run() == 0
-    ws.export_dir = ws.warehouse.parent / "export"
-    ws.report_dir = ws.warehouse.parent / "report"
-    return ws
+        ws.export_dir = ws.warehouse.parent / "export"
+        ws.report_dir = ws.warehouse.parent / "report"
+        yield ws
 
 
 def count(ws, sql: str, params=()) -> int:
@@ -351,3 +367,55 @@ def test_a_municipalitys_view_of_the_warehouse_holds_its_rows_only(cities):
         assert con.execute("select count(*) from marts.dim_field").fetchone()[0] == count(
             cities, "select count(*) from marts.dim_field"
         ), "a vocabulary keeps all its rows"
+
+
+# Search over several municipalities and terms (pipeline/search/, docs/search.md "Cities and terms")
+def test_identical_activities_of_two_cities_are_each_found_once_and_a_city_or_term_keeps_its_own(cities, capsys):
+    with cities.connect() as con:
+        everywhere = search(con, QUERY)
+        macro = con.execute(
+            "select event_key, municipality, term_number, pledge_name_ko from marts.search_activities(?)", [QUERY]
+        ).fetchall()
+        macro_gunsan = con.execute(
+            "select municipality, term_number from marts.search_activities(?, municipality := '군 산 시')", [QUERY]
+        ).fetchall()
+        term8 = search(con, QUERY, term_number=8)
+    best = [r for r in everywhere if r["title"].startswith("2020 온두레공동체 사업 기자브리핑")]
+    # the same activity in each series, once each (three event_keys), its pledge named as that city names it
+    assert len({r["event_key"] for r in best}) == len(best) == 3
+    assert {(r["municipality"], r["term_number"], r["pledge_name_ko"]) for r in best} == {
+        ("전주시", 7, "전주 온두레 공동체 2.0"),
+        ("전주시", 8, "전주 온두레 공동체 2.0"),
+        ("군산시", 7, "군산 온두레 공동체 2.0"),
+    }
+    assert len({r["event_key"] for r in everywhere}) == len(everywhere)  # no result repeated per city
+    assert [(k, m, t, n) for k, m, t, n in macro] == [
+        (r["event_key"], r["municipality"], r["term_number"], r["pledge_name_ko"]) for r in everywhere
+    ]
+    assert set(macro_gunsan) == {("군산시", 7)} and len(macro_gunsan) == len(everywhere) // 3
+    assert {(r["municipality"], r["term_number"]) for r in term8} == {("전주시", 8)}
+    assert [r["search_rank"] for r in term8] == list(range(1, len(term8) + 1))
+
+    # make search CITY=... TERM=...: the limits reach it through the environment, the JSON names both
+    env = {**os.environ, "PLEDGE_WAREHOUSE": str(cities.warehouse)}
+    done = subprocess.run(
+        ["make", "-s", "--no-print-directory", "search", f"Q={QUERY}", "CITY=군산시", "TERM=7", "FORMAT=json"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    gunsan = json.loads(done.stdout)
+    assert {(r["municipality"], r["term_number"]) for r in gunsan} == {("군산시", 7)}
+    assert len(gunsan) == len(everywhere) // 3
+    assert {"event_key", "pledge_code", "event_seq", "report_date", "score"} <= gunsan[0].keys()
+    assert gunsan[0]["title"].startswith("2020 온두레공동체 사업 기자브리핑")
+    assert gunsan[0]["pledge_name_ko"] == "군산 온두레 공동체 2.0"
+
+    # the text shows each result's municipality and term; a city with no report is refused, not searched
+    assert main([QUERY, "--city", "전주시", "--term", "민선8기", "--limit", "1"]) == 0
+    assert "전주시 민선8기 · 50 전주 온두레 공동체 2.0" in capsys.readouterr().out
+    assert main([QUERY, "--city", "서울시"]) == 2
+    assert "군산시, 전주시" in capsys.readouterr().err
