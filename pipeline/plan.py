@@ -12,7 +12,11 @@ import duckdb
 from pipeline.export import freshness
 from pipeline.raw.discover import Discovery
 
-PLAN_TAG = "pledge/plan"  # the run's change plan (JSON), recorded with the run and in staging.run_history
+# The run's change plan in a line (`plan.describe()`), as a tag of its run. The plan itself (JSON, with
+# every period key) goes with the staging step's run configuration into staging.run_history: a tag is a
+# row of an indexed table, which Postgres refuses above about 2,700 bytes (1,000 periods' keys are 18 KB).
+PLAN_TAG = "pledge/plan"
+PLAN_TAG_CHARS = 500
 
 
 @dataclass
@@ -64,6 +68,11 @@ class ChangePlan:
             if on
         ]
         return "periods: " + ", ".join(parts) + (f"; {'; '.join(why)}" if why else "")
+
+    def tag(self) -> str:
+        """The plan in a line, short enough for a tag whatever it retracts."""
+        line = self.describe()
+        return line if len(line) <= PLAN_TAG_CHARS else line[: PLAN_TAG_CHARS - 1] + "…"
 
     def as_json(self) -> str:
         return json.dumps(

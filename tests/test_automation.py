@@ -26,7 +26,9 @@ def test_sensor_registers_a_new_report_and_requests_its_run(tmp_path, monkeypatc
         [request] = result.run_requests
         assert request.tags["dagster/asset_partition_range_start"] == "전주시/2020-12-31"
         assert request.tags["dagster/asset_partition_range_end"] == "전주시/2020-12-31"
-        assert '"new": ["전주시/2020-12-31"]' in request.tags["pledge/plan"]  # the change plan, with the run
+        plan = request.run_config["ops"]["staging_tables"]["config"]["plan"]
+        assert '"new": ["전주시/2020-12-31"]' in plan  # the change plan, with the run
+        assert request.tags["pledge/plan"].startswith("periods: 1 new")
         assert [req.partition_keys for req in result.dynamic_partitions_requests] == [["전주시/2020-12-31"]]
 
         # the same file again, not yet published: the same request (Dagster starts a run_key once)
@@ -70,3 +72,19 @@ def test_definitions_load_with_one_lineage_graph():
     upstream = graph.get(AssetKey(["staging", "stg_events"])).parent_keys
     assert AssetKey(["staging", "events"]) in upstream  # dbt source = the Python staging asset
     assert defs.resolve_job_def("build_warehouse") is not None
+
+
+def test_the_run_request_of_a_thousand_new_periods_has_short_tags():
+    """Dagster on Postgres indexes every tag and refuses one above about 2,700 bytes: the plan of a
+    region's first load (1,000 reports) goes in the run configuration, and the tag says it in a line."""
+    from types import SimpleNamespace
+
+    from pipeline.defs.automation import run_request_for
+    from pipeline.plan import ChangePlan
+
+    keys = [f"가{i:03d}시/{y}-12-31" for i in range(250) for y in range(2020, 2024)]
+    found = SimpleNamespace(reports={k: SimpleNamespace(sha256="0" * 64) for k in keys})
+    request = run_request_for(ChangePlan(new=keys, retract=keys[:200]), found, keys)
+    assert max(len(v.encode()) for v in request.tags.values()) < 1000, request.tags
+    assert request.tags["pledge/plan"].startswith("periods: 1000 new")
+    assert len(request.run_config["ops"]["staging_tables"]["config"]["plan"]) > 18_000

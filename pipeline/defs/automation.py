@@ -55,13 +55,13 @@ def run_request_for(plan: ChangePlan, found: Discovery, ordered: list[str]) -> R
     """The one run that carries out `plan` (`make run` and the sensor both start it): the partition
     range of the periods to load (`ordered`: the instance's periods in order); with none to load (the
     matcher or the dbt project changed, or a retraction), the unpartitioned assets only; with nothing to
-    build, the exports that are behind. The plan as a tag; full refresh and retractions as typed run
-    configuration."""
+    build, the exports that are behind. The plan in a line as a tag; the plan itself, full refresh and
+    retractions as typed run configuration."""
     from pipeline.definitions import defs
     from pipeline.defs.assets.exports import EXPORT_KEYS
     from pipeline.defs.assets.parsed import INGEST_KEYS
 
-    tags, selection = {PLAN_TAG: plan.as_json()}, None
+    tags, selection = {PLAN_TAG: plan.tag()}, None
     if plan.to_load:
         positions = sorted(ordered.index(k) for k in plan.to_load)
         tags.update(range_tags(ordered[positions[0]], ordered[positions[-1]]))
@@ -74,7 +74,9 @@ def run_request_for(plan: ChangePlan, found: Discovery, ordered: list[str]) -> R
     config = (
         {
             "ops": {
-                "staging_tables": {"config": {"full_refresh": plan.full, "retract": plan.retract}},
+                "staging_tables": {
+                    "config": {"full_refresh": plan.full, "retract": plan.retract, "plan": plan.as_json()}
+                },
                 "pledge_dbt_models": {"config": {"full_refresh": plan.full}},
             }
         }

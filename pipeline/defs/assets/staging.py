@@ -18,7 +18,6 @@ from pipeline.defs.assets.parsed import PARSED_ACTIVITIES
 from pipeline.defs.partitions import reporting_periods
 from pipeline.defs.warehouse_resource import WarehouseResource
 from pipeline.load import changes, parse_cache, staging
-from pipeline.plan import PLAN_TAG
 from pipeline.raw.report_file import split_period_key
 
 STAGING_KEYS = {table: AssetKey(["staging", table]) for table in staging.STAGING_TABLES}
@@ -28,9 +27,9 @@ class StagingConfig(Config):
     """Run configuration of the staging load (`make run ARGS=--full`, `--retract PERIOD`)."""
 
     full_refresh: bool = False  # reload every period, whether or not it changed
-    retract: list[
-        str
-    ] = []  # periods (`전주시/2020-12-31`) to remove from the warehouse, recorded in staging.run_history
+    # periods (`전주시/2020-12-31`) to remove from the warehouse, recorded in staging.run_history
+    retract: list[str] = []
+    plan: str = "{}"  # the run's change plan (JSON, pipeline/plan.py), recorded in staging.run_history
 
 
 @multi_asset(
@@ -68,9 +67,7 @@ def staging_tables(context: AssetExecutionContext, config: StagingConfig, wareho
         to_load = parse_cache.periods_to_load(periods, staging.loaded_fingerprints(con), config.full_refresh)
         loaded = staging.load_periods(con, to_load)
         # this build's row of staging.run_history, read by the incremental dbt facts
-        changes.start(
-            con, context.run.run_id, [split_period_key(k)[1] for k in to_load], context.run.tags.get(PLAN_TAG)
-        )
+        changes.start(con, context.run.run_id, [split_period_key(k)[1] for k in to_load], config.plan)
         retracted = changes.retract(con, retract)
         if retracted:
             context.log.info(f"retracted {', '.join(map(str, retracted))}")
@@ -82,7 +79,7 @@ def staging_tables(context: AssetExecutionContext, config: StagingConfig, wareho
             asset_key=key,
             metadata={
                 "periods_loaded": MetadataValue.json(sorted(str(d) for d in to_load)),
-                "change_plan": MetadataValue.json(json.loads(context.run.tags.get(PLAN_TAG, "{}"))),
+                "change_plan": MetadataValue.json(json.loads(config.plan)),
                 "rows_loaded": loaded[table],
                 "dagster/row_count": totals[table],
                 "table": f"{staging.SCHEMA}.{table}",
