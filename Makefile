@@ -98,7 +98,7 @@ test: $(MANIFEST) $(CLI_STAMP)
 	bin/test-prerequisites
 	$(MAKE) -s lint
 	env -u PLEDGE_POSTGRES_DSN -u PLEDGE_READER_DSN -u PLEDGE_LAKE_DATA_PATH -u PLEDGE_DAGSTER_POSTGRES_URL \
-	  $(BIN)/python -m pytest -n auto --dist loadfile --no-loadscope-reorder --durations=10 $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest -n auto --dist loadfile --durations=10 $(PYTEST_ARGS)
 
 # Scores what the pipeline publishes, so the warehouse is brought up to date first (a run with nothing
 # to do does nothing, in about a second).

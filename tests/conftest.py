@@ -10,29 +10,6 @@ import pytest
 
 from testkit.workspace import REPO, SEED_REPORT, Workspace  # noqa: F401 - re-exported to the tests
 
-# The files that take longest, slowest first (measured with `make test`, --durations=0): `make test` hands
-# each worker one file at a time (--dist loadfile) in the order collected (--no-loadscope-reorder), so a
-# long file started last would keep one worker busy after the other had run out of files.
-SLOWEST_FILES = (
-    "test_shared.py",
-    "test_reliability.py",
-    "test_faults.py",
-    "test_operating.py",
-    "test_periods.py",
-    "test_stable_keys.py",
-    "test_identity_incremental.py",
-    "test_parse_fanout.py",
-    "test_servers.py",
-    "test_report.py",
-    "test_shared_security.py",
-    "test_metrics.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    rank = {Path(__file__).parent / name: i for i, name in enumerate(SLOWEST_FILES)}
-    items.sort(key=lambda item: rank.get(item.path, len(rank)))  # stable: a file's own order is kept
-
 
 @pytest.fixture(scope="session")
 def session_monkeypatch() -> Iterator[pytest.MonkeyPatch]:
