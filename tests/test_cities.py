@@ -13,10 +13,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 import re
 import shutil
-import subprocess
 from html import unescape
 from pathlib import Path
 from urllib.parse import unquote
@@ -32,10 +30,10 @@ from pipeline.report.cities import INDEX_CHART_ID
 from pipeline.search.__main__ import main
 from pipeline.search.index import search
 from testkit.cities import write_four_series
-from testkit.workspace import REPO
 
 from .analyst_fixtures import chromium
 from .conftest import use_workspace
+from .test_search import make_search_json
 
 CITIES = ("군산시", "전주시")
 JEONJU, GUNSAN = "전주시", "군산시"
@@ -397,17 +395,7 @@ def test_identical_activities_of_two_cities_are_each_found_once_and_a_city_or_te
     assert [r["search_rank"] for r in term8] == list(range(1, len(term8) + 1))
 
     # make search CITY=... TERM=...: the limits reach it through the environment, the JSON names both
-    env = {**os.environ, "PLEDGE_WAREHOUSE": str(cities.warehouse)}
-    done = subprocess.run(
-        ["make", "-s", "--no-print-directory", "search", f"Q={QUERY}", "CITY=군산시", "TERM=7", "FORMAT=json"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    gunsan = json.loads(done.stdout)
+    gunsan = make_search_json(cities.warehouse, f"Q={QUERY}", "CITY=군산시", "TERM=7")
     assert {(r["municipality"], r["term_number"]) for r in gunsan} == {("군산시", 7)}
     assert len(gunsan) == len(everywhere) // 3
     assert {"event_key", "pledge_code", "event_seq", "report_date", "score"} <= gunsan[0].keys()

@@ -61,18 +61,23 @@ def test_the_index_weights_are_the_full_text_index_bm25(built_warehouse):
     assert all(theirs is not None and abs(mine - theirs) < 1e-9 for mine, theirs in rows), rows[:3]
 
 
-def test_make_search_json_is_one_array_best_first(built_warehouse):
-    env = {**os.environ, "PLEDGE_WAREHOUSE": str(built_warehouse.warehouse)}
+def make_search_json(warehouse, *variables: str) -> list[dict]:
+    """`make -s search ... FORMAT=json` against `warehouse` (the limits reach it through make's variables
+    and the environment): the one JSON array it prints."""
     done = subprocess.run(
-        ["make", "-s", "--no-print-directory", "search", "Q=어르신 일자리를", "FORMAT=json"],
+        ["make", "-s", "--no-print-directory", "search", *variables, "FORMAT=json"],
         cwd=REPO,
-        env=env,
+        env={**os.environ, "PLEDGE_WAREHOUSE": str(warehouse)},
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    found = json.loads(done.stdout)
+    return json.loads(done.stdout)
+
+
+def test_make_search_json_is_one_array_best_first(built_warehouse):
+    found = make_search_json(built_warehouse.warehouse, "Q=어르신 일자리를")
     assert len(found) > 5
     assert {"event_key", "pledge_code", "event_seq", "report_date", "score", "matched"} <= found[0].keys()
     assert [r["search_rank"] for r in found] == list(range(1, len(found) + 1))
