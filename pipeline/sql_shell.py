@@ -44,6 +44,7 @@ def shared_command(
 ) -> list[str]:
     """The client's command line on the shared warehouse: the lake attached read-only as `pledge`, through
     the reader's DSN when there is one."""
+    from pipeline.search.index import macro_statements
     from pipeline.shared import extensions, lake
 
     setup = [
@@ -51,6 +52,8 @@ def shared_command(
         f"ATTACH '{cfg.reader_uri.replace(chr(39), chr(39) * 2)}' AS {lake.READER_ALIAS} (READ_ONLY)",
         f"USE {lake.READER_ALIAS}",
         f"SET search_path='{lake.READER_ALIAS}.marts'",
+        # the lake keeps no macros: search_activities and search_tokens are made for this session
+        *macro_statements(temporary=True),
     ]
     argv = [str(cli or cli_path()), *options, "-cmd", "; ".join(setup)]
     if query:

@@ -479,6 +479,38 @@ def test_make_sql_reads_the_lake_with_the_duckdb_cli(cfg, machine_a, state):
     assert done.returncode != 0 and "read-only" in (done.stderr + done.stdout)
 
 
+def test_search_reads_the_lake_as_it_reads_the_embedded_file(cfg, machine_a, embedded):
+    """`make search` and the SQL macro on the shared warehouse (the lake keeps no macros: each reader makes
+    them for its session) rank exactly as on an embedded build of the same reports."""
+    from pipeline import sql_shell
+
+    def search(m: Machine) -> list[dict]:
+        done = ok(
+            subprocess.run(
+                [sys.executable, "-m", "pipeline.search", "--format", "json", "주민설명회를"],
+                cwd=REPO,
+                env=m.env(),
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        )
+        return json.loads(done.stdout)
+
+    shared = search(machine_a)
+    assert len(shared) > 10 and shared == search(embedded)
+    query = "select event_key from search_activities('주민설명회를') order by search_rank"
+    done = subprocess.run(
+        sql_shell.shared_command(cfg, query, options=("-json",)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    assert [r["event_key"] for r in json.loads(done.stdout)] == [r["event_key"] for r in shared]
+
+
 # 4 ------------------------------------------------------------------------------------------------------
 def test_time_travel_to_the_previous_runs_snapshot(cfg, state):
     snap_a = state["snap_a"]

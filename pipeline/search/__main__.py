@@ -42,15 +42,15 @@ def main(argv: list[str] | None = None) -> int:
         print('Give a query: make search Q="어르신 일자리"', file=sys.stderr)
         return 2
     city = "".join(args.city.split()) if args.city else None  # 군 산 시, as a report prints it, is 군산시
-    warehouse = settings.warehouse_path()
-    if not warehouse.exists():
-        print(f"No warehouse at {warehouse}: `make run` builds it.", file=sys.stderr)
-        return 1
-    import duckdb
-
     from pipeline.search.index import search
+    from pipeline.shared import open_published, published_label  # the file, or the shared DuckLake
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    warehouse = settings.warehouse_path()
+    con = open_published(warehouse)
+    if con is None:
+        print(f"No warehouse at {published_label(warehouse)}: `make run` builds it.", file=sys.stderr)
+        return 1
+    with con:
         # a misspelt city or a term the warehouse has no report of would find nothing, silently
         series = con.execute("select distinct municipality, term_number from marts.mart_search_documents").fetchall()
         if city is not None and city not in {m for m, _ in series}:

@@ -92,9 +92,32 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     }
 
 
-def create_macros(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"""
-        create or replace macro marts.search_tokens(query_tokens, municipality := null, term_number := null) as table
+def create_macros(con: duckdb.DuckDBPyConnection, *, temporary: bool = False) -> None:
+    """The search macros in `marts`, or, `temporary`, as this connection's own: a DuckLake keeps tables and
+    no macros, so a reader of the shared warehouse makes them on its connection (`make search`, `make sql`)."""
+    for statement in macro_statements(temporary=temporary):
+        con.execute(statement)
+
+
+def ensure_macros(con: duckdb.DuckDBPyConnection) -> str:
+    """The macros on a connection to the published warehouse: the file's own, or made for this connection;
+    returns how to name them there (`marts.` or nothing)."""
+    found = con.execute(
+        "select schema_name from duckdb_functions() where function_name = 'search_tokens' limit 1"
+    ).fetchone()
+    if found is None:
+        create_macros(con, temporary=True)
+        return ""
+    return "marts." if found[0] == "marts" else ""
+
+
+def macro_statements(*, temporary: bool = False) -> list[str]:
+    """The statements that make the macros (in `marts`, or temporary ones that read `marts` on the search path
+    of a connection whose default catalog is the lake)."""
+    create, at = ("create or replace temp macro ", "") if temporary else ("create or replace macro ", "marts.")
+    return [
+        f"""
+        {create}{at}search_tokens(query_tokens, municipality := null, term_number := null) as table
         -- (in this body an unqualified municipality or term_number is the parameter: columns are qualified)
         with asked as (select distinct unnest(query_tokens) as token),
         -- a lemma that is two known lemmas joined (마을버스) is asked as its parts, each also matching
@@ -149,7 +172,7 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
                        'score': -score, 'term': term,
                        'said': case when term = query_token then term else query_token || '→' || term end
                                || ' (' || fields || ')'
-                   }})), x -> x.said), ', ') as matched
+                   }})), lambda x: x.said), ', ') as matched
             from hits group by all
         ),
         per_activity as (
@@ -158,7 +181,7 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
                    count(*) filter (where in_title) as n_terms_in_title,
                    sum(score) as score,
                    array_to_string(list_transform(list_sort(list({{'token': query_token, 'said': matched}})),
-                                                  x -> x.said), '; ') as matched
+                                                  lambda x: x.said), '; ') as matched
             from per_token group by event_key
         )
         -- the score rounded: a sum's last bits depend on the order a parallel aggregate adds in, and must
@@ -167,9 +190,9 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
                    order by n_terms_matched desc, n_terms_in_title desc, round(score, 9) desc, event_key
                ) as search_rank, *
         from per_activity
-    """)
-    con.execute(f"""
-        create or replace macro marts.search_query_tokens(q) as (
+    """,
+        f"""
+        {create}{at}search_query_tokens(q) as (
             with words as (
                 select distinct unnest(string_split_regex(lower(q), '{WORD_SPLIT}')) as word
             ),
@@ -183,19 +206,20 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
                 select 1 from found g where g.word = f.word and g.token <> f.token and contains(g.token, f.token)
             )
         )
-    """)
-    con.execute("""
-        create or replace macro marts.search_activities(q, municipality := null, term_number := null) as table
+    """,
+        f"""
+        {create}{at}search_activities(q, municipality := null, term_number := null) as table
         select s.search_rank, s.event_key, e.municipality, e.term_number, e.pledge_code, e.event_seq,
                e.last_report_date as report_date, e.title, p.pledge_name_ko, s.n_terms_matched,
                s.n_terms_in_title, s.score, s.matched
-        from marts.search_tokens(marts.search_query_tokens(q), municipality := municipality,
+        from {at}search_tokens({at}search_query_tokens(q), municipality := municipality,
                                  term_number := term_number) s
         join marts.dim_event e using (event_key)
         -- pledge codes repeat across cities and terms: the pledge is the activity's own (pledge_key)
         left join marts.dim_pledge p on p.pledge_key = e.pledge_key
         order by s.search_rank
-    """)
+    """,
+    ]
 
 
 def search(
@@ -212,8 +236,9 @@ def search(
     tokens = unique(lemmas(query))
     if not tokens:
         return []
+    at = ensure_macros(con)
     # the limit before the joins: with many cities a broad query matches thousands of activities
-    ranked = "select * from marts.search_tokens(?::varchar[], municipality := ?::varchar, term_number := ?::integer)"
+    ranked = f"select * from {at}search_tokens(?::varchar[], municipality := ?::varchar, term_number := ?::integer)"
     if limit:
         ranked += f" order by search_rank limit {int(limit)}"
     cursor = con.execute(
