@@ -172,9 +172,11 @@ def bare_dbt_build(work: Path, warehouse: Path, repeat: int) -> dict:
         "DBT_PROJECT_DIR": str(DBT_DIR),
         "DBT_PROFILES_DIR": str(DBT_DIR),
     }
+    from pipeline.defs.assets.dbt import BUILD_ARGS  # the pipeline's own dbt command
+
     argv = [
         settings.dbt_executable(),
-        "build",
+        *BUILD_ARGS,
         "--target-path",
         str(folder / "target"),
         "--log-path",

@@ -39,6 +39,11 @@ class DbtBuildConfig(Config):
 # dbt for the machine's cores and cost a run of the real report 5-9 s (make bench: T1 32.7 s with
 # 749 events, 27.2 s with 399, 20 s with 182). A test that warns or fails is an asset observation on
 # the models it reads (its status and failed rows); the step's log counts the tests by status.
+# dbt's unit tests check the models' SQL on fixed inputs, not the data: as dbt advises, they run in development
+# and CI (`make test`: tests/test_dbt_unit_tests.py), not in every build.
+BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -47,7 +52,7 @@ class DbtBuildConfig(Config):
 def pledge_dbt_models(
     context: AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
-    """dbt build (models, seeds and tests) in the run's working database."""
+    """dbt build (models, seeds and data tests) in the run's working database."""
     build_db = warehouse.build_path()
     # dbt's launcher (pipeline/defs/bin/dbt-in-build-dir) finds the build folder from the same
     # setting as the warehouse resource; a resource configured with another path would build one
@@ -78,7 +83,7 @@ def pledge_dbt_models(
     pruning.start()
     try:
         tests: dict[str, str] = {}  # unique_id -> status
-        for event in dbt.cli(["build", *(["--full-refresh"] if full_refresh else [])], context=context).stream():
+        for event in dbt.cli([*BUILD_ARGS, *(["--full-refresh"] if full_refresh else [])], context=context).stream():
             status = event.metadata.get("status") if isinstance(event, AssetObservation) else None
             if status is not None:  # a test's outcome (dagster-dbt's event for a test that is not a check)
                 tests[str(event.metadata["unique_id"].value)] = str(status.value)
