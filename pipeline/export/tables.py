@@ -118,6 +118,20 @@ TABLES: tuple[Table, ...] = (
 )
 
 
+# With several municipalities the workbook at the top is the evaluators' comparison: one row per municipality,
+# term and report. Each municipality's staff have their activities in their own workbook, and every row of
+# every city is in the CSV and Parquet files at the top.
+COMPARISON = Table(
+    "비교",
+    "marts",
+    "mart_municipality_comparison",
+    "term_number, report_date, municipality",
+    "지자체 비교 (지자체·민선 기수·보고서마다 한 행)",
+    "comparison of the municipalities: one row per municipality, term and report",
+    sheet="비교",
+)
+
+
 def default_manifest_path() -> Path:
     return settings.DBT_PROJECT_DIR / "target" / "manifest.json"
 

@@ -5,7 +5,8 @@ what changed in the latest report, and the parse issues, after a sheet `읽어�
 explains every sheet and column in Korean first (the dbt YAML's `meta.ko`), for the city's staff, with
 the English description of the dbt docs beside it (both read from the dbt manifest, so the workbook and
 the docs site never disagree). The full history over every report is in the CSV and
-Parquet exports (`pipeline/export/tables.py`, `parquet.py`), where it belongs at any size.
+Parquet exports (`pipeline/export/tables.py`, `parquet.py`), where it belongs at any size. With several
+municipalities each has its own workbook (pipeline/export/cities.py), and the one at the top compares them.
 
 Written by XlsxWriter in `constant_memory` mode, row by row. Headers are the Korean term of each
 column with its English name (`시작일 (start date)`); dates are Excel dates, counts are numbers, flags
@@ -28,6 +29,7 @@ import duckdb
 import xlsxwriter
 
 from pipeline.export.tables import (
+    COMPARISON,
     TABLES,
     ModelDocs,
     Table,
@@ -53,6 +55,8 @@ FIRST_COLUMNS = ("pledge_code", "pledge_name_ko", "event_seq", "title", "status"
 LAST_COLUMNS = ("venue_key", "event_key")
 
 SHEETS: tuple[Table, ...] = tuple(t for t in TABLES if t.sheet)
+# the workbook at the top of a warehouse of several municipalities (each has its own with SHEETS)
+COMPARISON_SHEETS: tuple[Table, ...] = (COMPARISON,)
 # the 읽어보기 sheet's description columns: the city's staff read Korean first, the English is beside it
 DESCRIPTIONS = ("설명", "description (English)")
 KOREAN_WIDTH, ENGLISH_WIDTH = 60, 70
@@ -112,8 +116,10 @@ def _type_label(duck_type: str) -> str:
 def export_workbook(
     warehouse_path: Path, out_dir: Path, *, manifest_path: Path | None = None, municipality: str | None = None
 ) -> dict:
-    """Write out_dir/pledge_activity.xlsx from the published warehouse (opened read-only): every
-    municipality's rows, or `municipality`'s only.
+    """Write out_dir/pledge_activity.xlsx from the published warehouse (opened read-only): its SHEETS, with
+    `municipality`'s rows only when given; without one, in a warehouse of several municipalities, the
+    comparison of them (COMPARISON_SHEETS) instead, which a new city's report does not make a workbook of
+    every city's activities to rewrite.
     Returns {"workbook": path, "rows": {sheet: rows}, "tables": {sheet: "schema.table"}}."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -132,10 +138,12 @@ def export_workbook(
                 "group by 1 order by 1"
             ).fetchall()
         ]
-        layouts = {s.sheet: sheet_columns(_columns(con, s)) for s in SHEETS}
-        wheres = {s.sheet: s.where(municipality, sheet=True) for s in SHEETS}
+        several = municipality is None and len(periods) > 1  # `periods` has a line per municipality
+        sheets = COMPARISON_SHEETS if several else SHEETS
+        layouts = {s.sheet: sheet_columns(_columns(con, s)) for s in sheets}
+        wheres = {s.sheet: s.where(municipality, sheet=True) for s in sheets}
         counts = {
-            s.sheet: con.execute(f"select count(*) from {s.relation} {wheres[s.sheet]}").fetchone()[0] for s in SHEETS
+            s.sheet: con.execute(f"select count(*) from {s.relation} {wheres[s.sheet]}").fetchone()[0] for s in sheets
         }
         book = xlsxwriter.Workbook(
             str(tmp),
@@ -160,8 +168,10 @@ def export_workbook(
             )
             styles = _styles(book)
             readme = book.add_worksheet(README_SHEET)
-            _write_readme(readme, styles, docs, layouts, counts, periods, Path(warehouse_path).name, manifest_path)
-            for sheet in SHEETS:
+            _write_readme(
+                readme, styles, sheets, docs, layouts, counts, periods, Path(warehouse_path).name, manifest_path
+            )
+            for sheet in sheets:
                 _write_sheet(
                     con, book, styles, sheet, wheres[sheet.sheet], layouts[sheet.sheet], counts[sheet.sheet], docs
                 )
@@ -169,7 +179,7 @@ def export_workbook(
         finally:
             book.close()
     os.replace(tmp, final)
-    return {"workbook": str(final), "rows": counts, "tables": {s.sheet: f"{s.schema}.{s.table}" for s in SHEETS}}
+    return {"workbook": str(final), "rows": counts, "tables": {s.sheet: f"{s.schema}.{s.table}" for s in sheets}}
 
 
 def sheet_columns(columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -283,6 +293,7 @@ def _longest_header_line(text: str) -> float:
 def _write_readme(
     ws,
     styles,
+    sheets: tuple[Table, ...],
     docs: Mapping[str, ModelDocs],
     layouts,
     counts,
@@ -347,15 +358,15 @@ def _write_readme(
         row += 1
 
     row = _section(ws, row + 1, "시트 (sheets)", ("시트 (sheet)", "표 (table)", "행 수 (rows)", *DESCRIPTIONS), styles)
-    for sheet in SHEETS:
+    for sheet in sheets:
         model = docs.get(sheet.table)
         ws.write_string(row, 0, sheet.sheet, styles["text"])
         ws.write_string(row, 1, f"{sheet.schema}.{sheet.table}", styles["code"])
         ws.write_number(row, 2, counts[sheet.sheet], styles["int"])
-        korean = f"{sheet.label_ko}. {model.description_ko if model else ''} 전체 표: csv/{sheet.name}.csv"
-        english = (
-            f"{sheet.label_en}. {plain_text(model.description) if model else ''} The whole table: csv/{sheet.name}.csv"
-        )
+        # where the whole table is: the CSV files beside the workbook, or the Parquet files (every marts table)
+        whole = f"csv/{sheet.name}.csv" if sheet in TABLES else f"parquet/{sheet.table}.parquet"
+        korean = f"{sheet.label_ko}. {model.description_ko if model else ''} 전체 표: {whole}"
+        english = f"{sheet.label_en}. {plain_text(model.description) if model else ''} The whole table: {whole}"
         if counts[sheet.sheet] > MAX_DATA_ROWS:
             korean += f" — Excel은 {MAX_DATA_ROWS:,}행까지만 담으므로 이 시트는 앞부분만 보여 줍니다."
             english += f" — Excel holds {MAX_DATA_ROWS:,} rows: this sheet shows the first of them."
@@ -363,7 +374,7 @@ def _write_readme(
         row += 1
 
     row = _section(ws, row + 1, "열 (columns)", ("시트 (sheet)", "열 (column)", "형식 (type)", *DESCRIPTIONS), styles)
-    for sheet in SHEETS:
+    for sheet in sheets:
         model = docs.get(sheet.table)
         for column, duck_type in layouts[sheet.sheet]:
             description = model.columns.get(column, "") if model else ""

@@ -47,7 +47,7 @@ def _made(name: str, make: Callable[[Path, Callable[[str], bool]], tuple[list[Pa
     group_name="exports",
     description="워크북 — `warehouse/export/pledge_activity.xlsx`: each activity once, pledges, people figures "
     "and what changed in the latest report, parse issues, and a read-me sheet; with several municipalities, "
-    "also each one's own in `warehouse/export/<municipality>/`.",
+    "each one's own in `warehouse/export/<municipality>/`, and the one at the top compares them.",
 )
 def workbook_export(context: AssetExecutionContext) -> MaterializeResult:
     def make(published: Path, unchanged: Callable[[str], bool]):
