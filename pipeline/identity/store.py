@@ -235,48 +235,43 @@ class KeyPlan:
         return [d for d in self.periods if self.first_to_rekey is not None and d >= self.first_to_rekey]
 
 
-def plan_keys(con: duckdb.DuckDBPyConnection, series: Series | None = None) -> KeyPlan:
-    """From which period of `series` on the keys must be derived again (see the module's docstring)."""
+def plan_keys(con: duckdb.DuckDBPyConnection) -> dict[Series, KeyPlan]:
+    """For every series, from which of its periods on the keys must be derived again (see the module's
+    docstring). Three queries for every series at once: a warehouse of many cities holds hundreds."""
     _ensure_tables(con)
-    series = _the_series(con, series)
-    fingerprints: dict[dt.date, str] = {}
-    if _events_exist(con):
-        fingerprints = dict(
-            con.execute(
-                f"select report_date, {_FINGERPRINT_SQL} from {SCHEMA}.events where {_IN_SERIES} group by report_date",
-                list(series),
-            ).fetchall()
-        )
-    state = {
-        d: (efp, mfp, n)
-        for d, efp, mfp, n in con.execute(
-            f"select report_date, events_fingerprint, matcher_fingerprint, n_events from {STATE_TABLE} "
-            f"where {_IN_SERIES}",
-            list(series),
-        ).fetchall()
-    }
+    fingerprints: dict[Series, dict[dt.date, str]] = defaultdict(dict)
+    stored: dict[Series, dict[dt.date, tuple]] = defaultdict(dict)
+    state: dict[Series, dict[dt.date, tuple]] = defaultdict(dict)
+    events = _events_exist(con)
+    if events:
+        for m, t, d, fp in con.execute(
+            f"select municipality, term, report_date, {_FINGERPRINT_SQL} from {SCHEMA}.events group by all"
+        ).fetchall():
+            fingerprints[(m, t)][d] = fp
+    for m, t, d, efp, mfp, n in con.execute(
+        f"select municipality, term, report_date, events_fingerprint, matcher_fingerprint, n_events from {STATE_TABLE}"
+    ).fetchall():
+        state[(m, t)][d] = (efp, mfp, n)
     # the stored keys of a period must be one row per activity, each joining its staging row
-    join = f"left join {SCHEMA}.events e on {_same_period('k', 'e')}" if fingerprints else ""
-    joined = "count(e.event_seq)" if fingerprints else "0"
-    stored = {
-        d: (n, n_joined, n_distinct)
-        for d, n, n_joined, n_distinct in con.execute(
-            f"""
-        select k.report_date, count(*), {joined}, count(distinct (k.pledge_code, k.event_seq))
-        from {TABLE} k {join} where k.municipality is not distinct from ? and k.term is not distinct from ?
-        group by 1""",
-            list(series),
-        ).fetchall()
-    }
+    join = f"left join {SCHEMA}.events e on {_same_period('k', 'e')}" if events else ""
+    joined = "count(e.event_seq)" if events else "0"
+    for m, t, d, n, n_joined, n_distinct in con.execute(f"""
+        select k.municipality, k.term, k.report_date, count(*), {joined},
+               count(distinct (k.pledge_code, k.event_seq))
+        from {TABLE} k {join} group by all""").fetchall():
+        stored[(m, t)][d] = (n, n_joined, n_distinct)
     matcher = matcher_fingerprint()
-    stale = set()
-    for d, fp in fingerprints.items():
-        n_events = int(fp.split(":", 1)[0])
-        if state.get(d) != (fp, matcher, n_events) or stored.get(d) != (n_events, n_events, n_events):
-            stale.add(d)
-    removed = (set(state) | set(stored)) - set(fingerprints)
-    changed = stale | removed
-    return KeyPlan(sorted(fingerprints), fingerprints, min(changed) if changed else None)
+    plans = {}
+    for series in series_of(con):
+        prints = fingerprints.get(series, {})
+        stale = set()
+        for d, fp in prints.items():
+            n_events = int(fp.split(":", 1)[0])
+            if state[series].get(d) != (fp, matcher, n_events) or stored[series].get(d) != (n_events,) * 3:
+                stale.add(d)
+        changed = stale | ((set(state[series]) | set(stored[series])) - set(prints))
+        plans[series] = KeyPlan(sorted(prints), prints, min(changed) if changed else None)
+    return plans
 
 
 # ---------------------------------------------------------------- the registry of published keys
@@ -322,18 +317,27 @@ def register_stored_keys(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute(f"select count(*) from {REGISTRY_TABLE}").fetchone()[0]
 
 
+def registered_keys(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every key of the registry, of every series."""
+    _ensure_tables(con)
+    return {key for (key,) in con.execute(f"select distinct event_key from {REGISTRY_TABLE}").fetchall()}
+
+
 def load_published(
-    con: duckdb.DuckDBPyConnection, since: dt.date | None = None, series: Series | None = None
+    con: duckdb.DuckDBPyConnection,
+    since: dt.date | None = None,
+    series: Series | None = None,
+    keys: set[str] | None = None,
 ) -> Published:
     """The registry as matching the periods of `series` from `since` on needs it (all of them when None):
-    every key (of every series: a key is never given twice), and the published appearances in `series` of
-    the periods from `since` on and of the keys not stored before it (a key stored before `since` is in
-    the history: its other appearances are never candidates)."""
+    every key (of every series: a key is never given twice; `keys`, when the caller keeps them up to date,
+    read once for all series rather than once per series), and the published appearances in `series` of the
+    periods from `since` on and of the keys not stored before it (a key stored before `since` is in the
+    history: its other appearances are never candidates)."""
     _ensure_tables(con)
     series = _the_series(con, series)
     published = Published()
-    for (key,) in con.execute(f"select distinct event_key from {REGISTRY_TABLE} order by 1").fetchall():
-        published.add(key)
+    published.keys = registered_keys(con) if keys is None else keys
     where, params = "", []
     if since is not None:
         where = (
@@ -538,15 +542,15 @@ def update_keys(con: duckdb.DuckDBPyConnection) -> KeyUpdate:
     municipality and term apart: the first report of a term, or of a municipality, starts from no keys."""
     register_stored_keys(con)
     update = KeyUpdate([], [], [], [])
-    for series in series_of(con):
-        plan = plan_keys(con, series)
+    keys = registered_keys(con)  # kept up to date below with each series' keys, as the registry is
+    for series, plan in plan_keys(con).items():
         if plan.first_to_rekey is None:
             update.kept += plan.periods
             update.reused += plan.periods
             continue
         since = plan.first_to_rekey
         history = seed_history(con, since, series) if plan.reused else KeyHistory()
-        history.published = load_published(con, since, series)
+        history.published = load_published(con, since, series, keys)
         following = dict(itertools.pairwise(plan.periods))
         tables = [
             _to_table(history.key_period(records, following.get(d)))
@@ -560,6 +564,7 @@ def update_keys(con: duckdb.DuckDBPyConnection) -> KeyUpdate:
             for d in plan.rekeyed
         ]
         rewrite = _replace_periods(con, incoming, series, since, state_rows)
+        keys.update(incoming.column("event_key").to_pylist())  # registered by the write
         rewritten = set(rewrite)
         update.rewritten += rewrite
         update.kept += [d for d in plan.periods if d not in rewritten]
