@@ -48,7 +48,7 @@ def test_the_plan_is_recorded_with_the_run_and_in_the_warehouse(tmp_path, monkey
             "select run_id, periods_loaded::varchar[], plan->>'$.new' from staging.run_history "
             "order by recorded_at desc limit 1"
         ).fetchone()
-    assert loaded == ["2021-06-30"] and "2021-06-30" in recorded
+    assert loaded == ["전주시/2021-06-30"] and "2021-06-30" in recorded
     run = DagsterInstance.from_config(str(ws.dagster_home)).get_run_by_id(run_id)
     assert run.tags["pledge/plan"] == plan.describe()  # the plan in a line, with the run
     assert '"new": ["전주시/2021-06-30"]' in run.run_config["ops"]["staging_tables"]["config"]["plan"]

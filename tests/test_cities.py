@@ -29,7 +29,7 @@ from pipeline.export.workbook import README_SHEET, SHEETS, WORKBOOK_NAME
 from pipeline.report.cities import INDEX_CHART_ID
 from pipeline.search.__main__ import main
 from pipeline.search.index import search
-from testkit.cities import write_four_series
+from testkit.cities import write_four_series, write_report
 
 from .analyst_fixtures import chromium
 from .conftest import use_workspace
@@ -260,6 +260,26 @@ def test_a_municipality_no_longer_in_the_warehouse_loses_its_files_not_others(ci
 def rows(ws, sql: str) -> list[tuple]:
     with ws.connect() as con:
         return con.execute(sql).fetchall()
+
+
+def test_a_new_citys_report_rebuilds_its_own_period_and_no_other_citys_of_that_date(cities, tmp_path, monkeypatch):
+    """A third city's report of 2020-12-31 added to a copy of the warehouse: the build changes that city's
+    period alone (the incremental facts keep Jeonju's and 군산시's rows of that date as they were)."""
+    ws = use_workspace(tmp_path / "copy", monkeypatch)
+    shutil.copytree(cities.raw_dir, ws.raw_dir)
+    shutil.copytree(cities.warehouse.parent, ws.warehouse.parent)
+    # with each row's rowid: a row deleted and inserted again (rebuilt) comes back under another one
+    facts = "select rowid, * from marts.fct_events order by event_key, report_date"
+    before = rows(ws, facts)
+    write_report(ws.raw_dir, dt.date(2020, 12, 31), "익산시", 7, "a third city's name")
+    assert ws.run() == 0
+    changed = rows(ws, "select municipality, report_date::varchar, reason from staging.periods_changed")
+    assert sorted(changed) == [("익산시", "2020-12-31", "loaded"), ("익산시", "2020-12-31", "rekeyed")]
+    after = rows(ws, facts)
+    assert [r for r in after if r[3] != "익산시"] == before
+    assert len(after) - len(before) == count(
+        cities, "select count(*) from marts.fct_events where municipality = '군산시'"
+    )
 
 
 def test_all_four_reports_load_each_in_its_municipality_and_term(cities, monkeypatch):

@@ -308,7 +308,7 @@ def test_the_first_run_publishes_one_snapshot_recorded_with_its_run_and_dagster_
     snap = snaps[0]
     assert current(cfg).snapshot_id == snap.snapshot_id
     assert snap.info["periods"] == ["전주시/2020-12-31"]  # a period is its municipality's
-    assert {p["report_date"] for p in snap.info["periods_changed"]} == {"2020-12-31"}
+    assert {(p["municipality"], p["report_date"]) for p in snap.info["periods_changed"]} == {("전주시", "2020-12-31")}
     # The run id in the snapshot is the Dagster run's, and that run is in Dagster's Postgres storage.
     import psycopg2
 
@@ -539,7 +539,7 @@ def test_rollback_restores_the_previous_publish_and_a_run_elsewhere_rebuilds_fro
     assert lake_marts(cfg) == state["marts_a"]
     assert lake_marts(cfg, version=state["snap_b"]) == state["marts_b"], "the rolled-back state stays reachable"
     history = ok(machine_a.shared("history")).stdout
-    assert "rollback to snapshot" in history
+    assert "rollback to snapshot" in history and "periods changed: 전주시/2020-12-31 (loaded)" in history
     # Machine B has no local copy: its run restores the working copy from the lake's current (rolled-back)
     # snapshot, reloads the two periods the rollback took out, and publishes marts equal to the embedded build.
     done = ok(machine_b.run())

@@ -472,7 +472,7 @@ def _replace_periods(
         con.execute("begin transaction")
         try:
             if rewrite:
-                changes.add(con, rewrite, "rekeyed")  # read by the incremental dbt facts
+                changes.add(con, [changes.period_key(series[0], d) for d in rewrite], "rekeyed")  # read by dbt
                 con.execute(f"delete from {TABLE} where {in_rewrite}", list(series))
                 con.execute(
                     f"""insert into {TABLE} ({cols}) select {cols} from incoming_event_keys

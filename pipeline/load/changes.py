@@ -4,8 +4,9 @@ It answers the questions a user and a run ask of a build: which run made it and 
 that asked for it, the periods it loaded, re-keyed and retracted (and which files were retracted), and
 the dbt project that built its marts. Two views read it:
 
-- `staging.periods_changed`: the periods the newest build changed (loaded, re-keyed or retracted).
-  The incremental dbt facts (`fct_events`, `fct_event_dates`, `fct_attendees`) rebuild only these.
+- `staging.periods_changed`: the periods the newest build changed (loaded, re-keyed or retracted), each
+  its municipality's (a new city's report of a date changes that city's period of the date, not every
+  city's). The incremental dbt facts (`fct_events`, `fct_event_dates`, `fct_attendees`) rebuild only these.
 - `staging.retracted_periods`: every period taken out by `--retract`, with its file and the run.
 
 A build is a copy of the published warehouse, so its newest row is the published build's until the
@@ -26,13 +27,16 @@ HISTORY_TABLE = "staging.run_history"
 TABLE = "staging.periods_changed"
 RETRACTED_TABLE = "staging.retracted_periods"
 REASONS = ("loaded", "rekeyed", "retracted")  # why a period is in periods_changed: the column it comes from
+# the periods as keys (`전주시/2020-12-31`, pipeline/raw/report_file.py); a build recorded before municipalities
+# has its dates alone (`2020-12-31`), which stand for that date's period of every municipality
+PERIOD_COLUMNS = tuple(f"periods_{reason}" for reason in REASONS)
 _COLUMNS = {
     "run_id": "varchar not null",
     "recorded_at": "timestamp not null",
-    "periods_loaded": "date[]",
+    "periods_loaded": "varchar[]",
     "plan": "json",
-    "periods_rekeyed": "date[]",
-    "periods_retracted": "date[]",
+    "periods_rekeyed": "varchar[]",
+    "periods_retracted": "varchar[]",
     "retracted": "json",
     "dbt_fingerprint": "varchar",
 }
@@ -46,10 +50,25 @@ def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     for column, kind in _COLUMNS.items():
         con.execute(f"alter table {HISTORY_TABLE} add column if not exists {column} {kind.replace(' not null', '')}")
     _fold_earlier_tables(con)
+    for column in PERIOD_COLUMNS:  # dates before municipalities: kept as dates in the keys' column
+        kind = con.execute(
+            "select data_type from information_schema.columns where table_schema = 'staging' "
+            "and table_name = 'run_history' and column_name = ?",
+            [column],
+        ).fetchone()[0]
+        if kind == "DATE[]":
+            con.execute(
+                f"alter table {HISTORY_TABLE} alter column {column} set data type varchar[] "
+                f"using list_transform({column}, lambda d: strftime(d, '%Y-%m-%d'))"
+            )
+    changed = " union all ".join(
+        f"select unnest({column}) as period, '{reason}' as reason from {_LATEST}"
+        for column, reason in zip(PERIOD_COLUMNS, REASONS)
+    )
     con.execute(f"""create or replace view {TABLE} as
-        select unnest(periods_loaded) as report_date, 'loaded' as reason from {_LATEST}
-        union all select unnest(periods_rekeyed), 'rekeyed' from {_LATEST}
-        union all select unnest(periods_retracted), 'retracted' from {_LATEST}""")
+        select case when contains(period, '/') then regexp_extract(period, '^(.*)/[^/]*$', 1) end as municipality,
+               string_split(period, '/')[-1]::date as report_date, reason
+        from ({changed})""")
     con.execute(f"""create or replace view {RETRACTED_TABLE} as
         select (f->>'report_date')::date as report_date, f->>'source_file' as source_file,
                f->>'source_sha256' as source_sha256, recorded_at as retracted_at, run_id
@@ -85,10 +104,8 @@ def _fold_earlier_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"drop table {TABLE}")
 
 
-def start(
-    con: duckdb.DuckDBPyConnection, run_id: str, periods_loaded: Iterable[dt.date], plan_json: str | None
-) -> None:
-    """This build's row: the run, its plan and the periods its staging load loaded."""
+def start(con: duckdb.DuckDBPyConnection, run_id: str, periods_loaded: Iterable[str], plan_json: str | None) -> None:
+    """This build's row: the run, its plan and the periods (`전주시/2020-12-31`) its staging load loaded."""
     ensure_table(con)
     con.execute(
         f"insert into {HISTORY_TABLE} (run_id, recorded_at, periods_loaded, plan, periods_rekeyed, "
@@ -97,16 +114,21 @@ def start(
     )
 
 
-def add(con: duckdb.DuckDBPyConnection, periods: Iterable[dt.date], reason: str) -> None:
-    """This build also changed `periods`, for `reason` (`rekeyed`, `retracted`)."""
-    dates = sorted(set(periods))
-    if dates:
+def period_key(municipality: str | None, report_date: dt.date) -> str:
+    """`전주시/2020-12-31`; the date alone for keys of a layout before municipalities (every municipality's)."""
+    return f"{municipality}/{report_date.isoformat()}" if municipality else report_date.isoformat()
+
+
+def add(con: duckdb.DuckDBPyConnection, periods: Iterable[str], reason: str) -> None:
+    """This build also changed `periods` (`전주시/2020-12-31`), for `reason` (`rekeyed`, `retracted`)."""
+    keys = sorted(set(periods))
+    if keys:
         ensure_table(con)
         column = f"periods_{reason}"
         con.execute(
-            f"update {HISTORY_TABLE} set {column} = list_distinct(list_concat({column}, ?::date[])) "
+            f"update {HISTORY_TABLE} set {column} = list_distinct(list_concat({column}, ?::varchar[])) "
             f"where recorded_at = (select max(recorded_at) from {HISTORY_TABLE})",
-            [dates],
+            [keys],
         )
 
 
@@ -150,7 +172,6 @@ def retract(con: duckdb.DuckDBPyConnection, periods: Iterable[str]) -> list[str]
             [keys],
         ).fetchall()
     }
-    dates = sorted({held[k][0] for k in keys if k in held})
     files = [
         {
             "report_date": str(held[k][0]),
@@ -174,5 +195,5 @@ def retract(con: duckdb.DuckDBPyConnection, periods: Iterable[str]) -> list[str]
     except BaseException:
         con.execute("rollback")
         raise
-    add(con, dates, "retracted")
+    add(con, [k for k in keys if k in held], "retracted")
     return [k for k in keys if k in held]

@@ -195,7 +195,10 @@ def cmd_history(args) -> int:
         for snap in lake.snapshots(con):
             periods = (
                 ", ".join(
-                    f"{p['report_date']} ({p['reason']})" if isinstance(p, dict) else str(p)
+                    # a period is its municipality's (snapshots before municipalities name the date only)
+                    f"{'/'.join(filter(None, (p.get('municipality'), p['report_date'])))} ({p['reason']})"
+                    if isinstance(p, dict)
+                    else str(p)
                     for p in snap.info.get("periods_changed", [])
                 )
                 or "none"

@@ -192,10 +192,12 @@ class BothLocks:
 
 def _periods_changed(con: duckdb.DuckDBPyConnection) -> list[dict]:
     try:
-        rows = con.execute("select report_date, reason from staging.periods_changed order by 1, 2").fetchall()
+        rows = con.execute(
+            "select municipality, report_date, reason from staging.periods_changed order by 2, 1, 3"
+        ).fetchall()
     except duckdb.CatalogException:
         return []
-    return [{"report_date": str(d), "reason": r} for d, r in rows]
+    return [{"municipality": m, "report_date": str(d), "reason": r} for m, d, r in rows]
 
 
 def verify_lake(cfg: SharedConfig, expected, run_id: str) -> None:

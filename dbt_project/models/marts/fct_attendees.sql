@@ -9,12 +9,12 @@
 
 with figures as (
     select * from {{ ref('stg_attendee_figures') }}
-    where {{ in_changed_periods('report_date') }}
+    where {{ in_changed_periods() }}
 ),
 
 events as (
     select event_key, municipality, term_number, report_date, pledge_code, event_seq from {{ ref('int_events_keyed') }}
-    where {{ in_changed_periods('report_date') }}
+    where {{ in_changed_periods() }}
 )
 
 select

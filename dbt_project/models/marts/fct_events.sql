@@ -9,17 +9,17 @@
 
 with events as (
     select * from {{ ref('int_events_keyed') }}
-    where {{ in_changed_periods('report_date') }}
+    where {{ in_changed_periods() }}
 ),
 
 pledges as (
     select * from {{ ref('int_pledges_by_period') }}
-    where {{ in_changed_periods('report_date') }}
+    where {{ in_changed_periods() }}
 ),
 
 venues as (
     select * from {{ ref('int_event_venues') }}
-    where {{ in_changed_periods('report_date') }}
+    where {{ in_changed_periods() }}
 )
 
 select

@@ -18,7 +18,6 @@ from pipeline.defs.assets.parsed import PARSED_ACTIVITIES
 from pipeline.defs.partitions import reporting_periods
 from pipeline.defs.warehouse_resource import WarehouseResource
 from pipeline.load import changes, parse_cache, staging
-from pipeline.raw.report_file import split_period_key
 
 STAGING_KEYS = {table: AssetKey(["staging", table]) for table in staging.STAGING_TABLES}
 
@@ -67,7 +66,7 @@ def staging_tables(context: AssetExecutionContext, config: StagingConfig, wareho
         to_load = parse_cache.periods_to_load(periods, staging.loaded_fingerprints(con), config.full_refresh)
         loaded = staging.load_periods(con, to_load)
         # this build's row of staging.run_history, read by the incremental dbt facts
-        changes.start(con, context.run.run_id, [split_period_key(k)[1] for k in to_load], config.plan)
+        changes.start(con, context.run.run_id, to_load, config.plan)
         retracted = changes.retract(con, retract)
         if retracted:
             context.log.info(f"retracted {', '.join(map(str, retracted))}")
