@@ -499,6 +499,19 @@ def test_search_reads_the_lake_as_it_reads_the_embedded_file(cfg, machine_a, emb
 
     shared = search(machine_a)
     assert len(shared) > 10 and shared == search(embedded)
+    # an analyst's machine: the read-only role's DSN alone, no warehouse file, no pipeline settings
+    analyst = Machine(machine_a.root.parent / "analyst")
+    env = {k: v for k, v in analyst.env().items() if k not in (POSTGRES_DSN_ENV, LAKE_DATA_PATH_ENV)}
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.search", "--format", "json", "주민설명회를"],
+        cwd=REPO,
+        env={**env, READER_DSN_ENV: cfg.reader_dsn},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == shared
     query = "select event_key from search_activities('주민설명회를') order by search_rank"
     done = subprocess.run(
         sql_shell.shared_command(cfg, query, options=("-json",)),

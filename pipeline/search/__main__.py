@@ -20,6 +20,28 @@ def _term(value: str) -> int:
     return int(digits)
 
 
+def _published():
+    """A read-only connection on the published warehouse, read as `make sql` reads it: in the shared
+    deployment the DuckLake, through the read-only role when PLEDGE_READER_DSN is set (an analyst's
+    machine needs no other setting); otherwise the warehouse file. LookupError: nothing published yet."""
+    from pipeline.shared import lake, pg
+    from pipeline.shared.config import reader_config
+
+    cfg = reader_config()  # SharedConfigError for a setting that is not one
+    if cfg is None:
+        import duckdb
+
+        warehouse = settings.warehouse_path()
+        if not warehouse.is_file():
+            raise LookupError(f"No warehouse at {warehouse}: `make run` builds it.")
+        return duckdb.connect(str(warehouse), read_only=True)
+    pg.check(cfg.read_dsn)  # a refused credential: one line naming the role and the server
+    try:
+        return lake.connect_reader(cfg)
+    except lake.LakeMissingError:
+        raise LookupError("Nothing is published in the shared warehouse yet: `make run` builds it.") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make search", description=__doc__)
     parser.add_argument("query", nargs="*", help="the query (default: PLEDGE_SEARCH_QUERY, as make sets it)")
@@ -43,13 +65,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     city = "".join(args.city.split()) if args.city else None  # 군 산 시, as a report prints it, is 군산시
     from pipeline.search.index import search
-    from pipeline.shared import open_published, published_label  # the file, or the shared DuckLake
+    from pipeline.shared import lake, pg
+    from pipeline.shared.config import SharedConfigError
 
-    warehouse = settings.warehouse_path()
-    con = open_published(warehouse)
-    if con is None:
-        print(f"No warehouse at {published_label(warehouse)}: `make run` builds it.", file=sys.stderr)
+    try:
+        con = _published()
+    except LookupError as exc:
+        print(exc, file=sys.stderr)
         return 1
+    except (SharedConfigError, pg.AccessError, lake.LakeError) as exc:  # a setting, role or server it cannot use
+        print(exc, file=sys.stderr)
+        return 2
     with con:
         # a misspelt city or a term the warehouse has no report of would find nothing, silently
         series = con.execute("select distinct municipality, term_number from marts.mart_search_documents").fetchall()
