@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 import xlsxwriter
 
+from pipeline.export.cities import municipalities
 from pipeline.export.tables import (
     COMPARISON,
     TABLES,
@@ -138,7 +139,7 @@ def export_workbook(
                 "group by 1 order by 1"
             ).fetchall()
         ]
-        several = municipality is None and len(periods) > 1  # `periods` has a line per municipality
+        several = municipality is None and len(municipalities(con)) > 1
         sheets = COMPARISON_SHEETS if several else SHEETS
         layouts = {s.sheet: sheet_columns(_columns(con, s)) for s in sheets}
         wheres = {s.sheet: s.where(municipality, sheet=True) for s in sheets}

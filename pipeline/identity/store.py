@@ -42,6 +42,7 @@ from pipeline.identity.match import (
     matcher_fingerprint,
 )
 from pipeline.load import changes
+from pipeline.raw.report_file import period_key
 
 SCHEMA = "staging"
 TABLE = f"{SCHEMA}.event_keys"
@@ -472,7 +473,7 @@ def _replace_periods(
         con.execute("begin transaction")
         try:
             if rewrite:
-                changes.add(con, [changes.period_key(series[0], d) for d in rewrite], "rekeyed")  # read by dbt
+                changes.add(con, [period_key(series[0], d) for d in rewrite], "rekeyed")  # read by dbt
                 con.execute(f"delete from {TABLE} where {in_rewrite}", list(series))
                 con.execute(
                     f"""insert into {TABLE} ({cols}) select {cols} from incoming_event_keys

@@ -15,7 +15,6 @@ staging load begins this build's row.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterable
 
@@ -112,11 +111,6 @@ def start(con: duckdb.DuckDBPyConnection, run_id: str, periods_loaded: Iterable[
         "periods_retracted) values (?, current_timestamp, ?, ?, [], [])",
         [run_id, sorted(set(periods_loaded)), plan_json],
     )
-
-
-def period_key(municipality: str | None, report_date: dt.date) -> str:
-    """`전주시/2020-12-31`; the date alone for keys of a layout before municipalities (every municipality's)."""
-    return f"{municipality}/{report_date.isoformat()}" if municipality else report_date.isoformat()
 
 
 def add(con: duckdb.DuckDBPyConnection, periods: Iterable[str], reason: str) -> None:

@@ -78,7 +78,13 @@ class RawReport(BaseModel):
     @property
     def period_key(self) -> str:
         """The report's place among the reports: its municipality's period (`전주시/2020-12-31`)."""
-        return f"{self.municipality}/{self.report_date.isoformat()}"
+        return period_key(self.municipality, self.report_date)
+
+
+def period_key(municipality: str | None, report_date: dt.date) -> str:
+    """`전주시/2020-12-31`; the date alone where no municipality is known (rows of a layout before
+    municipalities: that date's period of every municipality)."""
+    return f"{municipality}/{report_date.isoformat()}" if municipality else report_date.isoformat()
 
 
 def split_period_key(key: str) -> tuple[str, dt.date]:
