@@ -264,13 +264,19 @@ def rows(ws, sql: str) -> list[tuple]:
 
 def test_a_new_citys_report_rebuilds_its_own_period_and_no_other_citys_of_that_date(cities, tmp_path, monkeypatch):
     """A third city's report of 2020-12-31 added to a copy of the warehouse: the build changes that city's
-    period alone (the incremental facts keep Jeonju's and 군산시's rows of that date as they were)."""
+    period alone (the incremental facts keep Jeonju's and 군산시's rows of that date as they were), and
+    the activity-grain models rebuild that city alone (every other city's rows kept as they were)."""
     ws = use_workspace(tmp_path / "copy", monkeypatch)
     shutil.copytree(cities.raw_dir, ws.raw_dir)
     shutil.copytree(cities.warehouse.parent, ws.warehouse.parent)
     # with each row's rowid: a row deleted and inserted again (rebuilt) comes back under another one
     facts = "select rowid, * from marts.fct_events order by event_key, report_date"
+    by_municipality = {
+        table: f"select rowid, * from marts.{table} order by all"
+        for table in ("dim_event", "fct_event_months", "fct_event_lifecycle", "mart_search_documents")
+    }
     before = rows(ws, facts)
+    kept = {table: rows(ws, sql) for table, sql in by_municipality.items()}
     write_report(ws.raw_dir, dt.date(2020, 12, 31), "익산시", 7, "a third city's name")
     assert ws.run() == 0
     changed = rows(ws, "select municipality, report_date::varchar, reason from staging.periods_changed")
@@ -280,6 +286,14 @@ def test_a_new_citys_report_rebuilds_its_own_period_and_no_other_citys_of_that_d
     assert len(after) - len(before) == count(
         cities, "select count(*) from marts.fct_events where municipality = '군산시'"
     )
+    for table, sql in by_municipality.items():
+        now = rows(ws, sql)
+        with ws.connect() as con:
+            columns = [d[0] for d in con.execute(f"select * from marts.{table} limit 0").description]
+        column = columns.index("municipality") + 1  # after the rowid
+        assert [r for r in now if r[column] != "익산시"] == kept[table], table
+        # the new city's rows are as many as those of 군산시, whose report is word for word the same
+        assert sum(r[column] == "익산시" for r in now) == sum(r[column] == GUNSAN for r in now) > 0, table
 
 
 def test_all_four_reports_load_each_in_its_municipality_and_term(cities, monkeypatch):

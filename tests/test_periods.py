@@ -387,7 +387,9 @@ def test_second_run_rebuilt_only_the_changed_periods_of_the_facts(periods):
     assert Y20 not in changed or changed[Y20] == "rekeyed"
 
 
-@pytest.mark.parametrize("table", [*INCREMENTAL_FACTS, "fct_event_lifecycle", "dim_event"])
+@pytest.mark.parametrize(
+    "table", [*INCREMENTAL_FACTS, "fct_event_lifecycle", "dim_event", "fct_event_months", "mart_search_documents"]
+)
 def test_incremental_facts_equal_a_fresh_build(periods, fresh_build, table):
     assert _rows(periods, table) == _rows(fresh_build, table)
 
