@@ -77,8 +77,8 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         from tf
         -- each weight carries its activity's municipality and term, so a search limited to one city
         -- or term filters the weights themselves rather than joining every match to the documents
+        -- not sorted by token: at 1,002 reports the sort cost a run 1.9 s and saved a search about 20 ms
         join {DOCUMENTS} d on d.event_key = tf.event_key, stats
-        order by token, tf.event_key, text_field
     """)
     con.execute(f"""
         create or replace table marts.search_vocabulary as
