@@ -6,7 +6,8 @@ the dbt project that built its marts. Two views read it:
 
 - `staging.periods_changed`: the periods the newest build changed (loaded, re-keyed or retracted), each
   its municipality's (a new city's report of a date changes that city's period of the date, not every
-  city's). The incremental dbt facts (`fct_events`, `fct_event_dates`, `fct_attendees`) rebuild only these.
+  city's). The incremental dbt facts (`fct_events`, `fct_event_dates`, `fct_attendees`) rebuild only these,
+  and the activity-grain models (`dim_event`, `fct_event_months`, ...) only these periods' municipalities.
 - `staging.retracted_periods`: every period taken out by `--retract`, with its file and the run.
 
 A build is a copy of the published warehouse, so its newest row is the published build's until the
