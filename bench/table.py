@@ -36,12 +36,14 @@ def targets(r: dict) -> list[Target]:
         out.append(Target(f"workbook export, {key} < 1 s", f"{export['s']:.2f} s", "1.00 s", export["s"] < 1))
     if parse:
         ceiling = f" (ceiling {parse['records_only_vs_lxml']:.0%})" if "records_only_vs_lxml" in parse else ""
+        # informative: an earlier target (parse at half lxml's speed) that the present ones replaced; the
+        # parse is now a small part of a run (see the runs' steps), and what it costs shows there
         out.append(
             Target(
-                "parse >= 50% of lxml floor",
+                "parse vs the lxml floor (informative)",
                 f"{parse['whole_vs_lxml']:.0%}{ceiling}",
-                "50%",
-                parse["whole_vs_lxml"] >= 0.5,
+                "-",
+                None,
             )
         )
     if t1 and "dagster" in floors and "dbt" in floors:
