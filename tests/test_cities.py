@@ -37,6 +37,8 @@ from .test_search import make_search_json
 
 CITIES = ("군산시", "전주시")
 JEONJU, GUNSAN = "전주시", "군산시"
+# the models built incrementally by municipality (dbt_project/macros/incremental_by_municipality.sql)
+BY_MUNICIPALITY = ("dim_event", "fct_event_months", "fct_event_lifecycle", "mart_search_documents")
 
 
 # Search: one activity of pledge 50 (2020 온두레공동체 사업 기자브리핑, '19. 12. 24), and the pledge as each
@@ -271,10 +273,7 @@ def test_a_new_citys_report_rebuilds_its_own_period_and_no_other_citys_of_that_d
     shutil.copytree(cities.warehouse.parent, ws.warehouse.parent)
     # with each row's rowid: a row deleted and inserted again (rebuilt) comes back under another one
     facts = "select rowid, * from marts.fct_events order by event_key, report_date"
-    by_municipality = {
-        table: f"select rowid, * from marts.{table} order by all"
-        for table in ("dim_event", "fct_event_months", "fct_event_lifecycle", "mart_search_documents")
-    }
+    by_municipality = {table: f"select rowid, * from marts.{table} order by all" for table in BY_MUNICIPALITY}
     before = rows(ws, facts)
     kept = {table: rows(ws, sql) for table, sql in by_municipality.items()}
     write_report(ws.raw_dir, dt.date(2020, 12, 31), "익산시", 7, "a third city's name")
@@ -294,6 +293,26 @@ def test_a_new_citys_report_rebuilds_its_own_period_and_no_other_citys_of_that_d
         assert [r for r in now if r[column] != "익산시"] == kept[table], table
         # the new city's rows are as many as those of 군산시, whose report is word for word the same
         assert sum(r[column] == "익산시" for r in now) == sum(r[column] == GUNSAN for r in now) > 0, table
+
+
+def test_a_retracted_citys_report_takes_its_rows_out_and_leaves_every_other_citys(cities, tmp_path, monkeypatch):
+    """군산시's only report, removed from raw/ and retracted from a copy of the warehouse: none of its rows is
+    left in the models rebuilt by municipality nor in the search index, and Jeonju's rows are as they were."""
+    ws = use_workspace(tmp_path / "copy", monkeypatch)
+    shutil.copytree(cities.raw_dir, ws.raw_dir)
+    shutil.copytree(cities.warehouse.parent, ws.warehouse.parent)
+    others = {
+        table: f"select rowid, * from marts.{table} where municipality <> '{GUNSAN}' order by all"
+        for table in BY_MUNICIPALITY
+    }
+    kept = {table: rows(ws, sql) for table, sql in others.items()}
+    ((source,),) = rows(ws, f"select source_file from marts.dim_period where municipality = '{GUNSAN}'")
+    (ws.raw_dir / Path(source).name).unlink()
+    assert ws.run("--retract", f"{GUNSAN}/2020-12-31") == 0
+    for table in (*BY_MUNICIPALITY, "search_weights", "dim_period"):
+        assert count(ws, f"select count(*) from marts.{table} where municipality = '{GUNSAN}'") == 0, table
+    for table, sql in others.items():
+        assert rows(ws, sql) == kept[table], table
 
 
 def test_all_four_reports_load_each_in_its_municipality_and_term(cities, monkeypatch):
