@@ -37,7 +37,7 @@ from .test_search import make_search_json
 
 CITIES = ("군산시", "전주시")
 JEONJU, GUNSAN = "전주시", "군산시"
-# the models built incrementally by municipality (dbt_project/macros/incremental_by_municipality.sql)
+# the models built incrementally by municipality (dbt_project/macros/incremental.sql)
 BY_MUNICIPALITY = ("dim_event", "fct_event_months", "fct_event_lifecycle", "mart_search_documents")
 
 

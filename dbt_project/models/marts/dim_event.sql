@@ -2,17 +2,17 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_changed_municipalities() }}"
+    pre_hook="{{ delete_changed('municipality') }}"
 ) }}
 -- One row per activity (event_key), as printed in the latest report that lists it: every column of
 -- fct_events from that version (its report_date as last_report_date), with the span of reports it
 -- appears in. The table to use when an activity that is reprinted in every yearly report must count
 -- once.
--- Incremental by municipality (macros/incremental_by_municipality.sql): only the municipalities this
+-- Incremental by municipality (macros/incremental.sql): only the municipalities this
 -- build changed are rebuilt.
 with events as (
     select * from {{ ref('fct_events') }}
-    where {{ in_changed_municipalities() }}
+    where {{ in_changed('municipality') }}
 ),
 
 versions as (

@@ -2,19 +2,19 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_changed_periods() }}"
+    pre_hook="{{ delete_changed('period') }}"
 ) }}
--- Incremental by reporting period (macros/incremental_by_period.sql): only the periods this build
+-- Incremental by reporting period (macros/incremental.sql): only the periods this build
 -- changed are rebuilt.
 
 with figures as (
     select * from {{ ref('stg_attendee_figures') }}
-    where {{ in_changed_periods() }}
+    where {{ in_changed('period') }}
 ),
 
 events as (
     select event_key, municipality, term_number, report_date, pledge_code, event_seq from {{ ref('int_events_keyed') }}
-    where {{ in_changed_periods() }}
+    where {{ in_changed('period') }}
 )
 
 select

@@ -2,7 +2,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_changed_municipalities() }}"
+    pre_hook="{{ delete_changed('municipality') }}"
 ) }}
 -- What happened to each activity from one report to the next. One row per activity per report it
 -- is printed in (new / carried / changed), plus one `dropped` row at the first report after its
@@ -12,23 +12,23 @@
 -- not drop it), and a new term's first report is all `new`.
 -- A present activity is compared with the activity it was matched to (stg_event_keys), usually
 -- the previous report's.
--- Incremental by municipality (macros/incremental_by_municipality.sql): only the municipalities this
+-- Incremental by municipality (macros/incremental.sql): only the municipalities this
 -- build changed are rebuilt.
 with events as (
     select * from {{ ref('int_events_keyed') }}
-    where {{ in_changed_municipalities() }}
+    where {{ in_changed('municipality') }}
 ),
 
 keys as (
     select municipality, report_date, pledge_code, event_seq, matched_report_date
     from {{ ref('stg_event_keys') }}
-    where {{ in_changed_municipalities() }}
+    where {{ in_changed('municipality') }}
 ),
 
 pledges as (
     select municipality, report_date, pledge_code, field_code
     from {{ ref('int_pledges_by_period') }}
-    where {{ in_changed_municipalities() }}
+    where {{ in_changed('municipality') }}
 ),
 
 periods as (
@@ -39,7 +39,7 @@ periods as (
         lead(report_date) over (partition by municipality order by report_date) as next_report_date,
         lead(term_number) over (partition by municipality order by report_date) as next_term_number
     from {{ ref('stg_report_files') }}
-    where {{ in_changed_municipalities() }}
+    where {{ in_changed('municipality') }}
 ),
 
 present as (

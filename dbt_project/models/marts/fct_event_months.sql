@@ -2,12 +2,12 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_changed_municipalities() }}"
+    pre_hook="{{ delete_changed('municipality') }}"
 ) }}
 -- One row per activity (dim_event: counted once across periods) per calendar month its span covers,
 -- from the month of its start to the month of its end (month precision; coarser dates by their first
 -- day). An activity with one date only (or an open range) has one row: its reference month.
--- Incremental by municipality (macros/incremental_by_municipality.sql): only the municipalities this
+-- Incremental by municipality (macros/incremental.sql): only the municipalities this
 -- build changed are rebuilt.
 with activities as (
     select
@@ -27,7 +27,7 @@ with activities as (
             else 'day'
         end as span_precision
     from {{ ref('dim_event') }}
-    where reference_date is not null and {{ in_changed_municipalities() }}
+    where reference_date is not null and {{ in_changed('municipality') }}
 ),
 
 months as (

@@ -2,24 +2,24 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_changed_periods() }}"
+    pre_hook="{{ delete_changed('period') }}"
 ) }}
--- Incremental by reporting period (macros/incremental_by_period.sql): only the periods this build
+-- Incremental by reporting period (macros/incremental.sql): only the periods this build
 -- changed are rebuilt.
 
 with events as (
     select * from {{ ref('int_events_keyed') }}
-    where {{ in_changed_periods() }}
+    where {{ in_changed('period') }}
 ),
 
 pledges as (
     select * from {{ ref('int_pledges_by_period') }}
-    where {{ in_changed_periods() }}
+    where {{ in_changed('period') }}
 ),
 
 venues as (
     select * from {{ ref('int_event_venues') }}
-    where {{ in_changed_periods() }}
+    where {{ in_changed('period') }}
 )
 
 select

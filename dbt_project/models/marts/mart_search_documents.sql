@@ -2,21 +2,21 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_changed_municipalities() }}"
+    pre_hook="{{ delete_changed('municipality') }}"
 ) }}
 -- One search document per activity (event_key): the lemmas of its latest version (dim_event's), one
 -- column per text field, space-separated. pipeline/search/index.py builds DuckDB's full-text index over
 -- these columns; each is already analysed, so the index only splits them on spaces.
--- Incremental by municipality (macros/incremental_by_municipality.sql): only the municipalities this
+-- Incremental by municipality (macros/incremental.sql): only the municipalities this
 -- build changed are rebuilt.
 with events as (
     select * from {{ ref('dim_event') }}
-    where {{ in_changed_municipalities() }}
+    where {{ in_changed('municipality') }}
 ),
 
 tokens as (
     select * from {{ ref('stg_event_tokens') }}
-    where {{ in_changed_municipalities() }}
+    where {{ in_changed('municipality') }}
 ),
 
 fields as (
