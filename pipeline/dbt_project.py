@@ -3,11 +3,16 @@
 `prepare_if_dev` refreshes it with the same dbt and the same profile as the runs."""
 
 import os
+import shutil
 import subprocess
+import tempfile
+from pathlib import Path
 
 from dagster_dbt import DbtProject, DbtProjectPreparer
 
 from pipeline import settings
+
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 class PledgeDbtProjectPreparer(DbtProjectPreparer):
@@ -25,7 +30,22 @@ class PledgeDbtProjectPreparer(DbtProjectPreparer):
             "PLEDGE_DBT_DATABASE": settings.build_db_path().name,
             "DBT_PROFILES_DIR": str(project.profiles_dir),
         }
-        subprocess.run([settings.dbt_executable(), "parse", "--quiet"], cwd=project.project_dir, env=env, check=True)
+        # dbt writes its artifacts in place; a run's exports read the manifest meanwhile (the docs of every
+        # column), so the parse goes to a folder of its own and each file is then moved over the old one
+        target = Path(project.project_dir) / project.target_path
+        target.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".parse-", dir=target) as scratch:
+            if (target / PARTIAL_PARSE).exists():  # dbt's parse cache: only what changed is parsed again
+                shutil.copyfile(target / PARTIAL_PARSE, Path(scratch) / PARTIAL_PARSE)
+            subprocess.run(
+                [settings.dbt_executable(), "parse", "--quiet", "--target-path", scratch],
+                cwd=project.project_dir,
+                env=env,
+                check=True,
+            )
+            for made in Path(scratch).iterdir():
+                if made.is_file():
+                    os.replace(made, target / made.name)
 
 
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
