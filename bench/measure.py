@@ -120,7 +120,10 @@ def run_breakdown(ws: Workspace, child: ChildRun) -> dict:
         "steps_s": steps,
     }
     out["outside_run_s"] = round(child.wall_s - (out["run_span_s"] or 0), 3)  # imports, partition sync, summary
-    dbt = dbt_timings(run.run_id, starts.get("pledge_dbt_models"), steps.get("pledge_dbt_models"))
+    logs = sorted((ws.warehouse.parent / "logs").glob("run-*.log"), key=lambda p: p.stat().st_mtime)
+    dbt = dbt_timings(
+        run.run_id, starts.get("pledge_dbt_models"), steps.get("pledge_dbt_models"), logs[-1] if logs else None
+    )
     if dbt:
         out["dbt"] = dbt
     return out
@@ -134,50 +137,45 @@ def run_breakdown_or_error(ws: Workspace, child: ChildRun) -> dict:
         return {"error": repr(exc)}
 
 
-def dbt_timings(run_id: str, step_start: float | None, step_s: float | None) -> dict:
-    """From the dbt target folder dagster-dbt made for this run: startup, parse, node execution."""
+def dbt_timings(run_id: str, step_start: float | None, step_s: float | None, run_log: Path | None = None) -> dict:
+    """From the dbt target folder dagster-dbt made for this run (its run_results.json): startup, parse, node
+    execution; whether dbt parsed the project whole, from the run's log (dbt's own log file is off)."""
     folders = sorted((DBT_DIR / "target").glob(f"pledge_dbt_models-{run_id[:7]}-*"))
     if not folders:
         return {}
     folder = folders[-1]
     out: dict = {"target": str(folder)}
     results_path = folder / "run_results.json"
-    if results_path.exists():
-        results = json.loads(results_path.read_text())
-        nodes = results["results"]
-        out["dbt_elapsed_s"] = round(results["elapsed_time"], 3)
-        out["n_nodes"] = len(nodes)
-        out["sum_node_s"] = round(sum(n["execution_time"] for n in nodes), 3)
-        out["sum_model_s"] = round(sum(n["execution_time"] for n in nodes if n["unique_id"].startswith("model.")), 3)
-        out["sum_test_s"] = round(sum(n["execution_time"] for n in nodes if n["unique_id"].startswith("test.")), 3)
-        out["slowest_nodes_s"] = {
-            n["unique_id"].split(".", 2)[-1]: round(n["execution_time"], 3)
-            for n in sorted(nodes, key=lambda n: -n["execution_time"])[:8]
-        }
-    log = folder / "dbt.log"
-    if log.exists():
-        first = parsed = last = None
-        full_parse_reason = None
-        for line in log.read_text(errors="replace").splitlines():
-            try:
-                info = json.loads(line)["info"]
-            except (ValueError, KeyError):
-                continue
-            ts = dt.datetime.fromisoformat(info["ts"].replace("Z", "+00:00")).timestamp()
-            first = first or ts
-            last = ts
-            msg = info.get("msg", "")
-            if parsed is None and msg.startswith("Concurrency:"):
-                parsed = ts
-            if "Unable to do partial parsing" in msg:
-                full_parse_reason = msg
-        if first and step_start:
-            out["launch_s"] = round(first - step_start, 3)  # step start -> dbt's first log line
-        if first and parsed:
-            out["startup_parse_s"] = round(parsed - first, 3)  # adapter, project, (partial) parse
-        if parsed and last:
-            out["execute_s"] = round(last - parsed, 3)  # seeds, models, tests
-        if last and step_start and step_s:
-            out["after_dbt_s"] = round(step_start + step_s - last, 3)  # Dagster handling dbt's events
-        out["full_parse_reason"] = full_parse_reason
+    if not results_path.exists():
+        return out
+    results = json.loads(results_path.read_text())
+    nodes = results["results"]
+    out["dbt_elapsed_s"] = round(results["elapsed_time"], 3)
+    out["n_nodes"] = len(nodes)
+    out["sum_node_s"] = round(sum(n["execution_time"] for n in nodes), 3)
+    out["sum_model_s"] = round(sum(n["execution_time"] for n in nodes if n["unique_id"].startswith("model.")), 3)
+    out["sum_test_s"] = round(sum(n["execution_time"] for n in nodes if n["unique_id"].startswith("test.")), 3)
+    out["slowest_nodes_s"] = {
+        n["unique_id"].split(".", 2)[-1]: round(n["execution_time"], 3)
+        for n in sorted(nodes, key=lambda n: -n["execution_time"])[:8]
+    }
+
+    def at(stamp: str) -> float:
+        return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+    began = at(results["metadata"]["invocation_started_at"])  # dbt's command began (its imports done)
+    ended = at(results["metadata"]["generated_at"])
+    timings = [t for n in nodes for t in n.get("timing", [])]
+    first_node = min((at(t["started_at"]) for t in timings), default=None)
+    if step_start:
+        out["launch_s"] = round(began - step_start, 3)  # step start -> dbt's command (Python and dbt's imports)
+    if first_node:
+        out["startup_parse_s"] = round(first_node - began, 3)  # adapter, project, (partial) parse
+        out["execute_s"] = round(ended - first_node, 3)  # seeds, models, tests
+    if step_start and step_s:
+        out["after_dbt_s"] = round(step_start + step_s - ended, 3)  # Dagster handling dbt's events
+    said = run_log.read_text(errors="replace") if run_log and run_log.exists() else ""
+    out["full_parse_reason"] = next(
+        (line.strip() for line in said.splitlines() if "Unable to do partial parsing" in line), None
+    )
     return out
