@@ -562,7 +562,7 @@ def test_rollback_restores_the_previous_publish_and_a_run_elsewhere_rebuilds_fro
 
 
 # 6 ------------------------------------------------------------------------------------------------------
-JEONJU, GUNSAN = "전주시", "군산시"
+JEONJU, GUNSAN, IKSAN = "전주시", "군산시", "익산시"
 # marts tables keyed by municipality: a city's rows must not change when another city's reports arrive
 CITY_TABLES = ("dim_period", "dim_pledge", "fct_events", "fct_event_lifecycle")
 
@@ -572,16 +572,18 @@ def test_two_cities_runs_at_once_on_two_machines_both_publish_and_nothing_is_los
 
     from testkit import cities
 
-    # Machine B now holds another city's report only (a synthetic 군산시 report of the same date as the real
-    # one): its Jeonju files leave its raw/, and the lake keeps those periods (nothing goes without --retract).
+    # Each machine brings another city's first report (synthetic: the real report under 군산시's and 익산시's
+    # headers, of the same date as the real one). Machine B holds its new city's report only: its Jeonju files
+    # leave its raw/, and the lake keeps those periods (nothing goes without --retract).
     for old in machine_b.raw_dir.iterdir():
         old.unlink()
     cities.write_report(machine_b.raw_dir, dt.date(2020, 12, 31), GUNSAN, 7, "another city, on machine B")
+    cities.write_report(machine_a.raw_dir, dt.date(2020, 12, 31), IKSAN, 7, "another city, on machine A")
     before = current(cfg).snapshot_id
     with reader(cfg) as con:
         jeonju_before = marts_rows(con, lake.READER_ALIAS, tables=CITY_TABLES)
     machines = {"a": machine_a, "b": machine_b}
-    runs = {name: m.start("--full") for name, m in machines.items()}
+    runs = {name: m.start() for name, m in machines.items()}
     # both pipes read at once: the run that holds the lock would block on a full pipe that nobody reads while
     # the test waited for the other run, itself waiting for that lock
     with ThreadPoolExecutor(len(runs)) as pool:
@@ -601,7 +603,11 @@ def test_two_cities_runs_at_once_on_two_machines_both_publish_and_nothing_is_los
     assert len(publishes) == 2 and publishes[-1].snapshot_id == current(cfg).snapshot_id, publishes
     # both cities' periods are in the lake
     held = sorted(publishes[-1].info["periods"])
-    assert held == [f"{GUNSAN}/2020-12-31", *(f"{JEONJU}/{y}-12-31" for y in (2020, 2021, 2022))], held
+    assert held == [
+        f"{GUNSAN}/2020-12-31",
+        f"{IKSAN}/2020-12-31",
+        *(f"{JEONJU}/{y}-12-31" for y in (2020, 2021, 2022)),
+    ], held
     with reader(cfg) as con:
         periods = con.execute("select municipality, report_date::varchar from marts.dim_period order by all").fetchall()
         events = dict(
@@ -610,11 +616,15 @@ def test_two_cities_runs_at_once_on_two_machines_both_publish_and_nothing_is_los
             ).fetchall()
         )
         jeonju_after = marts_rows(con, lake.READER_ALIAS, tables=CITY_TABLES, where=f"municipality = '{JEONJU}'")
-    assert periods == [(GUNSAN, "2020-12-31"), *((JEONJU, f"{y}-12-31") for y in (2020, 2021, 2022))]
-    # nothing lost: Jeonju's rows are what they were, and 군산시's report (the real report's activities under
-    # another header) has as many activities as Jeonju's of that date
+    assert periods == [
+        (GUNSAN, "2020-12-31"),
+        (IKSAN, "2020-12-31"),
+        *((JEONJU, f"{y}-12-31") for y in (2020, 2021, 2022)),
+    ]
+    # nothing lost: Jeonju's rows are what they were, and each new city's report (the real report's activities
+    # under another header) has as many activities as Jeonju's of that date
     assert jeonju_after == jeonju_before
-    assert events[GUNSAN] == events[JEONJU] > 300, events
+    assert events[GUNSAN] == events[IKSAN] == events[JEONJU] > 300, events
     # and each machine's next run finds its reports held: the first makes its exports of the lake (the
     # second publish moved it), the second has nothing to do
     assert "no report changed; export(s) behind the published warehouse" in ok(machines[first].run()).stdout
