@@ -29,7 +29,9 @@ FTS_SCHEMA = "fts_marts_mart_search_documents"  # the fts extension's name for t
 SYNONYMS = "vocab.search_synonyms"
 # A match in the activity's own title outweighs one in its pledge's name, venue or detail lines.
 FIELD_BOOST = {"title": 2.0, "pledge": 1.0, "venue": 1.0, "detail": 1.0}
-SYNONYM_FACTOR = 0.8  # the word asked for ranks before the words of its group
+# A word of the query's group counts at this share of its own BM25 weight; a rare synonym can still outweigh a
+# common word asked (아카데미 above 워크숍 in a title: docs/search.md).
+SYNONYM_FACTOR = 0.8
 # fts's BM25 parameters (its defaults, as match_bm25 uses them)
 BM25_K, BM25_B = 1.2, 0.75
 assert set(FIELD_BOOST) == set(SEARCH_FIELDS)
