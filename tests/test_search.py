@@ -10,12 +10,13 @@ import json
 import os
 import subprocess
 
+import duckdb
 import pytest
 
 from bench.search_quality import measure
 from pipeline.load.staging import SEARCH_FIELDS
 from pipeline.search.analyse import lemmas, lemmas_of
-from pipeline.search.index import search
+from pipeline.search.index import SYNONYM_FACTOR, create_macros, search
 from pipeline.shared.extensions import extension_path
 from testkit.workspace import REPO
 
@@ -43,6 +44,38 @@ def test_particles_and_endings_fall_away_and_compounds_split_with_or_without_the
     # a compound Kiwi keeps whole as an unknown word is followed by its known parts
     assert {"한옥", "마을", "공동체"} <= set(lemmas("한옥마을비빔공동체"))
     assert lemmas("오리엔테이션") == ["오리엔테이션"]  # a word it knows is never cut
+
+
+def test_a_rarer_word_of_the_group_counts_with_the_idf_of_the_word_asked():
+    """The ranking macro on three hand-made weights: a synonym rarer than the word asked (a higher IDF, so a
+    higher BM25 weight) counts with the asked word's IDF, so it does not outrank the word asked; a commoner one
+    keeps its own weight. Both at SYNONYM_FACTOR."""
+    con = duckdb.connect()
+    con.execute("create schema marts; create schema vocab")
+    con.execute("create table vocab.search_synonyms (group_code varchar, group_kind varchar, term varchar)")
+    con.execute(
+        "insert into vocab.search_synonyms values ('training', 'activity', '워크숍'), "
+        "('training', 'activity', '아카데미'), ('training', 'activity', '교육')"
+    )
+    con.execute(
+        "create table marts.search_vocabulary as "
+        "select token, idf::double as idf from (values ('워크숍', 1.0), ('아카데미', 3.0), ('교육', 0.5)) v(token, idf)"
+    )
+    con.execute(
+        "create table marts.search_weights as select * replace (weight::double as weight) from (values "
+        "('asked', '전주시', 7, 'title', '워크숍', 2.0), ('rarer', '전주시', 7, 'title', '아카데미', 6.0), "
+        "('commoner', '전주시', 7, 'title', '교육', 1.0)"
+        ") w(event_key, municipality, term_number, text_field, token, weight)"
+    )
+    create_macros(con)
+    ranked = con.execute(
+        "select event_key, round(score, 6) from marts.search_tokens(['워크숍']) order by search_rank"
+    ).fetchall()
+    assert ranked == [
+        ("asked", 2.0),
+        ("rarer", round(6.0 * SYNONYM_FACTOR * 1.0 / 3.0, 6)),  # not 4.8, above the word asked
+        ("commoner", round(1.0 * SYNONYM_FACTOR, 6)),  # never raised to the asked word's IDF
+    ]
 
 
 def test_the_index_weights_are_the_full_text_index_bm25(built_warehouse):

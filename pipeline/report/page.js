@@ -85,7 +85,10 @@
     tokens.forEach(function (qt) {
       var alts = {}; alts[qt] = 1.0;
       (same[qt] || []).forEach(function (t) { alts[t] = 1.0; });
-      (S.synonyms[qt] || []).forEach(function (t) { if (!(t in alts)) alts[t] = S.synonym_factor; });
+      (S.synonyms[qt] || []).forEach(function (t) {  // a synonym's IDF capped at the word asked's
+        var a = (S.idf || {})[qt], b = (S.idf || {})[t];
+        if (!(t in alts)) alts[t] = S.synonym_factor * (a && b ? Math.min(1, a / b) : 1);
+      });
       var best = {};  // row -> [score, in title, matched]
       Object.keys(alts).forEach(function (term) {
         var hits = {};

@@ -6,16 +6,17 @@ After dbt, `build()` makes, in the run's working database:
   spaces (no stemmer, no stopwords, and an `ignore` pattern that keeps Hangul);
 - `marts.search_weights`: the index's BM25 weight of every (activity, text field, lemma), times the
   field's boost. It is the index in a form SQL, Python and the offline page read alike;
-- `marts.search_vocabulary`: every lemma that can match (the index's and the synonym seed's);
+- `marts.search_vocabulary`: every lemma that can match (the index's and the synonym seed's), with its BM25
+  IDF where the index has it;
 - the macros `marts.search_tokens(tokens)` (ranking) and `marts.search_activities(q)` (a raw query), each
   with the optional limits `municipality :=` and `term_number :=`.
 
 Ranking (`search_tokens`): each query lemma is expanded through its synonym groups (seed
 `search_synonyms`); an activity scores, per query lemma, its best matching alternative (a synonym
-at SYNONYM_FACTOR of the lemma's own weight); activities are ordered by how many query lemmas they
-match, then by how many of those their own title names, then by score. Every match is kept. Spacing
-both ways: a query lemma that is two known lemmas joined is asked as its two parts (each also
-matching the whole), and two query lemmas whose join is a known lemma also match the join.
+at SYNONYM_FACTOR of its own weight, its IDF capped at the query lemma's); activities are ordered by
+how many query lemmas they match, then by how many of those their own title names, then by score.
+Every match is kept. Spacing both ways: a query lemma that is two known lemmas joined is asked as its two
+parts (each also matching the whole), and two query lemmas whose join is a known lemma also match the join.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ FTS_SCHEMA = "fts_marts_mart_search_documents"  # the fts extension's name for t
 SYNONYMS = "vocab.search_synonyms"
 # A match in the activity's own title outweighs one in its pledge's name, venue or detail lines.
 FIELD_BOOST = {"title": 2.0, "pledge": 1.0, "venue": 1.0, "detail": 1.0}
-# A word of the query's group counts at this share of its own BM25 weight; a rare synonym can still outweigh a
-# common word asked (아카데미 above 워크숍 in a title: docs/search.md).
+# A word of the query's group counts at this share of its own BM25 weight, and with its IDF capped at the word
+# asked's: a rare synonym (아카데미, 협의) does not outrank the common word asked (워크숍, 회의) for being rare.
 SYNONYM_FACTOR = 0.8
 # fts's BM25 parameters (its defaults, as match_bm25 uses them)
 BM25_K, BM25_B = 1.2, 0.75
@@ -84,7 +85,11 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """)
     con.execute(f"""
         create or replace table marts.search_vocabulary as
-        select token from marts.search_weights union select term from {SYNONYMS} order by token
+        select token, max(idf) as idf from (
+            select dict.term as token, log((num_docs - dict.df + 0.5) / (dict.df + 0.5) + 1) as idf
+            from {FTS_SCHEMA}.dict dict, {FTS_SCHEMA}.stats
+            union all select term, null from {SYNONYMS}
+        ) group by token order by token
     """)
     create_macros(con)
     return {
@@ -155,13 +160,23 @@ def macro_statements(*, temporary: bool = False) -> list[str]:
                 join {SYNONYMS} s2 on s2.group_code = s1.group_code and s2.term <> s1.term
             ) group by all
         ),
+        -- a synonym's IDF counts at most as the word asked's: a rare word of the group does not outrank the
+        -- common word asked for being rare (a compound's parts and joins are the word itself, uncapped)
+        capped as (
+            select a.query_token, a.term,
+                   a.factor * case when a.factor < 1 then coalesce(least(1.0, qv.idf / tv.idf), 1.0) else 1.0 end
+                   as factor
+            from alternatives a
+            left join marts.search_vocabulary qv on qv.token = a.query_token
+            left join marts.search_vocabulary tv on tv.token = a.term
+        ),
         hits as (
             select a.query_token, w.event_key, a.term, sum(w.weight) * any_value(a.factor) as score,
                    bool_or(w.text_field = 'title') as in_title,
                    -- the lists are sorted after aggregating: an ordered aggregate (string_agg ... order by)
                    -- sorts per group and was most of a search's time at 50 cities
                    array_to_string(list_sort(list(w.text_field)), ',') as fields
-            from alternatives a join marts.search_weights w on w.token = a.term
+            from capped a join marts.search_weights w on w.token = a.term
             -- the optional limits: a municipality as the reports name it (spaces dropped, 군 산 시 = 군산시)
             -- and a term (민선 N기's N); the BM25 weights stay those of the whole warehouse
             where (municipality is null or w.municipality = replace(municipality, ' ', ''))
@@ -281,7 +296,17 @@ def page_index(con: duckdb.DuckDBPyConnection) -> dict:
         group by s1.term order by s1.term
     """).fetchall():
         synonyms[term] = others
-    vocabulary = [r[0] for r in con.execute("select token from marts.search_vocabulary order by token").fetchall()]
+    vocabulary, idf = [], {}
+    # an index made before the IDF was kept has none: its page ranks as its SQL macros do, uncapped
+    has_idf = con.execute(
+        "select count(*) from information_schema.columns where table_schema = 'marts' "
+        "and table_name = 'search_vocabulary' and column_name = 'idf'"
+    ).fetchone()[0]
+    sql = f"select token, {'idf' if has_idf else 'null'} from marts.search_vocabulary order by token"
+    for token, token_idf in con.execute(sql).fetchall():
+        vocabulary.append(token)
+        if token_idf is not None:
+            idf[token] = round(token_idf, 6)
     return {
         "fields": fields,
         "synonym_factor": SYNONYM_FACTOR,
@@ -289,4 +314,5 @@ def page_index(con: duckdb.DuckDBPyConnection) -> dict:
         "postings": postings,
         "synonyms": synonyms,
         "vocabulary": vocabulary,
+        "idf": idf,
     }
