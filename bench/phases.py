@@ -1,7 +1,9 @@
-"""The benchmark's phases besides the runs: parse throughput, the Dagster and dbt floors, query latency."""
+"""The benchmark's phases besides the runs: parse throughput, the Dagster and dbt floors, query latency,
+the Korean analysis and search latency."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import statistics
 import sys
@@ -248,3 +250,60 @@ def query_latency(work: Path, warehouse: Path, repeat: int) -> dict:
                 "samples_ms": [round(s * 1000, 2) for s in samples],
             }
     return out
+
+
+# --------------------------------------------------------------------------------------------------
+# 8. Search (docs/search.md): the Korean analysis a run adds, and how fast a search answers
+
+KOREAN_ANALYSIS = """\
+import json, sys, time
+from pipeline.load.staging import _event_tokens
+from pipeline.parse.report import parse_report_text
+from pipeline.raw.report_file import find_report_date
+
+path = sys.argv[1]
+text = open(path, encoding="utf-8-sig").read()
+day = find_report_date(text, path)[0]
+parsed = parse_report_text(text, source_file=path, report_date=day)
+start = time.perf_counter()  # Kiwi's import, model and first analysis included, as in a run's parse
+tokens = _event_tokens(parsed, {"municipality": "전주시", "term": 7, "report_date": day, "source_file": path})
+print(json.dumps({"s": time.perf_counter() - start, "tokens": tokens.num_rows}))
+"""
+
+
+def korean_analysis(work: Path, repeat: int) -> dict:
+    """The real report's texts analysed as its parse analyses them, in a fresh process each time (so
+    with Kiwi's start): what the search costs a run of the real report, to compare with T1."""
+    folder = work / "analysis"
+    folder.mkdir(parents=True, exist_ok=True)
+    samples, tokens = [], None
+    for i in range(repeat):
+        log = folder / f"analysis_{i}.log"
+        child = run_child(
+            [sys.executable, "-c", KOREAN_ANALYSIS, str(synthetic.SEED_REPORT)], base_env(), DBT_DIR.parent, log
+        )
+        if child.returncode != 0:
+            raise RuntimeError(f"the Korean analysis failed, see {log}")
+        found = json.loads(Path(log).read_text().strip().splitlines()[-1])
+        samples.append(round(found["s"], 3))
+        tokens = found["tokens"]
+    return {"s": statistics.median(samples), "samples_s": samples, "tokens": tokens}
+
+
+def search_latency(warehouse: Path) -> dict:
+    """Every judged query of tests/search_judgements.jsonl searched once (every match, as `make search`
+    gives it), after one search that loads the analyser: the median and the slowest, in ms."""
+    import duckdb
+
+    from bench.search_quality import JUDGEMENTS
+    from pipeline.search.index import search
+
+    queries = [json.loads(line)["query"] for line in JUDGEMENTS.read_text(encoding="utf-8").splitlines()[1:] if line]
+    took = []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        search(con, queries[0])  # Kiwi's start, which `make search` pays once per call
+        for q in queries:
+            start = time.perf_counter()
+            search(con, q)
+            took.append((time.perf_counter() - start) * 1000)
+    return {"queries": len(took), "median_ms": round(statistics.median(took), 1), "max_ms": round(max(took), 1)}

@@ -20,7 +20,10 @@ reports derived from the real one (testkit/bench_reports.py; never written to ra
 7. many cities (`--cities`, `--city-reports`; 250 x 4 by default): the real report and CITIES x
    CITY_REPORTS synthetic ones, each the real report under a benchmark city's name, date and term
    (testkit/cities.py), cold (T1000 at the default size), then the run after a new city's first report
-   is added (Tcity), each against T1; the peak RSS of the cold run.
+   is added (Tcity), each against T1; the peak RSS of the cold run;
+8. search: the Korean analysis of the real report's texts in a fresh process (Kiwi's start included),
+   against T1; the latency of the judged queries (tests/search_judgements.jsonl) on the real report's
+   warehouse and on the many cities' one.
 
 Prints a table, writes `warehouse/bench.json` (per-step Dagster durations and the dbt timings of
 every run included). Timings are wall-clock on a shared machine: compare the ratios of one run.
@@ -44,7 +47,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.measure import ChildRun, Workspace, fresh_workspace, run_breakdown_or_error, synthetic  # noqa: E402
-from bench.phases import bare_dbt_build, parse_throughput, query_latency, trivial_dagster  # noqa: E402
+from bench.phases import (  # noqa: E402
+    bare_dbt_build,
+    korean_analysis,
+    parse_throughput,
+    query_latency,
+    search_latency,
+    trivial_dagster,
+)
 from bench.table import render_table, targets  # noqa: E402
 from testkit import cities  # noqa: E402
 
@@ -55,7 +65,7 @@ PARSE_SAMPLE = 10  # reports timed for parse throughput
 # --------------------------------------------------------------------------------------------------
 
 
-PHASES = ("parse", "runs", "floors", "queries", "workbook", "cities", "big")
+PHASES = ("parse", "runs", "floors", "queries", "workbook", "search", "cities", "big")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,6 +231,14 @@ def main(argv: list[str] | None = None) -> int:
                 result["workbook"][key] = workbook_export(work, ws.warehouse, args.repeat)
         save()
 
+    if "search" in phases and t1_ws is not None and t1_ws.warehouse.exists():
+        note("search: the Korean analysis of the real report, and searches on its warehouse")
+        result["search"] = {
+            "analysis": korean_analysis(work, args.repeat),
+            "latency": {"real report": search_latency(t1_ws.warehouse)},
+        }
+        save()
+
     if "cities" in phases and args.cities > 0:
         if "T1" not in result["runs"]:  # the runs phase left out: one T1 to compare with
             t1_ws = fresh_workspace(work, "run_1", 1)
@@ -237,6 +255,12 @@ def main(argv: list[str] | None = None) -> int:
         note("Tcity: a new city's first report added")
         label = f"Tcity a new city, +1 to {n_synthetic + 1}"
         record("Tcity", label, cities_ws, cities_ws.run("Tcity"), n_synthetic + 2)
+        if "search" in phases:
+            note(f"search on the {n_synthetic + 2} reports' warehouse")
+            result.setdefault("search", {}).setdefault("latency", {})[f"{n_synthetic + 2} reports"] = search_latency(
+                cities_ws.warehouse
+            )
+            save()
 
     if "big" in phases and args.size > MAIN_SIZE:
         big_ws = fresh_workspace(work, f"run_{args.size}", args.size)
