@@ -164,6 +164,13 @@ def test_table_and_targets_from_a_result():
             "real report": {"s": 0.3, "samples_s": [0.3], "rows": 900},
             "21 reports": {"s": 1.2, "samples_s": [1.2], "rows": 9000},
         },
+        "search": {
+            "analysis": {"s": 3.5, "samples_s": [3.5], "tokens": 7718},
+            "latency": {
+                "real report": {"queries": 30, "median_ms": 30.0, "max_ms": 150.0},
+                "1002 reports": {"queries": 30, "median_ms": 300.0, "max_ms": 1200.0},
+            },
+        },
     }
     verdicts = {t.name: t.passed for t in bench_table.targets(result)}
     assert verdicts["T21 <= 1.5 x T1"] is True
@@ -176,7 +183,11 @@ def test_table_and_targets_from_a_result():
     assert verdicts["T1000 cold <= 5 x T1"] is True
     assert verdicts["peak RSS of T1000 cold <= 3 GB"] is False
     assert verdicts["a new city's first report <= 1.2 x T1"] is True
+    assert verdicts["Korean analysis <= 10% of T1"] is False  # 3.5 s of a 30 s T1
+    assert verdicts["slowest judged search, real report < 0.2 s"] is True
+    assert verdicts["slowest judged search, 1002 reports < 1 s"] is False
     result["targets"] = [t.__dict__ for t in bench_table.targets(result)]
     table = bench_table.render_table(result)
     assert "FAIL" in table and "PASS" in table and "T200" in table and "workbook export, 21 reports" in table
     assert "T1000 250 cities x 4, cold" in table and "Tcity a new city" in table
+    assert "Korean analysis of the real report, fresh process: 3.50 s" in table and "slowest 1200 ms" in table
