@@ -297,13 +297,7 @@ def page_index(con: duckdb.DuckDBPyConnection) -> dict:
     """).fetchall():
         synonyms[term] = others
     vocabulary, idf = [], {}
-    # an index made before the IDF was kept has none: its page ranks as its SQL macros do, uncapped
-    has_idf = con.execute(
-        "select count(*) from information_schema.columns where table_schema = 'marts' "
-        "and table_name = 'search_vocabulary' and column_name = 'idf'"
-    ).fetchone()[0]
-    sql = f"select token, {'idf' if has_idf else 'null'} from marts.search_vocabulary order by token"
-    for token, token_idf in con.execute(sql).fetchall():
+    for token, token_idf in con.execute("select token, idf from marts.search_vocabulary order by token").fetchall():
         vocabulary.append(token)
         if token_idf is not None:
             idf[token] = round(token_idf, 6)
