@@ -292,18 +292,14 @@ def korean_analysis(work: Path, repeat: int) -> dict:
 
 def search_latency(warehouse: Path) -> dict:
     """Every judged query of tests/search_judgements.jsonl searched once (every match, as `make search`
-    gives it), after one search that loads the analyser: the median and the slowest, in ms."""
+    gives it), after one search that starts Kiwi (which `make search` pays once per call): the median and the
+    slowest, in ms."""
     import duckdb
 
-    from bench.search_quality import JUDGEMENTS
-    from pipeline.search.index import search
+    from bench.search_quality import JUDGEMENTS, timed_search
 
     queries = [json.loads(line)["query"] for line in JUDGEMENTS.read_text(encoding="utf-8").splitlines()[1:] if line]
-    took = []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        search(con, queries[0])  # Kiwi's start, which `make search` pays once per call
-        for q in queries:
-            start = time.perf_counter()
-            search(con, q)
-            took.append((time.perf_counter() - start) * 1000)
+        timed_search(con, queries[0])  # Kiwi's first analysis
+        took = [timed_search(con, q)[1] * 1000 for q in queries]
     return {"queries": len(took), "median_ms": round(statistics.median(took), 1), "max_ms": round(max(took), 1)}

@@ -67,16 +67,22 @@ def precision(found: list[str], relevant: set[str], k: int = TOP_PRECISION) -> f
     return len(set(found[:n]) & relevant) / n
 
 
-def measure(con: duckdb.DuckDBPyConnection) -> dict:
+def timed_search(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], float]:
+    """The event keys `make search` finds for `query`, best first, and the seconds it took (query analysis
+    and SQL; the analyser loaded before, as `make search` loads it once per call)."""
     from pipeline.search.analyse import analyser
     from pipeline.search.index import search
 
-    analyser()  # loaded once per process, as `make search` does before its query
+    analyser()
+    start = time.perf_counter()
+    found = [r["event_key"] for r in search(con, query)]
+    return found, time.perf_counter() - start
+
+
+def measure(con: duckdb.DuckDBPyConnection) -> dict:
     rows = []
     for j in judgements(con):
-        start = time.perf_counter()
-        found = [r["event_key"] for r in search(con, j.query)]
-        took = time.perf_counter() - start
+        found, took = timed_search(con, j.query)
         plain = substring_search(con, j.query, details=False)
         plain_details = substring_search(con, j.query, details=True)
         rows.append(
